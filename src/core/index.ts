@@ -1,0 +1,4 @@
+// Public surface of src/core: errors, ports (Clock, Logger), OpenAI wire types and framing.
+export * from './errors';
+export * from './clock';
+export * from './logger';
