@@ -1,0 +1,45 @@
+// Priority classes and aging. Classes come from the model entry and the policy decision; a waiting
+// request's effective rank improves with time so a flood of important work cannot starve the rest.
+
+import type { PriorityClass } from './types';
+
+const MINUTE = 60_000;
+
+/** Defaults: TTLs between Ollama's 5 min and LM Studio's 60 min; waits long enough to cover a cold load. */
+export const DEFAULT_CLASSES: Readonly<Record<string, PriorityClass>> = Object.freeze({
+  critical: { rank: 0, weight: 4, maxQueueWaitMs: 60_000, idleTtlMs: 60 * MINUTE },
+  standard: { rank: 1, weight: 2, maxQueueWaitMs: 120_000, idleTtlMs: 30 * MINUTE },
+  batch: { rank: 2, weight: 1, maxQueueWaitMs: 10 * MINUTE, idleTtlMs: 10 * MINUTE },
+});
+
+export const DEFAULT_AGING_STEP_MS = 20_000;
+
+export class PriorityTable {
+  constructor(
+    private readonly classes: Readonly<Record<string, PriorityClass>>,
+    private readonly fallback: string,
+    private readonly agingStepMs: number,
+  ) {
+    if (!classes[fallback]) throw new Error(`default priority class "${fallback}" is not defined`);
+    if (agingStepMs <= 0) throw new Error('agingStepMs must be positive');
+  }
+
+  /** The class name actually used: unknown names fall back rather than failing the request. */
+  resolve(name: string | undefined): string {
+    return name !== undefined && this.classes[name] ? name : this.fallback;
+  }
+
+  get(name: string | undefined): PriorityClass {
+    return this.classes[this.resolve(name)]!;
+  }
+
+  /** Rank after aging: one step better per `agingStepMs` waited (may go below 0). */
+  effectiveRank(name: string, waitedMs: number): number {
+    return this.get(name).rank - Math.floor(Math.max(0, waitedMs) / this.agingStepMs);
+  }
+
+  /** The more important of two classes (lower rank). */
+  higher(a: string, b: string): string {
+    return this.get(a).rank <= this.get(b).rank ? this.resolve(a) : this.resolve(b);
+  }
+}

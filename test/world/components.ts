@@ -1,0 +1,117 @@
+// Starts each test-world component on demand (installing it first) and describes it to the tests.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { paths, pins, testModels } from './manifest';
+import { ensureInstalled } from './install';
+import { freePort, httpOk, startServer } from './process';
+import { run } from './run';
+import { startLmStudioFixture } from './lmstudio-fixture';
+
+export interface ModelFile {
+  id: string;
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+  ollamaName: string;
+}
+
+export interface WorldInfo {
+  opa: { bin: string; version: string };
+  models: Record<string, ModelFile>;
+  ferretdb: { uri: string; port: number; version: string };
+  ollama: { url: string; bin: string; version: string; models: string[] };
+  /** A llama-cpp-python server on the small chat model, with embeddings on. */
+  llamacpp: { url: string; python: string; modelPath: string; version: string };
+  lmstudio: { url: string; models: string[] };
+}
+
+export type ComponentName = keyof WorldInfo;
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function modelFiles(): Record<string, ModelFile> {
+  return Object.fromEntries(
+    testModels.map((m) => [m.id, { id: m.id, path: paths.model(m.id), sha256: m.sha256, sizeBytes: m.sizeBytes, ollamaName: m.ollamaName }]),
+  );
+}
+
+async function startFerretdb(): Promise<WorldInfo['ferretdb']> {
+  await ensureInstalled('ferretdb');
+  const dir = mkdtempSync(join(tmpdir(), 'aegis-ferretdb-'));
+  const port = await freePort();
+  const debugPort = await freePort();
+  await startServer({
+    name: 'ferretdb',
+    cmd: paths.ferretdb,
+    args: ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
+    healthy: () => tcpOpen(port),
+  });
+  return { uri: `mongodb://127.0.0.1:${port}/`, port, version: pins.ferretdb.version };
+}
+
+async function startOllama(): Promise<WorldInfo['ollama']> {
+  await Promise.all([ensureInstalled('ollama'), ensureInstalled('models')]);
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const env = { ...process.env, OLLAMA_HOST: host, OLLAMA_MODELS: paths.ollamaModels, OLLAMA_NOPRUNE: '1', OLLAMA_NUM_PARALLEL: '2', OLLAMA_MAX_LOADED_MODELS: '2' };
+  const url = `http://${host}`;
+  await startServer({ name: 'ollama', cmd: paths.ollama, args: ['serve'], env, healthy: () => httpOk(`${url}/api/version`) });
+  const tags = (await (await fetch(`${url}/api/tags`)).json()) as { models: { name: string }[] };
+  const have = new Set(tags.models.map((m) => m.name));
+  for (const model of testModels) {
+    if (have.has(model.ollamaName)) continue;
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-modelfile-'));
+    writeFileSync(join(dir, 'Modelfile'), `FROM ${paths.model(model.id)}\n`);
+    await run(paths.ollama, ['create', model.ollamaName, '-f', join(dir, 'Modelfile')], { env, log: 'ollama-create.log', label: `importing ${model.file} into Ollama as ${model.ollamaName}` });
+  }
+  return { url, bin: paths.ollama, version: pins.ollama.version, models: testModels.map((m) => m.ollamaName) };
+}
+
+async function startLlamaCpp(): Promise<WorldInfo['llamacpp']> {
+  await Promise.all([ensureInstalled('llamacpp'), ensureInstalled('models')]);
+  const port = await freePort();
+  const modelPath = paths.model('smollm2-135m');
+  await startServer({
+    name: 'llamacpp',
+    cmd: paths.python,
+    args: ['-m', 'llama_cpp.server', '--model', modelPath, '--model_alias', 'smollm2-135m', '--host', '127.0.0.1', '--port', String(port), '--n_ctx', '2048', '--embedding', 'true'],
+    healthy: () => httpOk(`http://127.0.0.1:${port}/v1/models`),
+  });
+  return { url: `http://127.0.0.1:${port}`, python: paths.python, modelPath, version: pins.llamaCppPython.version };
+}
+
+async function startLmStudio(): Promise<WorldInfo['lmstudio']> {
+  await Promise.all([ensureInstalled('llamacpp'), ensureInstalled('models')]);
+  const models = testModels.map((m) => ({ key: m.id, path: paths.model(m.id), architecture: m.architecture, quantization: m.quantization }));
+  const fixture = await startLmStudioFixture({ port: 0, python: paths.python, models, logDir: paths.logs });
+  stopHooks.push(() => fixture.close());
+  return { url: fixture.url, models: models.map((m) => m.key) };
+}
+
+export const stopHooks: (() => Promise<void>)[] = [];
+
+export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
+  opa: async () => {
+    await ensureInstalled('opa');
+    return { bin: paths.opa, version: pins.opa.version };
+  },
+  models: async () => {
+    await ensureInstalled('models');
+    return modelFiles();
+  },
+  ferretdb: startFerretdb,
+  ollama: startOllama,
+  llamacpp: startLlamaCpp,
+  lmstudio: startLmStudio,
+};

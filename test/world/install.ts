@@ -1,0 +1,154 @@
+// Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
+// llama-cpp-python and the GGUF test models. `tsx test/world/install.ts [component...]`.
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ollamaHeaders, paths, pins, cacheDir } from './manifest';
+import { installModels } from './install-models';
+import { elapsed, run, say } from './run';
+
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama'];
+
+const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
+
+export function installed(artifact: string): boolean {
+  return existsSync(artifact) && existsSync(stampOf(artifact));
+}
+
+function stamp(artifact: string, started: number, detail: Record<string, unknown>): void {
+  writeFileSync(stampOf(artifact), JSON.stringify({ ...detail, seconds: (Date.now() - started) / 1000, at: new Date().toISOString() }));
+}
+
+export const python3 = process.platform === 'win32' ? 'python' : 'python3';
+
+async function ensureOpa(): Promise<void> {
+  if (installed(paths.opa)) return;
+  const started = Date.now();
+  const { module, version } = pins.opa;
+  await run('go', ['install', `${module}@${version}`], {
+    log: 'build-opa.log',
+    label: `building opa ${version} (go install)`,
+    env: { ...process.env, GOBIN: dirname(paths.opa) },
+  });
+  stamp(paths.opa, started, { module, version });
+}
+
+/** FerretDB panics without build/version/version.txt, which its module zip lacks: build a patched copy. */
+async function ensureFerretdb(): Promise<void> {
+  if (installed(paths.ferretdb)) return;
+  const started = Date.now();
+  const { module, version } = pins.ferretdb;
+  const json = await run('go', ['mod', 'download', '-json', `${module}@${version}`], { log: 'build-ferretdb.log', label: `downloading FerretDB ${version}` });
+  const src = join(dirname(dirname(paths.ferretdb)), 'src');
+  rmSync(src, { recursive: true, force: true });
+  cpSync((JSON.parse(json) as { Dir: string }).Dir, src, { recursive: true });
+  await run('chmod', ['-R', 'u+w', src], { log: 'build-ferretdb.log', label: 'making the FerretDB source copy writable' });
+  writeFileSync(join(src, 'build', 'version', 'version.txt'), `${version}\n`);
+  await run('go', ['build', '-o', paths.ferretdb, './cmd/ferretdb'], { cwd: src, log: 'build-ferretdb.log', label: `building FerretDB ${version}` });
+  stamp(paths.ferretdb, started, { module, version });
+}
+
+/** Go module zips drop `vendor/` folders, so Ollama's vendored headers come from Debian and PyPI. */
+async function ensureOllamaHeaders(): Promise<void> {
+  const inc = paths.ollamaInclude;
+  const marker = join(inc, 'miniaudio', 'miniaudio.h');
+  if (existsSync(join(inc, 'nlohmann', 'json_fwd.hpp')) && existsSync(join(inc, 'stb', 'stb_image.h')) && existsSync(marker)) return;
+  const work = join(cacheDir, 'tmp', 'ollama-headers');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  mkdirSync(join(inc, 'miniaudio'), { recursive: true });
+  const download = () => run('apt-get', ['download', ...ollamaHeaders.debian], { cwd: work, log: 'build-ollama.log', label: `downloading ${ollamaHeaders.debian.join(', ')} (Debian)` });
+  try {
+    await download();
+  } catch {
+    await run('apt-get', ['update', '-qq'], { log: 'build-ollama.log', label: 'apt-get update' });
+    await download();
+  }
+  const script = [
+    'import glob, subprocess, sys, tarfile, os',
+    'work, inc, member = sys.argv[1:4]',
+    'for deb in glob.glob(os.path.join(work, "*.deb")): subprocess.run(["dpkg-deb", "-x", deb, os.path.join(work, "x")], check=True)',
+    'for name in ("nlohmann", "stb"): subprocess.run(["cp", "-r", os.path.join(work, "x", "usr", "include", name), inc], check=True)',
+    'sdist = glob.glob(os.path.join(work, "*.tar.gz"))[0]',
+    'with tarfile.open(sdist) as t:',
+    '  m = [x for x in t.getmembers() if x.name.endswith(member)][0]',
+    '  open(os.path.join(inc, "miniaudio", "miniaudio.h"), "wb").write(t.extractfile(m).read())',
+  ].join('\n');
+  const { name, version, member } = ollamaHeaders.pypiSdist;
+  await run(python3, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '-d', work, `${name}==${version}`], { log: 'build-ollama.log', label: `downloading ${name} ${version} sdist (PyPI)` });
+  await run(python3, ['-c', script, work, inc, member], { log: 'build-ollama.log', label: 'unpacking vendored headers' });
+}
+
+async function ensureOllama(): Promise<void> {
+  if (installed(paths.ollama)) return;
+  const started = Date.now();
+  await ensureOllamaHeaders();
+  const { module, version } = pins.ollama;
+  await run('go', ['install', `${module}@${version}`], {
+    log: 'build-ollama.log',
+    label: `building Ollama ${version} (go install; compiles the ggml CPU backend, ~15 min on 2 cores)`,
+    env: { ...process.env, GOBIN: dirname(paths.ollama), CGO_CPPFLAGS: `-I${paths.ollamaInclude}` },
+  });
+  stamp(paths.ollama, started, { module, version });
+}
+
+async function ensureLlamaCpp(): Promise<void> {
+  if (installed(paths.python)) return;
+  const started = Date.now();
+  const { version } = pins.llamaCppPython;
+  rmSync(paths.venv, { recursive: true, force: true });
+  await run(python3, ['-m', 'venv', paths.venv], { log: 'build-llama-cpp-python.log', label: 'creating the llama-cpp-python venv' });
+  // Its server dependencies are pinned too, so a new FastAPI release cannot change the world.
+  const constraints = join(dirname(fileURLToPath(import.meta.url)), 'llama-cpp-python.constraints.txt');
+  await run(paths.python, ['-m', 'pip', 'install', '--no-input', '-c', constraints, `llama-cpp-python[server]==${version}`], {
+    log: 'build-llama-cpp-python.log',
+    label: `building llama-cpp-python ${version} (compiles llama.cpp with CMake, ~15 min on 2 cores)`,
+    env: { ...process.env, CMAKE_BUILD_PARALLEL_LEVEL: '2' },
+  });
+  stamp(paths.python, started, { version });
+}
+
+const installers: Record<Component, () => Promise<void>> = {
+  opa: ensureOpa,
+  ferretdb: ensureFerretdb,
+  ollama: ensureOllama,
+  llamacpp: ensureLlamaCpp,
+  models: installModels,
+};
+
+const inflight = new Map<Component, Promise<void>>();
+
+/** Installs one component once per process; concurrent callers share the same install. */
+export function ensureInstalled(component: Component): Promise<void> {
+  let p = inflight.get(component);
+  if (!p) {
+    p = installers[component]();
+    inflight.set(component, p);
+  }
+  return p;
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter((a): a is Component => (components as string[]).includes(a));
+  const list = wanted.length > 0 ? wanted : components;
+  const started = Date.now();
+  say(`cache: ${cacheDir}; installing ${list.join(', ')}`);
+  const results = await Promise.allSettled(list.map((c) => ensureInstalled(c)));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [`${list[i]}: ${String((r.reason as Error).message ?? r.reason)}`] : []));
+  say(`test world ready check took ${elapsed(started)}; ${list.length - failed.length}/${list.length} components installed`);
+  if (failed.length === 0) return;
+  const text = failed.join('\n\n');
+  if (process.env.CI === 'true') {
+    say(`FAILED under CI=true:\n${text}`);
+    process.exit(1);
+  }
+  say(`WARNING: some test-world components are missing; tests needing them will be SKIPPED outside CI:\n${text}`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    say(String(err));
+    process.exit(1);
+  });
+}
