@@ -2,3 +2,5 @@
 export * from './errors';
 export * from './clock';
 export * from './logger';
+export * from './openai';
+export * from './sse';

@@ -1,0 +1,18 @@
+// `aegis keys create`: makes a new API key, prints the secret once and the hashed entry to paste
+// into aegis.yaml (or a keys file). Aegis never stores the secret.
+import { stringify } from 'yaml';
+import { generateKey, hashKey } from '../gateway';
+import { flag, type ParsedArgs } from './args';
+
+export async function keysCommand(args: ParsedArgs): Promise<number> {
+  if (args.positionals[0] !== 'create') {
+    process.stderr.write('usage: aegis keys create --id ID [--name NAME] [--roles a,b]\n');
+    return 2;
+  }
+  const id = flag(args, 'id');
+  if (!id) throw new Error('--id is required');
+  const secret = generateKey();
+  const entry = { id, name: flag(args, 'name') ?? id, hash: hashKey(secret), roles: (flag(args, 'roles') ?? 'user').split(',').filter(Boolean) };
+  process.stdout.write(`secret (shown once, give it to the client): ${secret}\n\n# add under auth.keys in aegis.yaml:\n${stringify([entry])}`);
+  return 0;
+}

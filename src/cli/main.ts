@@ -1,0 +1,36 @@
+// The `aegis` command line: serve, keys, ps, load, unload (and models/policy when present).
+import { parseArgs } from './args';
+import { adminCommand } from './admin-commands';
+import { keysCommand } from './keys-command';
+import { serveCommand } from './serve';
+
+const usage = `usage: aegis <command>
+  serve [--config FILE] [--host H] [--port N] [--upstream NAME=URL]...
+  keys create --id ID [--name NAME] [--roles a,b]
+  ps | load MODEL | unload MODEL      [--url http://127.0.0.1:4000] [--key KEY]
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(parseArgs(rest));
+    case 'keys':
+      return keysCommand(parseArgs(rest));
+    case 'ps':
+    case 'load':
+    case 'unload':
+      return adminCommand(command, parseArgs(rest));
+    default:
+      process.stderr.write(usage);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`aegis: ${(err as Error).message ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,191 @@
+// Builds a running gateway from a config: upstreams, registry, keys, metrics, discovery and hot
+// reload. Both `aegis serve` and the integration tests start Aegis through here.
+import { readFileSync } from 'node:fs';
+import { serve, type ServerType } from '@hono/node-server';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { keySchema, type AegisConfig, type ModelConfig } from '../config';
+import { systemClock, type Clock, type Logger } from '../core';
+import { createApp, KeyStore, type GatewayDeps } from '../gateway';
+import { Metrics } from '../metrics';
+import { ModelCatalog, type ModelEntry } from '../registry';
+import { createUpstream, type Upstream } from '../upstreams';
+import { discover } from './discovery';
+
+export function configEntry(m: ModelConfig): ModelEntry {
+  return {
+    name: m.name,
+    version: m.version,
+    aliases: m.aliases,
+    tags: m.tags,
+    upstream: m.upstream,
+    upstreamModel: m.upstreamModel ?? m.name,
+    path: m.path,
+    format: m.format ?? (m.path?.toLowerCase().endsWith('.gguf') ? 'gguf' : undefined),
+    contextLength: m.contextLength,
+    capabilities: m.capabilities,
+    priority: m.priority,
+    ttlSeconds: m.ttlSeconds,
+    pinned: m.pinned,
+    parallel: m.parallel,
+    footprint: m.footprint ? { ...m.footprint, source: 'config' } : undefined,
+    status: m.status,
+    origin: 'config',
+  };
+}
+
+export function loadKeys(config: AegisConfig): KeyStore {
+  const keys = [...config.auth.keys];
+  if (config.auth.keysFile) {
+    const doc = parse(readFileSync(config.auth.keysFile, 'utf8')) as unknown;
+    const list = z.array(keySchema).parse(Array.isArray(doc) ? doc : ((doc as { keys?: unknown })?.keys ?? []));
+    keys.push(...list);
+  }
+  return new KeyStore(keys);
+}
+
+export interface GatewayRuntimeOptions {
+  logger: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  /** Runs discovery once before resolving (tests want models listed immediately). */
+  discoverOnStart?: boolean;
+  /** Lets a composition root add the scheduler, policy and recorders. */
+  extend?: (deps: GatewayDeps, config: AegisConfig) => void | Promise<void>;
+}
+
+export class GatewayRuntime {
+  readonly deps: GatewayDeps;
+  readonly app;
+  private config: AegisConfig;
+  private discoveryTimer: NodeJS.Timeout | undefined;
+  private loaded = new Map<string, Set<string>>();
+  private reachable: Record<string, boolean> = {};
+  private discovered: ModelEntry[] = [];
+  private server: ServerType | undefined;
+  private readonly logger: Logger;
+
+  private constructor(config: AegisConfig, options: GatewayRuntimeOptions) {
+    this.config = config;
+    this.logger = options.logger;
+    const keys = loadKeys(config);
+    this.deps = {
+      catalog: new ModelCatalog({ config: config.models.map(configEntry) }),
+      upstreams: this.buildUpstreams(config),
+      keys,
+      logger: options.logger,
+      metrics: options.metrics ?? new Metrics(),
+      clock: options.clock ?? systemClock,
+      options: {
+        bodyLimitBytes: config.server.bodyLimitBytes,
+        keepAliveMs: config.server.keepAliveMs,
+        logPrompts: config.logging.prompts,
+        allowAnonymous: keys.size === 0,
+      },
+      ready: async () => this.readiness(),
+      modelState: (entry) => {
+        const set = this.loaded.get(entry.upstream);
+        return set ? { loaded: set.has(entry.upstreamModel) } : undefined;
+      },
+    };
+    this.app = createApp(this.deps);
+  }
+
+  static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
+    const rt = new GatewayRuntime(config, options);
+    await options.extend?.(rt.deps, config);
+    if (options.discoverOnStart !== false) await rt.refresh();
+    rt.scheduleDiscovery();
+    return rt;
+  }
+
+  get currentConfig(): AegisConfig {
+    return this.config;
+  }
+
+  private buildUpstreams(config: AegisConfig): Map<string, Upstream> {
+    return new Map(config.upstreams.map((u) => [u.name, createUpstream(u, this.logger)]));
+  }
+
+  private rebuildCatalog(): void {
+    this.deps.catalog.replace({ config: this.config.models.map(configEntry), discovered: this.discovered });
+  }
+
+  /** Re-runs discovery and rebuilds the catalog. */
+  async refresh(): Promise<void> {
+    const enabled = new Set(this.config.upstreams.filter((u) => u.discover).map((u) => u.name));
+    const result = await discover([...this.deps.upstreams.values()], (u) => enabled.has(u.name), this.logger);
+    this.discovered = result.entries;
+    this.loaded = result.loaded;
+    this.reachable = result.reachable;
+    this.rebuildCatalog();
+  }
+
+  private scheduleDiscovery(): void {
+    clearInterval(this.discoveryTimer);
+    const every = this.config.discovery.intervalMs;
+    if (every > 0) {
+      this.discoveryTimer = setInterval(() => void this.refresh().catch((err: Error) => this.logger.warn({ err: err.message }, 'discovery refresh failed')), every);
+      this.discoveryTimer.unref();
+    }
+  }
+
+  private async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    const checks: Record<string, boolean> = { config: true };
+    await Promise.all([...this.deps.upstreams.values()].map(async (u) => (checks[`upstream:${u.name}`] = await u.health())));
+    // Ready when the config is loaded and every upstream that serves a configured model answers.
+    const needed = new Set(this.config.models.map((m) => m.upstream));
+    const ready = [...needed].every((n) => checks[`upstream:${n}`]) && (needed.size > 0 || Object.values(checks).some((v, i) => i > 0 && v) || this.deps.upstreams.size === 0);
+    return { ready, checks };
+  }
+
+  /** Applies a new config: upstreams whose settings changed are replaced, the rest kept. */
+  async reload(config: AegisConfig): Promise<void> {
+    const old = this.deps.upstreams;
+    const next = new Map<string, Upstream>();
+    const retired: Upstream[] = [];
+    for (const u of config.upstreams) {
+      const before = this.config.upstreams.find((x) => x.name === u.name);
+      const keep = before && JSON.stringify(before) === JSON.stringify(u) ? old.get(u.name) : undefined;
+      next.set(u.name, keep ?? createUpstream(u, this.logger));
+    }
+    for (const [name, u] of old) if (next.get(name) !== u) retired.push(u);
+    this.config = config;
+    this.deps.upstreams = next;
+    this.deps.keys = loadKeys(config);
+    this.deps.options.allowAnonymous = this.deps.keys.size === 0;
+    this.deps.options.logPrompts = config.logging.prompts;
+    this.discovered = this.discovered.filter((e) => next.has(e.upstream));
+    this.rebuildCatalog();
+    this.scheduleDiscovery();
+    await Promise.all(retired.map((u) => u.close().catch(() => {})));
+    void this.refresh().catch(() => {});
+  }
+
+  listen(host: string, port: number): Promise<{ host: string; port: number; url: string }> {
+    return new Promise((resolve) => {
+      this.server = serve({ fetch: this.app.fetch, hostname: host, port }, (info) => {
+        resolve({ host, port: info.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
+      });
+    });
+  }
+
+  /** Stops accepting, waits (bounded) for in-flight exchanges, then closes upstreams. */
+  async close(graceMs = this.config.server.shutdownGraceMs): Promise<void> {
+    clearInterval(this.discoveryTimer);
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && (await this.inFlight()) > 0) await new Promise((r) => setTimeout(r, 50));
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+    }
+    await Promise.all([...this.deps.upstreams.values()].map((u) => u.close().catch(() => {})));
+  }
+
+  private async inFlight(): Promise<number> {
+    const m = await this.deps.metrics.inFlight.get();
+    return m.values.reduce((s, v) => s + v.value, 0);
+  }
+}

@@ -1,0 +1,118 @@
+// The aegis.yaml schema with its defaults. Every key is optional: an empty file is a valid config.
+import { z } from 'zod';
+
+const duration = z.number().int().nonnegative();
+
+export const timeoutsSchema = z.strictObject({
+  connectMs: duration.default(5_000),
+  /** Time to the response headers: covers a cold model load on runtimes that load on demand. */
+  headersMs: duration.default(300_000),
+  /** Maximum gap between body chunks (not the total duration of a stream). */
+  bodyMs: duration.default(120_000),
+  healthMs: duration.default(2_000),
+});
+
+export const managedSchema = z.strictObject({
+  /** Argument vector; `${PORT}`, `${MODEL_PATH}`, `${MODEL}` and `${CONTEXT}` are substituted. A string is split on spaces. */
+  command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  healthPath: z.string().default('/v1/models'),
+  startupTimeoutMs: duration.default(120_000),
+  stopGraceMs: duration.default(5_000),
+  restart: z.strictObject({ maxRestarts: z.number().int().nonnegative().default(5), backoffMs: duration.default(500), maxBackoffMs: duration.default(30_000) }).prefault({}),
+});
+
+export const upstreamSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only'),
+  type: z.enum(['openai', 'ollama', 'lmstudio', 'managed']),
+  /** Base URL (without /v1). Managed runners get theirs from the allocated port. */
+  url: z.url().optional(),
+  apiKey: z.string().optional(),
+  timeouts: timeoutsSchema.prefault({}),
+  /** What to do with the upstream request when the client disconnects. */
+  onDisconnect: z.enum(['cancel', 'drain']).default('cancel'),
+  discover: z.boolean().default(true),
+  connections: z.number().int().positive().default(64),
+  /** Ollama: keep_alive sent with each request when the model entry has no ttl. */
+  keepAlive: z.union([z.string(), z.number()]).optional(),
+  managed: managedSchema.optional(),
+});
+
+export const capabilitiesSchema = z.strictObject({
+  chat: z.boolean().default(true),
+  completion: z.boolean().default(true),
+  embeddings: z.boolean().default(false),
+  tools: z.enum(['native', 'emulated', 'none']).default('emulated'),
+  vision: z.boolean().default(false),
+});
+
+export const modelSchema = z.strictObject({
+  name: z.string().min(1),
+  version: z.string().default('1'),
+  aliases: z.array(z.string()).default([]),
+  tags: z.array(z.string()).default([]),
+  upstream: z.string(),
+  upstreamModel: z.string().optional(),
+  path: z.string().optional(),
+  format: z.string().optional(),
+  contextLength: z.number().int().positive().optional(),
+  capabilities: capabilitiesSchema.prefault({}),
+  priority: z.string().default('standard'),
+  ttlSeconds: z.number().nonnegative().optional(),
+  pinned: z.boolean().default(false),
+  parallel: z.number().int().positive().optional(),
+  footprint: z.strictObject({ ramBytes: z.number().nonnegative(), vramBytes: z.number().nonnegative().default(0) }).optional(),
+  status: z.enum(['active', 'deprecated', 'retired']).default('active'),
+});
+
+export const keySchema = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().default(''),
+  /** `sha256:<hex>` of the secret; the secret itself is never stored. */
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256:<64 hex digits>'),
+  roles: z.array(z.string()).default([]),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65_535).default(4000),
+      bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      shutdownGraceMs: duration.default(10_000),
+      /** Interval of SSE keep-alive comments while a streamed request waits (model load, queue). */
+      keepAliveMs: duration.default(5_000),
+    })
+    .prefault({}),
+  auth: z
+    .strictObject({
+      keys: z.array(keySchema).default([]),
+      /** A YAML/JSON file with more keys (same shape), e.g. managed by `aegis keys`. */
+      keysFile: z.string().optional(),
+    })
+    .prefault({}),
+  upstreams: z.array(upstreamSchema).default([]),
+  models: z.array(modelSchema).default([]),
+  discovery: z.strictObject({ intervalMs: duration.default(30_000) }).prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+      /** Prompt and answer text in logs: off unless an operator turns it on. */
+      prompts: z.boolean().default(false),
+    })
+    .prefault({}),
+  // Subsystems own their sections; each validates its own part.
+  scheduler: z.record(z.string(), z.unknown()).optional(),
+  policy: z.record(z.string(), z.unknown()).optional(),
+  rag: z.record(z.string(), z.unknown()).optional(),
+  mongodb: z.record(z.string(), z.unknown()).optional(),
+  mcp: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type AegisConfig = z.infer<typeof configSchema>;
+export type UpstreamConfig = z.infer<typeof upstreamSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type KeyConfig = z.infer<typeof keySchema>;
+export type ManagedConfig = z.infer<typeof managedSchema>;
+export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;

@@ -1,0 +1,47 @@
+// Reads and validates a JSON request body: content type (415), size limit (413), JSON (400) and
+// schema (400 with the offending `param`).
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import { describeIssue, GatewayError } from '../core';
+
+async function readLimited(c: Context, limit: number): Promise<string> {
+  const declared = Number(c.req.header('content-length') ?? NaN);
+  if (declared > limit) throw new GatewayError('body_too_large', `Request body is larger than ${limit} bytes.`);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new GatewayError('body_too_large', `Request body is larger than ${limit} bytes.`);
+    }
+    parts.push(value);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, limit: number): Promise<z.infer<S>> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new GatewayError('unsupported_media_type', `Content-Type must be application/json (got "${type || 'none'}").`);
+  }
+  const text = await readLimited(c, limit);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new GatewayError('invalid_json', `We could not parse the JSON body of your request: ${(err as Error).message}`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  const result = schema.safeParse(json);
+  if (!result.success) {
+    const { message, param } = describeIssue(result.error);
+    throw new GatewayError('invalid_request', message, { param });
+  }
+  return result.data;
+}

@@ -1,0 +1,74 @@
+// What the gateway is built from: every dependency arrives through `createApp(deps)`, so tests can
+// build an app from fakes and the CLI from real parts.
+import type { Clock, Logger } from '../core';
+import type { Metrics } from '../metrics';
+import type { ModelCatalog, ModelEntry } from '../registry';
+import type { Upstream } from '../upstreams';
+import type { KeyStore, Principal } from './keys';
+import type { ExchangeOutcome } from './exchange';
+
+/** A lease on a loaded model with a free slot, from the scheduler. */
+export interface ModelLease {
+  release(): void;
+  /** Fires when the scheduler preempts this request. */
+  readonly signal?: AbortSignal;
+  /** Why the lease was cut, when it was. */
+  readonly abortReason?: () => Error | undefined;
+}
+
+export interface AcquireOptions {
+  priority: string;
+  signal: AbortSignal;
+  onProgress?: (message: string, fraction?: number) => void;
+}
+
+/** The scheduler as the gateway sees it (see src/scheduler). */
+export interface ModelGate {
+  acquire(model: ModelEntry, options: AcquireOptions): Promise<ModelLease>;
+}
+
+export interface PolicyOutcome {
+  decisionId: string;
+  /** The (possibly capped or trimmed) request to send on. */
+  request: Record<string, unknown>;
+  priority?: string;
+  log: boolean;
+  redact: string[];
+}
+
+/** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied. */
+export interface RequestPolicy {
+  check(input: { principal: Principal; route: string; model: ModelEntry; request: Record<string, unknown> }): PolicyOutcome;
+}
+
+export interface GatewayDeps {
+  catalog: ModelCatalog;
+  upstreams: ReadonlyMap<string, Upstream>;
+  keys: KeyStore;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+  scheduler?: ModelGate;
+  policy?: RequestPolicy;
+  /** Called once per finished exchange (body end, error or client disconnect). */
+  onExchange?: (outcome: ExchangeOutcome) => void;
+  options: {
+    bodyLimitBytes: number;
+    keepAliveMs: number;
+    logPrompts: boolean;
+    /** With no keys configured, callers are anonymous; the CLI only allows that on loopback. */
+    allowAnonymous: boolean;
+  };
+  /** Readiness beyond "process up": config loaded and upstreams reachable. */
+  ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  admin?: AdminOps;
+  /** Live state of a model (loaded or not) for /v1/models. */
+  modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
+}
+
+/** Operations the admin routes expose (wired to the scheduler when present). */
+export interface AdminOps {
+  ps(): unknown;
+  load(model: ModelEntry): Promise<unknown>;
+  unload(model: ModelEntry): Promise<unknown>;
+}

@@ -1,0 +1,172 @@
+// The life of one proxied exchange: cancellation wiring (client gone, preemption), the lease,
+// answer assembly from chunks, and the once-only finish (release · metrics · record).
+import { GatewayError, toGatewayError, type ChatChunk, type ChatCompletion, type Completion, type ToolCall, type Usage } from '../core';
+import type { ModelEntry } from '../registry';
+import type { Upstream } from '../upstreams';
+import type { GatewayDeps, ModelLease } from './deps';
+import type { ExchangeOutcome } from './exchange';
+import type { Principal } from './keys';
+
+export interface ExchangeInit {
+  deps: GatewayDeps;
+  route: ExchangeOutcome['route'];
+  requestId: string;
+  startedAt: number;
+  principal: Principal;
+  entry: ModelEntry;
+  upstream: Upstream;
+  stream: boolean;
+  clientSignal: AbortSignal;
+  request: Record<string, unknown>;
+  decisionId?: string;
+  priority: string;
+  log: boolean;
+  redact: string[];
+}
+
+export class ExchangeTracker {
+  /** Aborts the upstream call: client gone (cancel mode) or preempted. */
+  readonly upstreamAbort = new AbortController();
+  clientGone = false;
+  private lease: ModelLease | undefined;
+  private finished = false;
+  private answer = '';
+  private readonly toolCalls: ToolCall[] = [];
+  private usage: Usage | undefined;
+  private finishReason: string | null | undefined;
+  private firstTokenAt: number | undefined;
+  private chunkCount = 0;
+
+  constructor(readonly init: ExchangeInit) {
+    init.deps.metrics.inFlight.inc({ model: init.entry.name });
+    const onClientGone = () => this.markClientGone();
+    if (init.clientSignal.aborted) onClientGone();
+    else init.clientSignal.addEventListener('abort', onClientGone, { once: true });
+  }
+
+  markClientGone(): void {
+    if (this.clientGone || this.finished) return;
+    this.clientGone = true;
+    if (this.init.upstream.onDisconnect === 'cancel') this.upstreamAbort.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
+  }
+
+  async acquire(onProgress?: (message: string, fraction?: number) => void): Promise<void> {
+    const { scheduler } = this.init.deps;
+    if (!scheduler) return;
+    this.lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: this.upstreamAbort.signal, onProgress });
+    const preempt = this.lease.signal;
+    if (preempt) {
+      const cut = () => this.upstreamAbort.abort(this.lease?.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
+      if (preempt.aborted) cut();
+      else preempt.addEventListener('abort', cut, { once: true });
+    }
+  }
+
+  /** The error to show for a failure, seen from this exchange (aborts become 499 or preempted). */
+  failure(err: unknown): GatewayError {
+    const reason: unknown = this.upstreamAbort.signal.aborted ? this.upstreamAbort.signal.reason : undefined;
+    if (reason instanceof GatewayError && reason.code === 'preempted') return reason;
+    if (this.clientGone) return new GatewayError('client_closed_request', 'Client closed the request.');
+    return toGatewayError(err);
+  }
+
+  private noteFirstToken(): void {
+    this.firstTokenAt ??= this.init.deps.clock.now();
+  }
+
+  absorbChunk(chunk: ChatChunk): void {
+    this.chunkCount++;
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) return;
+    const { content, tool_calls } = choice.delta;
+    if (content) {
+      this.noteFirstToken();
+      this.answer += content;
+    }
+    for (const d of tool_calls ?? []) {
+      this.noteFirstToken();
+      const call = (this.toolCalls[d.index] ??= { id: d.id ?? '', type: 'function', function: { name: '', arguments: '' } });
+      if (d.id) call.id = d.id;
+      if (d.function?.name) call.function.name += d.function.name;
+      if (d.function?.arguments) call.function.arguments += d.function.arguments;
+    }
+    if (choice.finish_reason) this.finishReason = choice.finish_reason;
+  }
+
+  absorbCompletionChunk(chunk: Completion): void {
+    this.chunkCount++;
+    if (chunk.usage) this.usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (choice?.text) {
+      this.noteFirstToken();
+      this.answer += choice.text;
+    }
+    if (choice?.finish_reason) this.finishReason = choice.finish_reason;
+  }
+
+  absorbWhole(body: ChatCompletion | Completion): void {
+    this.noteFirstToken();
+    const choice = body.choices[0];
+    if (choice && 'message' in choice) {
+      this.answer = choice.message.content ?? '';
+      this.toolCalls.push(...(choice.message.tool_calls ?? []));
+    } else if (choice && 'text' in choice) this.answer = choice.text;
+    this.finishReason = choice?.finish_reason;
+    this.usage = body.usage ?? undefined;
+  }
+
+  setUsage(usage: Usage): void {
+    this.usage = usage;
+  }
+
+  get seenUsage(): Usage | undefined {
+    return this.usage;
+  }
+
+  /** Once: release the lease, count, and hand the outcome to the recorders. */
+  finish(status: number, error?: GatewayError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.lease?.release();
+    const { deps, entry, route } = this.init;
+    const finalStatus = this.clientGone ? 499 : status;
+    const endedAt = deps.clock.now();
+    const m = deps.metrics;
+    m.inFlight.dec({ model: entry.name });
+    m.requests.inc({ route, model: entry.name, status: String(finalStatus) });
+    m.duration.observe({ route, model: entry.name }, (endedAt - this.init.startedAt) / 1000);
+    if (this.firstTokenAt !== undefined && this.init.stream) m.ttft.observe({ model: entry.name }, (this.firstTokenAt - this.init.startedAt) / 1000);
+    if (this.usage) {
+      m.tokens.inc({ model: entry.name, kind: 'prompt' }, this.usage.prompt_tokens);
+      m.tokens.inc({ model: entry.name, kind: 'completion' }, this.usage.completion_tokens);
+    }
+    if (finalStatus === 499) m.disconnects.inc({ model: entry.name });
+    if (error && error.status >= 500) m.upstreamErrors.inc({ upstream: entry.upstream, code: error.code });
+    const req = this.init.request;
+    deps.onExchange?.({
+      requestId: this.init.requestId,
+      route,
+      startedAt: this.init.startedAt,
+      endedAt,
+      firstTokenAt: this.firstTokenAt,
+      principalId: this.init.principal.id,
+      model: entry.name,
+      modelVersion: entry.version,
+      upstream: entry.upstream,
+      stream: this.init.stream,
+      status: finalStatus,
+      errorCode: finalStatus === 499 ? 'client_closed_request' : error?.code,
+      errorMessage: error?.message,
+      messages: req.messages as ExchangeOutcome['messages'],
+      prompt: req.prompt as ExchangeOutcome['prompt'],
+      answer: this.answer,
+      toolCalls: this.toolCalls.filter(Boolean),
+      finishReason: this.finishReason,
+      usage: this.usage,
+      decisionId: this.init.decisionId,
+      log: this.init.log,
+      redact: this.init.redact,
+    });
+  }
+}

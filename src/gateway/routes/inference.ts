@@ -1,0 +1,131 @@
+// POST /v1/chat/completions, /v1/completions and /v1/embeddings.
+import type { Context, Hono } from 'hono';
+import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, type ChatChunk, type ChatCompletion, type Completion } from '../../core';
+import type { ChatResult, CompletionResult, Streamed } from '../../upstreams';
+import { readJsonBody } from '../body';
+import type { GatewayDeps } from '../deps';
+import type { ExchangeTracker } from '../exchange-tracker';
+import { prepare, runWhole, track, type Prepared } from '../pipeline';
+import { sseResponse } from '../sse-response';
+
+/** Resolves with the outcome of `p` if it settles within `ms`, else undefined. */
+async function settledWithin<T>(p: Promise<T>, ms: number): Promise<{ error?: unknown } | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
+  const outcome = p.then(
+    () => ({}),
+    (error: unknown) => ({ error }),
+  );
+  const result = await Promise.race([outcome, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+interface StreamPlan<T> {
+  call: () => Promise<Streamed<T> | { kind: 'json'; body: unknown }>;
+  onChunk: (chunk: T) => unknown;
+  onEnd: () => unknown[];
+}
+
+/**
+ * A streamed exchange. Failures before the first byte (queue full, upstream 4xx) still get a proper
+ * HTTP status; only a wait longer than the keep-alive interval commits to SSE early.
+ */
+async function streamExchange<T>(c: Context, deps: GatewayDeps, tracker: ExchangeTracker, p: Prepared, plan: StreamPlan<T>): Promise<Response> {
+  let progress = `waiting for model ${p.entry.name}`;
+  const start = (async (): Promise<AsyncIterable<T>> => {
+    await tracker.acquire((message, fraction) => {
+      progress = fraction === undefined ? message : `${message} ${Math.round(fraction * 100)}%`;
+    });
+    const result = await plan.call();
+    if (result.kind === 'stream') return result.chunks;
+    const whole = result.body as T;
+    return (async function* () {
+      yield whole;
+    })();
+  })();
+  const early = await settledWithin(start, deps.options.keepAliveMs);
+  if (early?.error !== undefined) {
+    const e = tracker.failure(early.error);
+    tracker.finish(e.status, e);
+    throw e;
+  }
+  return sseResponse(tracker, { start, progress: () => progress, onChunk: plan.onChunk, onEnd: plan.onEnd }, deps.options.keepAliveMs, p.headers);
+}
+
+function wantsUsage(request: Record<string, unknown>): boolean {
+  return (request.stream_options as { include_usage?: boolean } | null | undefined)?.include_usage === true;
+}
+
+/** OpenAI framing of usage: a final chunk with empty choices, only when the client asked for it. */
+function usagePlan<T extends { id: string; created: number; object: string; model: string; choices: unknown[]; usage?: unknown }>(tracker: ExchangeTracker, p: Prepared, absorb: (chunk: T) => void) {
+  let last: T | undefined;
+  return {
+    onChunk(chunk: T): unknown {
+      absorb(chunk);
+      chunk.model = p.entry.name;
+      last = chunk;
+      if (chunk.choices.length === 0) return undefined;
+      if (chunk.usage !== undefined) delete chunk.usage;
+      return chunk;
+    },
+    onEnd(): unknown[] {
+      const usage = tracker.seenUsage;
+      if (!wantsUsage(p.request) || !usage || !last) return [];
+      return [{ id: last.id, object: last.object, created: last.created, model: p.entry.name, choices: [], usage }];
+    },
+  };
+}
+
+export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
+  const limit = deps.options.bodyLimitBytes;
+
+  app.post('/v1/chat/completions', async (c) => {
+    const body = await readJsonBody(c, chatRequestSchema, limit);
+    const p = prepare(c, deps, 'chat', body);
+    const stream = p.request.stream === true;
+    const tracker = track(c, deps, 'chat', p, stream);
+    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
+    const request = p.request as typeof body;
+    if (!stream) {
+      const res = await runWhole(tracker, () => p.upstream.chat({ ...request, stream: false }, ctx), (r: ChatResult) => tracker.absorbWhole((r as { body: ChatCompletion }).body));
+      const out = (res as { body: ChatCompletion }).body;
+      out.model = p.entry.name;
+      return c.json(out, 200, p.headers);
+    }
+    const plan = usagePlan<ChatChunk>(tracker, p, (chunk) => tracker.absorbChunk(chunk));
+    return streamExchange<ChatChunk>(c, deps, tracker, p, {
+      call: () => p.upstream.chat({ ...request, stream: true, stream_options: { include_usage: true } }, ctx),
+      ...plan,
+    });
+  });
+
+  app.post('/v1/completions', async (c) => {
+    const body = await readJsonBody(c, completionRequestSchema, limit);
+    const p = prepare(c, deps, 'completions', body);
+    const stream = p.request.stream === true;
+    const tracker = track(c, deps, 'completions', p, stream);
+    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
+    const request = p.request as typeof body;
+    if (!stream) {
+      const res = await runWhole(tracker, () => p.upstream.complete({ ...request, stream: false }, ctx), (r: CompletionResult) => tracker.absorbWhole((r as { body: Completion }).body));
+      const out = (res as { body: Completion }).body;
+      out.model = p.entry.name;
+      return c.json(out, 200, p.headers);
+    }
+    const plan = usagePlan<Completion>(tracker, p, (chunk) => tracker.absorbCompletionChunk(chunk));
+    return streamExchange<Completion>(c, deps, tracker, p, {
+      call: () => p.upstream.complete({ ...request, stream: true, stream_options: { include_usage: true } }, ctx),
+      ...plan,
+    });
+  });
+
+  app.post('/v1/embeddings', async (c) => {
+    const body = await readJsonBody(c, embeddingRequestSchema, limit);
+    const p = prepare(c, deps, 'embeddings', body);
+    const tracker = track(c, deps, 'embeddings', p, false);
+    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
+    const res = await runWhole(tracker, () => p.upstream.embed(p.request as typeof body, ctx), (r) => tracker.setUsage({ prompt_tokens: r.usage.prompt_tokens, completion_tokens: 0, total_tokens: r.usage.total_tokens }));
+    return c.json({ ...res, model: p.entry.name }, 200, p.headers);
+  });
+}

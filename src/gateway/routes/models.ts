@@ -1,0 +1,41 @@
+// GET /v1/models and /v1/models/{id}: every routable name and alias, with an `aegis` extension.
+import type { Hono } from 'hono';
+import type { ModelEntry } from '../../registry';
+import type { GatewayDeps } from '../deps';
+import { resolveModel } from '../pipeline';
+
+function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
+  return {
+    id,
+    object: 'model' as const,
+    created: Math.floor(Date.parse(entry.provenance?.importedAt ?? '') / 1000) || 0,
+    owned_by: entry.upstream,
+    aegis: {
+      name: entry.name,
+      version: entry.version,
+      alias_of: id === entry.name ? undefined : entry.name,
+      aliases: entry.aliases,
+      upstream: entry.upstream,
+      upstream_model: entry.upstreamModel,
+      loaded: deps.modelState?.(entry)?.loaded ?? null,
+      context_length: entry.contextLength ?? null,
+      capabilities: entry.capabilities,
+      priority: entry.priority,
+      pinned: entry.pinned,
+      status: entry.status,
+      source: entry.origin,
+    },
+  };
+}
+
+export function modelRoutes(app: Hono, deps: GatewayDeps): void {
+  app.get('/v1/models', (c) => {
+    const data = deps.catalog.current().flatMap((entry) => [describe(deps, entry.name, entry), ...entry.aliases.filter((a) => deps.catalog.resolve(a) === entry).map((a) => describe(deps, a, entry))]);
+    return c.json({ object: 'list', data });
+  });
+
+  app.get('/v1/models/:id{.+}', (c) => {
+    const id = c.req.param('id');
+    return c.json(describe(deps, id, resolveModel(deps, id)));
+  });
+}

@@ -1,0 +1,3 @@
+// Public surface of src/registry.
+export * from './types';
+export * from './catalog';

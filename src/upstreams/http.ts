@@ -1,0 +1,115 @@
+// Outbound HTTP for adapters: a per-upstream undici Agent with explicit timeouts, and the one
+// place where transport failures and upstream error bodies become GatewayErrors.
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { GatewayError } from '../core';
+import type { TimeoutsConfig } from '../config';
+
+export function createDispatcher(timeouts: TimeoutsConfig, connections: number): Agent {
+  return new Agent({
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyMs,
+    keepAliveTimeout: 30_000,
+    connections,
+    pipelining: 1,
+  });
+}
+
+export interface UpstreamCall {
+  method?: 'GET' | 'POST' | 'DELETE';
+  body?: unknown;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+  /** Overrides the dispatcher's headers timeout (health checks must be quick). */
+  headersTimeout?: number;
+}
+
+export type UpstreamBody = Dispatcher.ResponseData['body'];
+
+export class UpstreamClient {
+  constructor(
+    readonly name: string,
+    readonly baseUrl: string,
+    private readonly dispatcher: Dispatcher,
+    private readonly apiKey?: string,
+  ) {}
+
+  /** Sends a request; resolves with the body stream of a 2xx answer, throws GatewayError otherwise. */
+  async send(path: string, call: UpstreamCall = {}): Promise<UpstreamBody> {
+    const headers: Record<string, string> = { accept: 'application/json, text/event-stream', ...call.headers };
+    if (call.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.baseUrl}${path}`, {
+        method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
+        headers,
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: call.signal,
+        dispatcher: this.dispatcher,
+        headersTimeout: call.headersTimeout,
+      });
+    } catch (err) {
+      throw transportError(this.name, err, call.signal);
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return res.body;
+    const text = await res.body.text().catch(() => '');
+    throw statusError(this.name, res.statusCode, text);
+  }
+
+  async json<T>(path: string, call: UpstreamCall = {}): Promise<T> {
+    const body = await this.send(path, call);
+    try {
+      return (await body.json()) as T;
+    } catch (err) {
+      throw transportError(this.name, err, call.signal);
+    }
+  }
+}
+
+export function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  return (signal?.aborted ?? false) || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED'));
+}
+
+/** Connection and timeout failures. A client abort passes through untouched for the caller. */
+export function transportError(upstream: string, err: unknown, signal?: AbortSignal): unknown {
+  if (err instanceof GatewayError) return err;
+  if (isAbort(err, signal)) return err;
+  const code = (err as { code?: string }).code ?? '';
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new GatewayError('upstream_timeout', `Upstream "${upstream}" timed out (${code || (err as Error).name}).`, { cause: err });
+  }
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'].includes(code)) {
+    return new GatewayError('upstream_unavailable', `Upstream "${upstream}" is unreachable (${code}).`, { cause: err });
+  }
+  return new GatewayError('upstream_error', `Upstream "${upstream}" failed: ${(err as Error).message ?? String(err)}`, { cause: err });
+}
+
+/** Extracts the message from the error bodies runtimes send: OpenAI envelope, Ollama `{error}`, FastAPI `{detail}`. */
+export function upstreamMessage(text: string): string {
+  try {
+    const body = JSON.parse(text) as { error?: unknown; detail?: unknown; message?: unknown };
+    const e = body.error;
+    if (typeof e === 'string') return e;
+    if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+    if (typeof body.detail === 'string') return body.detail;
+    if (body.detail !== undefined) return JSON.stringify(body.detail);
+    if (typeof body.message === 'string') return body.message;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return text.slice(0, 500) || 'no error body';
+}
+
+export function statusError(upstream: string, status: number, text: string): GatewayError {
+  const message = upstreamMessage(text);
+  const prefix = `Upstream "${upstream}" answered ${status}: `;
+  if (/context (length|size|window)|exceeds the available context|too many tokens|maximum context/i.test(message)) {
+    return new GatewayError('context_length_exceeded', prefix + message);
+  }
+  if (status === 404) return new GatewayError('model_not_found', prefix + message, { status: 404 });
+  if (status === 429) return new GatewayError('rate_limited', prefix + message, { retryAfter: 1 });
+  if (status === 503) return new GatewayError('upstream_unavailable', prefix + message, { status: 503, retryAfter: 1 });
+  if (status >= 400 && status < 500) return new GatewayError('invalid_request', prefix + message, { status: 400 });
+  return new GatewayError('upstream_error', prefix + message);
+}

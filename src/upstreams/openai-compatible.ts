@@ -1,0 +1,123 @@
+// The base adapter for any server with OpenAI's /v1 API (llama.cpp llama-server, llama-cpp-python,
+// vLLM, another Aegis). LM Studio and managed runners build on it.
+import { GatewayError, parseSse, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import type { UpstreamConfig } from '../config';
+import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
+import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Upstream } from './types';
+
+/** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
+export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: AbortSignal): AsyncGenerator<T> {
+  let done = false;
+  try {
+    for await (const event of parseSse(body)) {
+      if (event.data === '[DONE]') {
+        done = true;
+        return;
+      }
+      const parsed = JSON.parse(event.data) as T & { error?: unknown };
+      if (parsed.error !== undefined && !(parsed as { choices?: unknown }).choices) {
+        const e = parsed.error as { message?: string } | string;
+        throw new GatewayError('upstream_error', `Upstream "${upstream}" failed mid-stream: ${typeof e === 'string' ? e : (e.message ?? JSON.stringify(e))}`);
+      }
+      yield parsed as Awaited<T>;
+    }
+    if (!done && !signal.aborted) throw new GatewayError('upstream_error', `Upstream "${upstream}" closed the stream before it finished.`);
+  } catch (err) {
+    throw transportError(upstream, err, signal);
+  } finally {
+    // Breaking out early (client gone) must release the upstream socket.
+    if (!done) body.destroy();
+  }
+}
+
+export class OpenAICompatibleUpstream implements Upstream {
+  readonly kind: Upstream['kind'] = 'openai';
+  readonly name: string;
+  readonly onDisconnect: 'cancel' | 'drain';
+  readonly control?: ModelControl;
+  protected readonly client: UpstreamClient;
+  private readonly dispatcher;
+
+  constructor(protected readonly config: UpstreamConfig, baseUrl = config.url ?? '') {
+    this.name = config.name;
+    this.onDisconnect = config.onDisconnect;
+    this.dispatcher = createDispatcher(config.timeouts, config.connections);
+    this.client = new UpstreamClient(config.name, baseUrl.replace(/\/+$/, ''), this.dispatcher, config.apiKey);
+  }
+
+  /** The client for a call: managed runners override this with the model's own process. */
+  protected async clientFor(_ctx: CallContext): Promise<UpstreamClient> {
+    return this.client;
+  }
+
+  /** Extra body fields an adapter adds (LM Studio's `ttl`). */
+  protected extraBody(_ctx: CallContext): Record<string, unknown> {
+    return {};
+  }
+
+  async chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult> {
+    const client = await this.clientFor(ctx);
+    const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
+    const res = await client.send('/v1/chat/completions', { body, signal: ctx.signal });
+    if (request.stream) return { kind: 'stream', chunks: sseChunks<ChatChunk>(this.name, res, ctx.signal) };
+    return { kind: 'json', body: await readJson<ChatCompletion>(this.name, res, ctx.signal) };
+  }
+
+  async complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult> {
+    const client = await this.clientFor(ctx);
+    const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
+    const res = await client.send('/v1/completions', { body, signal: ctx.signal });
+    if (request.stream) return { kind: 'stream', chunks: sseChunks<Completion>(this.name, res, ctx.signal) };
+    return { kind: 'json', body: await readJson<Completion>(this.name, res, ctx.signal) };
+  }
+
+  async embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    const client = await this.clientFor(ctx);
+    const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
+    const res = await readJson<EmbeddingResponse>(this.name, await client.send('/v1/embeddings', { body, signal: ctx.signal }), ctx.signal);
+    return normalizeEmbeddings(res);
+  }
+
+  async listModels(): Promise<DiscoveredModel[]> {
+    const res = await this.client.json<{ data?: { id: string; meta?: { n_ctx_train?: number } }[] }>('/v1/models', { headersTimeout: this.config.timeouts.healthMs });
+    return (res.data ?? []).map((m) => ({ id: m.id, contextLength: m.meta?.n_ctx_train }));
+  }
+
+  async health(): Promise<boolean> {
+    try {
+      await this.client.json('/v1/models', { headersTimeout: this.config.timeouts.healthMs });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+export async function readJson<T>(upstream: string, body: UpstreamBody, signal?: AbortSignal): Promise<T> {
+  try {
+    return (await body.json()) as T;
+  } catch (err) {
+    throw transportError(upstream, err, signal);
+  }
+}
+
+/**
+ * llama-cpp-python answers chat models' embeddings with one vector per token; OpenAI clients
+ * expect one per input, so token vectors are mean-pooled.
+ */
+export function normalizeEmbeddings(res: EmbeddingResponse): EmbeddingResponse {
+  const data = res.data.map((d, index) => {
+    const e = d.embedding as unknown;
+    if (Array.isArray(e) && Array.isArray(e[0])) {
+      const rows = e as number[][];
+      const mean = rows[0]!.map((_, j) => rows.reduce((s, r) => s + r[j]!, 0) / rows.length);
+      return { object: 'embedding' as const, index: d.index ?? index, embedding: mean };
+    }
+    return { ...d, index: d.index ?? index };
+  });
+  return { ...res, object: 'list', data, usage: res.usage ?? { prompt_tokens: 0, total_tokens: 0 } };
+}

@@ -1,0 +1,77 @@
+// The Upstream interface every runtime adapter implements, and the optional ModelControl port
+// through which the scheduler loads and unloads models.
+import type { ChatChunk, ChatCompletion, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../core';
+
+/** What an adapter needs to know about the model it serves (a registry entry satisfies it). */
+export interface UpstreamModelRef {
+  /** Public name, used in responses. */
+  name: string;
+  /** The runtime's own id. */
+  upstreamModel: string;
+  contextLength?: number;
+  /** GGUF path, for managed runners. */
+  path?: string;
+  ttlSeconds?: number;
+  pinned?: boolean;
+}
+
+export interface CallContext {
+  model: UpstreamModelRef;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+export type Streamed<T> = { kind: 'stream'; chunks: AsyncIterable<T> };
+export type Whole<T> = { kind: 'json'; body: T };
+export type ChatResult = Whole<ChatCompletion> | Streamed<ChatChunk>;
+export type CompletionResult = Whole<Completion> | Streamed<Completion>;
+
+export interface DiscoveredModel {
+  id: string;
+  contextLength?: number;
+  sizeBytes?: number;
+  loaded?: boolean;
+  capabilities?: { chat?: boolean; completion?: boolean; embeddings?: boolean; tools?: boolean; vision?: boolean };
+  family?: string;
+  quantization?: string;
+}
+
+export interface LoadedModel {
+  upstreamModel: string;
+  /** Bytes in host RAM and in VRAM, as the runtime reports them. */
+  ramBytes?: number;
+  vramBytes?: number;
+  contextLength?: number;
+  expiresAt?: string;
+}
+
+export interface LoadProgress {
+  /** 0..1 when known. */
+  fraction?: number;
+  message: string;
+}
+
+export interface LoadOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface ModelControl {
+  load(model: UpstreamModelRef, options?: LoadOptions): Promise<LoadedModel | undefined>;
+  unload(model: UpstreamModelRef): Promise<void>;
+  loaded(): Promise<LoadedModel[]>;
+}
+
+export interface Upstream {
+  readonly name: string;
+  readonly kind: 'openai' | 'ollama' | 'lmstudio' | 'managed';
+  /** Cancel the upstream call when the client goes away, or let it finish. */
+  readonly onDisconnect: 'cancel' | 'drain';
+  chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult>;
+  complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult>;
+  embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;
+  listModels(): Promise<DiscoveredModel[]>;
+  health(): Promise<boolean>;
+  readonly control?: ModelControl;
+  close(): Promise<void>;
+}
