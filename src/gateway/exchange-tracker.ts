@@ -36,6 +36,8 @@ export class ExchangeTracker {
   private finishReason: string | null | undefined;
   private firstTokenAt: number | undefined;
   private chunkCount = 0;
+  /** Streamed chunks that carried output: one token each on llama.cpp-based runtimes. */
+  private tokenChunks = 0;
 
   constructor(readonly init: ExchangeInit) {
     init.deps.metrics.inFlight.inc({ model: init.entry.name });
@@ -82,6 +84,7 @@ export class ExchangeTracker {
     const { content, tool_calls } = choice.delta;
     if (content) {
       this.noteFirstToken();
+      this.tokenChunks++;
       this.answer += content;
     }
     for (const d of tool_calls ?? []) {
@@ -100,6 +103,7 @@ export class ExchangeTracker {
     const choice = chunk.choices[0];
     if (choice?.text) {
       this.noteFirstToken();
+      this.tokenChunks++;
       this.answer += choice.text;
     }
     if (choice?.finish_reason) this.finishReason = choice.finish_reason;
@@ -121,6 +125,18 @@ export class ExchangeTracker {
   }
 
   get seenUsage(): Usage | undefined {
+    return this.usage;
+  }
+
+  /**
+   * Usage for runtimes that stream none (llama-cpp-python): output tokens counted from the chunks,
+   * prompt tokens estimated at four characters per token. Recorded as the usage from then on.
+   */
+  estimateUsage(): Usage {
+    const req = this.init.request;
+    const text = JSON.stringify(req.messages ?? req.prompt ?? '');
+    const prompt = Math.ceil(text.length / 4);
+    this.usage = { prompt_tokens: prompt, completion_tokens: this.tokenChunks, total_tokens: prompt + this.tokenChunks };
     return this.usage;
   }
 

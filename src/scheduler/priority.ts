@@ -38,6 +38,12 @@ export class PriorityTable {
     return this.get(name).rank - Math.floor(Math.max(0, waitedMs) / this.agingStepMs);
   }
 
+  /** The least important class: what unknown resident models found at start-up get. */
+  lowest(): string {
+    const names = Object.keys(this.classes);
+    return names.reduce((a, b) => (this.classes[b]!.rank > this.classes[a]!.rank ? b : a), this.fallback);
+  }
+
   /** The more important of two classes (lower rank). */
   higher(a: string, b: string): string {
     return this.get(a).rank <= this.get(b).rank ? this.resolve(a) : this.resolve(b);

@@ -29,8 +29,13 @@ export interface ModelRecord {
   ttlDeadline?: number;
   /** An admin unload was asked while busy or loading: grant nothing more, unload when idle. */
   drainRequested: boolean;
-  /** The most important class that used the model recently: eviction weighs its reload by it. */
+  /** The class of the last request that used the model: eviction weighs its reload by it. */
   lastClass: string;
+  /**
+   * GreedyDual value: inflation + weighted reload cost at the last use. Eviction looks at what is left
+   * above the current inflation, so a model nobody used for a while becomes cheap to evict.
+   */
+  credit: number;
   /** Moving average of lease durations, for Retry-After estimates. */
   holdEwmaMs: number;
   loads: number;
@@ -68,6 +73,7 @@ export function newModelRecord(spec: ModelSpec, now: number): ModelRecord {
     lastUsedAt: now,
     drainRequested: false,
     lastClass: spec.priority,
+    credit: 0,
     holdEwmaMs: INITIAL_HOLD_MS,
     loads: 0,
   };

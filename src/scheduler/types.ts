@@ -65,6 +65,11 @@ export interface SchedulerOptions {
   defaultClass?: string;
   /** A waiting request gains one rank every `agingStepMs`, so nothing starves. */
   agingStepMs?: number;
+  /**
+   * How long a request that needs memory waits for some model to go idle before it claims busy ones
+   * (no new leases on them until they drain). Default: `agingStepMs`.
+   */
+  drainAfterMs?: number;
   maxQueuePerModel?: number;
   maxQueueTotal?: number;
   preemption?: Partial<PreemptionOptions>;

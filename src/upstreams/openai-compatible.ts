@@ -73,9 +73,21 @@ export class OpenAICompatibleUpstream implements Upstream {
 
   async embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
     const client = await this.clientFor(ctx);
-    const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
-    const res = await readJson<EmbeddingResponse>(this.name, await client.send('/v1/embeddings', { body, signal: ctx.signal }), ctx.signal);
-    return normalizeEmbeddings(res);
+    const call = async (input: EmbeddingRequest['input']) => {
+      const body = { ...request, ...this.extraBody(ctx), input, model: ctx.model.upstreamModel };
+      return normalizeEmbeddings(await readJson<EmbeddingResponse>(this.name, await client.send('/v1/embeddings', { body, signal: ctx.signal }), ctx.signal));
+    };
+    try {
+      return await call(request.input);
+    } catch (err) {
+      // llama-cpp-python fails batches of inputs on chat models ("llama_decode returned -1");
+      // one input at a time works, so a failed batch is retried that way.
+      const batch = Array.isArray(request.input) && request.input.length > 1 && typeof request.input[0] === 'string';
+      if (!batch || !(err instanceof GatewayError) || err.code !== 'upstream_error') throw err;
+      const parts: EmbeddingResponse[] = [];
+      for (const input of request.input as string[]) parts.push(await call(input));
+      return mergeEmbeddings(parts);
+    }
   }
 
   async listModels(): Promise<DiscoveredModel[]> {
@@ -103,6 +115,16 @@ export async function readJson<T>(upstream: string, body: UpstreamBody, signal?:
   } catch (err) {
     throw transportError(upstream, err, signal);
   }
+}
+
+function mergeEmbeddings(parts: EmbeddingResponse[]): EmbeddingResponse {
+  const tokens = parts.reduce((s, p) => s + (p.usage?.prompt_tokens ?? 0), 0);
+  return {
+    object: 'list',
+    model: parts[0]!.model,
+    data: parts.map((p, index) => ({ ...p.data[0]!, index })),
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  };
 }
 
 /**

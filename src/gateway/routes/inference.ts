@@ -70,8 +70,8 @@ function usagePlan<T extends { id: string; created: number; object: string; mode
       return chunk;
     },
     onEnd(): unknown[] {
-      const usage = tracker.seenUsage;
-      if (!wantsUsage(p.request) || !usage || !last) return [];
+      const usage = tracker.seenUsage ?? tracker.estimateUsage();
+      if (!wantsUsage(p.request) || !last) return [];
       return [{ id: last.id, object: last.object, created: last.created, model: p.entry.name, choices: [], usage }];
     },
   };
@@ -125,7 +125,15 @@ export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
     const p = prepare(c, deps, 'embeddings', body);
     const tracker = track(c, deps, 'embeddings', p, false);
     const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
-    const res = await runWhole(tracker, () => p.upstream.embed(p.request as typeof body, ctx), (r) => tracker.setUsage({ prompt_tokens: r.usage.prompt_tokens, completion_tokens: 0, total_tokens: r.usage.total_tokens }));
-    return c.json({ ...res, model: p.entry.name }, 200, p.headers);
+    // Upstreams always answer in floats; Aegis does the base64 encoding itself, because runtimes
+    // differ (some ignore encoding_format, some encode float64 where OpenAI means float32).
+    const { encoding_format: encoding, ...request } = p.request as typeof body;
+    const res = await runWhole(tracker, () => p.upstream.embed(request as typeof body, ctx), (r) => tracker.setUsage({ prompt_tokens: r.usage.prompt_tokens, completion_tokens: 0, total_tokens: r.usage.total_tokens }));
+    const data = encoding === 'base64' ? res.data.map((d) => ({ ...d, embedding: toBase64Float32(d.embedding as number[]) })) : res.data;
+    return c.json({ ...res, data, model: p.entry.name }, 200, p.headers);
   });
+}
+
+function toBase64Float32(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }

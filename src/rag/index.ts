@@ -1,0 +1,15 @@
+// Public surface of src/rag: exchange records and audit events, redaction, the durable outbox
+// (queue + spool) behind the recorder and the audit sink, the MongoDB store, and rag_search.
+export * from './types';
+export * from './redact';
+export * from './outbox-stats';
+export { Outbox, type OutboxOptions } from './outbox';
+export { Spool, SpoolFullError, type SpoolOptions, type SpoolBatch } from './spool';
+export { OutboxExchangeRecorder, OutboxAuditSink, metadataOnly, type RecorderOptions } from './recorder';
+export { MongoExchangeStore, defaultCollections, insertIdempotent, type MongoCollections, type MongoExchangeStoreOptions } from './mongo-store';
+export { defaultFieldMapping, exchangeText, exchangeDocument, ragDocument, auditDocument, type FieldMapping } from './mongo-mapping';
+export { ensureRecordIndexes, RetentionSweeper, type IndexReport, type RetentionMode, type RetentionOptions } from './mongo-indexes';
+export { MongoRagSearch, cosineSimilarity, type RagSearch, type RagSearchResponse, type RagSearchResult, type SearchMethod, type MongoRagSearchOptions } from './search';
+export { SpoolRagSearch, type SpoolRagSearchOptions } from './spool-search';
+export { openRagStorage, createMongoClient, databaseFromUri, type RagStorage, type RagStorageConfig } from './storage';
+export { MemoryExchangeStore, MemoryExchangeRecorder, MemoryAuditSink, HashEmbedder } from './fakes';

@@ -1,0 +1,18 @@
+// Public surface of src/scheduler: the async Scheduler facade, the synchronous state machine and its
+// ports, pure eviction, budget parsing and the GGUF footprint estimate.
+
+export { Scheduler } from './scheduler';
+export type { AcquireOptions, Lease, ModelRuntime, SchedulerFacadeOptions } from './scheduler';
+export { SchedulerMachine } from './machine';
+export type { SchedulerMachineOptions, UnloadStatus } from './machine';
+export type { ModelSnapshot, ResourceSnapshot, SchedulerSnapshot } from './snapshot';
+export { chooseVictims, evictionCandidates, victimsFor } from './eviction';
+export type { CandidateFilter, EvictionCandidate, ResidentView } from './eviction';
+export { parseAmount, parseBytes, resolveBudget, resolveBudgets } from './budget';
+export type { BudgetValue, BudgetsConfig, GpuBudgetConfig, ParsedAmount, ResourceBudgetConfig } from './budget';
+export { estimateFootprint, expectedLoadMs } from './gguf-estimate';
+export type { EstimateFootprintOptions, FootprintEstimate } from './gguf-estimate';
+export type { KvCacheType } from './ggml-types';
+export { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, PriorityTable } from './priority';
+export { addFootprints, budgetLimits, fits, shortfall, subtractFootprints, sumFootprints } from './footprint';
+export type * from './types';

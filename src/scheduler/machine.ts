@@ -1,0 +1,429 @@
+// The scheduler state machine: synchronous `on*` events in, side effects out through `SchedulerEffects`.
+// No method awaits; time comes from the injected Clock, so tests drive it with ManualClock.
+
+import { GatewayError, silentLogger, type Clock, type Logger } from '../core';
+import { canEverFit, schedulePass, type PlannerHost } from './planner';
+import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, PriorityTable } from './priority';
+import {
+  effectiveFootprint,
+  newModelRecord,
+  retryAfterSeconds,
+  type LeaseRecord,
+  type ModelRecord,
+  type Waiter,
+} from './records';
+import { buildSnapshot, type SchedulerSnapshot } from './snapshot';
+import { MachineTimers } from './timers';
+import type {
+  LoadResult,
+  ModelSpec,
+  PreemptionOptions,
+  RequestEvent,
+  ResidentModel,
+  ResourceBudget,
+  SchedulerEffects,
+  SchedulerOptions,
+  UnloadReason,
+} from './types';
+
+export interface SchedulerMachineOptions extends SchedulerOptions {
+  clock: Clock;
+  effects: SchedulerEffects;
+  models?: ModelSpec[];
+  logger?: Logger;
+}
+
+export type UnloadStatus = 'unloaded' | 'unloading' | 'draining';
+
+export class SchedulerMachine implements PlannerHost {
+  readonly budgets: readonly ResourceBudget[];
+  readonly models = new Map<string, ModelRecord>();
+  readonly priorities: PriorityTable;
+  readonly preemption: PreemptionOptions;
+  readonly waiters = new Map<string, Waiter>();
+  readonly leases = new Map<string, LeaseRecord>();
+  readonly clock: Clock;
+  readonly effects: SchedulerEffects;
+  readonly logger: Logger;
+  readonly maxQueuePerModel: number;
+  readonly maxQueueTotal: number;
+  readonly drainAfterMs: number;
+  /** GreedyDual inflation: rises to the credit of each evicted model. */
+  private inflation = 0;
+  private readonly timers: MachineTimers;
+  private seq = 0;
+  private running = false;
+  private readonly pending: Array<() => void> = [];
+
+  constructor(options: SchedulerMachineOptions) {
+    this.budgets = options.budgets;
+    this.clock = options.clock;
+    this.effects = options.effects;
+    this.logger = options.logger ?? silentLogger;
+    this.priorities = new PriorityTable(
+      options.classes ?? DEFAULT_CLASSES,
+      options.defaultClass ?? 'standard',
+      options.agingStepMs ?? DEFAULT_AGING_STEP_MS,
+    );
+    this.preemption = { enabled: false, graceMs: 5_000, ...options.preemption };
+    this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
+    this.maxQueueTotal = options.maxQueueTotal ?? 512;
+    this.drainAfterMs = options.drainAfterMs ?? options.agingStepMs ?? DEFAULT_AGING_STEP_MS;
+    this.timers = new MachineTimers(this, options.progressTickMs ?? 1_000);
+    for (const spec of options.models ?? []) this.setModel(spec);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ── events ────────────────────────────────────────────────────────────────────────────────
+
+  /** Adds or updates a model (registry change). A resident model keeps its state and measurement. */
+  setModel(spec: ModelSpec): void {
+    this.dispatch(() => {
+      const fixed = { ...spec, priority: this.priorities.resolve(spec.priority), parallel: Math.max(1, spec.parallel) };
+      const existing = this.models.get(spec.id);
+      if (existing) existing.spec = fixed;
+      else this.models.set(spec.id, newModelRecord(fixed, this.now()));
+    });
+  }
+
+  onRequest(req: RequestEvent): void {
+    this.dispatch(() => this.admit(req));
+  }
+
+  /** The lease ended (response body finished or client gone). Idempotent; unknown ids are ignored. */
+  onRelease(id: string): void {
+    this.dispatch(() => {
+      const lease = this.leases.get(id);
+      if (!lease) return this.dropWaiter(id);
+      this.leases.delete(id);
+      const m = this.models.get(lease.model);
+      if (!m) return;
+      m.inFlight.delete(id);
+      m.lastUsedAt = this.now();
+      m.holdEwmaMs = 0.8 * m.holdEwmaMs + 0.2 * (this.now() - lease.grantedAt);
+    });
+  }
+
+  /** The client disconnected: a waiter leaves the queue silently, a lease is released. */
+  onCancel(id: string): void {
+    this.onRelease(id);
+  }
+
+  onLoadProgress(model: string, loadId: number, fraction: number): void {
+    this.dispatch(() => {
+      const m = this.models.get(model);
+      if (!m || m.state !== 'loading' || m.load?.id !== loadId) return;
+      this.timers.reportProgress(m, fraction);
+    });
+  }
+
+  onLoadDone(model: string, loadId: number, result: LoadResult): void {
+    this.dispatch(() => {
+      const m = this.models.get(model);
+      if (!m || m.state !== 'loading' || m.load?.id !== loadId) return;
+      this.timers.endLoad(m);
+      if (!result.ok) {
+        m.state = 'unloaded';
+        this.logger.warn({ model, err: String(result.error) }, 'model load failed');
+        this.failWaitersOf(
+          m,
+          new GatewayError('model_load_failed', `Model ${model} failed to load.`, {
+            retryAfter: retryAfterSeconds(m, 0),
+            cause: result.error,
+          }),
+        );
+        return;
+      }
+      m.state = 'ready';
+      if (result.measured) m.measured = result.measured;
+      m.lastUsedAt = this.now();
+      m.credit = this.inflation + this.reloadCost(m);
+      for (const w of this.waiters.values()) if (w.model === model) this.effects.progress(w.id, { kind: 'ready', model });
+    });
+  }
+
+  onUnloadDone(model: string, unloadId: number): void {
+    this.dispatch(() => {
+      const m = this.models.get(model);
+      if (!m || m.state !== 'unloading' || m.op !== unloadId) return;
+      m.state = 'unloaded';
+      m.idleSince = undefined;
+    });
+  }
+
+  /** Start-up: count what the runtimes already hold against the budget, as idle resident models. */
+  onReconcile(resident: readonly ResidentModel[]): void {
+    this.dispatch(() => {
+      for (const r of resident) {
+        let m = this.models.get(r.model);
+        if (!m) {
+          m = newModelRecord(foreignSpec(r, this.lowestClass()), this.now());
+          this.models.set(r.model, m);
+        }
+        if (r.footprint) m.measured = r.footprint;
+        if (m.state === 'unloaded') {
+          m.state = 'ready';
+          m.lastUsedAt = this.now();
+          m.credit = this.inflation + this.reloadCost(m);
+        }
+      }
+    });
+  }
+
+  /** Admin or TTL-equivalent unload. Busy or loading models drain first; requests meanwhile wait. */
+  requestUnload(model: string, options: { force?: boolean } = {}): UnloadStatus {
+    const m = this.models.get(model);
+    if (!m) throw new GatewayError('model_not_found', `Model ${model} is not known to the scheduler.`);
+    if (m.spec.pinned && !options.force) {
+      throw new GatewayError('invalid_request', `Model ${model} is pinned; unpin it or force the unload.`);
+    }
+    if (m.state === 'unloaded' || m.state === 'unloading') return m.state;
+    const idle = m.state === 'ready' && m.inFlight.size === 0;
+    this.dispatch(() => {
+      if (m.state === 'ready' && m.inFlight.size === 0) this.beginUnload(m, 'admin');
+      else if (m.state === 'ready' || m.state === 'loading') m.drainRequested = true;
+    });
+    return idle ? 'unloading' : 'draining';
+  }
+
+  /** Shutdown: every waiting request ends with `shutting_down`; leases finish on their own. */
+  onShutdown(): void {
+    this.dispatch(() => {
+      for (const w of [...this.waiters.values()]) {
+        this.removeWaiter(w);
+        this.effects.fail(w.id, new GatewayError('shutting_down', 'The gateway is shutting down.'));
+      }
+    });
+  }
+
+  snapshot(): SchedulerSnapshot {
+    return buildSnapshot(this);
+  }
+
+  // ── timer callbacks (called by MachineTimers) ────────────────────────────────────────────────
+
+  onQueueTimeout(id: string): void {
+    this.dispatch(() => {
+      const w = this.waiters.get(id);
+      if (!w) return;
+      const m = this.models.get(w.model)!;
+      this.removeWaiter(w);
+      const waited = Math.round((this.now() - w.enqueuedAt) / 1000);
+      this.effects.fail(
+        id,
+        new GatewayError('queue_timeout', `Waited ${waited}s for model ${w.model} without getting a slot.`, {
+          retryAfter: retryAfterSeconds(m, this.queuedFor(m.spec.id)),
+        }),
+      );
+    });
+  }
+
+  onGraceExpired(id: string): void {
+    this.dispatch(() => {
+      const w = this.waiters.get(id);
+      if (w) w.graceExpired = true;
+    });
+  }
+
+  onIdleExpired(model: string, op: number): void {
+    this.dispatch(() => {
+      const m = this.models.get(model);
+      if (!m || m.op !== op || m.state !== 'ready' || m.inFlight.size > 0 || m.spec.pinned) return;
+      m.ttlTimer = undefined;
+      this.beginUnload(m, 'ttl');
+    });
+  }
+
+  // ── PlannerHost ────────────────────────────────────────────────────────────────────────────
+
+  waitersInOrder(): Waiter[] {
+    const now = this.now();
+    const rank = (w: Waiter) => this.priorities.effectiveRank(w.cls, now - w.enqueuedAt);
+    return [...this.waiters.values()]
+      .map((w) => ({ w, r: rank(w) }))
+      .sort((a, b) => a.r - b.r || a.w.enqueuedAt - b.w.enqueuedAt || a.w.seq - b.w.seq)
+      .map((x) => x.w);
+  }
+
+  isWaiting(id: string): boolean {
+    return this.waiters.has(id);
+  }
+
+  classOfLease(id: string): string | undefined {
+    return this.leases.get(id)?.cls;
+  }
+
+  /** Expected reload time weighted by the more important of the model's class and its last user's. */
+  reloadCost(m: ModelRecord): number {
+    const weight = Math.max(this.priorities.get(m.spec.priority).weight, this.priorities.get(m.lastClass).weight);
+    return m.spec.expectedLoadMs * weight;
+  }
+
+  /**
+   * What evicting `m` costs now: its GreedyDual credit left above the inflation (weighted reload cost,
+   * fading as other models get evicted after its last use), times the requests queued for it, which
+   * would all wait for the reload.
+   */
+  evictionCost(m: ModelRecord): number {
+    return Math.max(0, m.credit - this.inflation) * (1 + this.queuedFor(m.spec.id));
+  }
+
+  grant(w: Waiter, m: ModelRecord): void {
+    this.removeWaiter(w);
+    const now = this.now();
+    if (!w.loadOnly) {
+      this.leases.set(w.id, { id: w.id, model: m.spec.id, cls: w.cls, grantedAt: now });
+      m.inFlight.add(w.id);
+      m.lastUsedAt = now;
+      m.lastClass = w.cls;
+      m.credit = this.inflation + this.reloadCost(m);
+    }
+    this.effects.grant({
+      requestId: w.id,
+      model: m.spec.id,
+      loadOnly: w.loadOnly,
+      waitedMs: now - w.enqueuedAt,
+      coldStart: w.coldStart,
+    });
+  }
+
+  startLoad(m: ModelRecord): void {
+    this.timers.clearIdle(m);
+    m.state = 'loading';
+    m.op += 1;
+    m.loads += 1;
+    m.load = { id: m.op, startedAt: this.now(), fraction: 0, estimated: true };
+    for (const w of this.waiters.values()) if (w.model === m.spec.id) w.coldStart = true;
+    this.timers.startLoad(m);
+    this.effects.startLoad(m.spec.id, m.op);
+  }
+
+  beginUnload(m: ModelRecord, reason: UnloadReason): void {
+    if (reason === 'evict' || reason === 'preempt') this.inflation = Math.max(this.inflation, m.credit);
+    this.timers.clearIdle(m);
+    m.state = 'unloading';
+    m.op += 1;
+    m.drainRequested = false;
+    m.idleSince = undefined;
+    this.logger.debug({ model: m.spec.id, reason }, 'unloading model');
+    this.effects.startUnload(m.spec.id, m.op, reason);
+  }
+
+  preempt(m: ModelRecord, by: Waiter): void {
+    const retryAfter = Math.ceil((m.holdEwmaMs + m.spec.expectedLoadMs) / 1000);
+    for (const id of [...m.inFlight]) {
+      this.leases.delete(id);
+      this.effects.revoke(
+        id,
+        new GatewayError('preempted', `Preempted by a ${by.cls} request for model ${by.model}.`, { retryAfter }),
+      );
+    }
+    m.inFlight.clear();
+    m.lastUsedAt = this.now();
+  }
+
+  failWaitersOf(m: ModelRecord, error: GatewayError): void {
+    for (const w of [...this.waiters.values()]) {
+      if (w.model !== m.spec.id) continue;
+      this.removeWaiter(w);
+      this.effects.fail(w.id, error);
+    }
+  }
+
+  armGrace(w: Waiter): void {
+    if (w.grace === undefined) this.timers.armGrace(w, this.preemption.graceMs);
+  }
+
+  queuedFor(model: string): number {
+    let n = 0;
+    for (const w of this.waiters.values()) if (w.model === model) n += 1;
+    return n;
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private admit(req: RequestEvent): void {
+    const m = this.models.get(req.model);
+    if (!m) {
+      this.effects.fail(req.id, new GatewayError('model_not_found', `Model ${req.model} is not known to the scheduler.`));
+      return;
+    }
+    if (this.waiters.has(req.id) || this.leases.has(req.id)) {
+      this.effects.fail(req.id, new GatewayError('invalid_request', `Request id ${req.id} is already scheduled.`));
+      return;
+    }
+    if (!canEverFit(this, m)) {
+      const total = Object.entries(effectiveFootprint(m)).map(([k, v]) => `${k}=${v}`).join(', ');
+      this.effects.fail(req.id, new GatewayError('insufficient_resources', `Model ${req.model} (${total}) cannot fit.`));
+      return;
+    }
+    const queued = this.queuedFor(req.model);
+    const slotFree = m.state === 'ready' && !m.drainRequested && m.inFlight.size < m.spec.parallel;
+    const cap = m.spec.maxQueue ?? this.maxQueuePerModel;
+    if (!slotFree && !req.loadOnly && (queued >= cap || this.waiters.size >= this.maxQueueTotal)) {
+      this.effects.fail(
+        req.id,
+        new GatewayError('queue_full', `Too many requests waiting for model ${req.model}.`, {
+          retryAfter: retryAfterSeconds(m, queued),
+        }),
+      );
+      return;
+    }
+    const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
+    const w: Waiter = {
+      id: req.id,
+      model: req.model,
+      cls,
+      loadOnly: req.loadOnly === true,
+      enqueuedAt: this.now(),
+      seq: this.seq++,
+      coldStart: m.state === 'loading',
+      graceExpired: false,
+    };
+    this.waiters.set(w.id, w);
+    this.timers.armDeadline(w, this.priorities.get(cls).maxQueueWaitMs);
+    if (m.state === 'loading' && m.load) this.timers.notifyJoin(m, w);
+  }
+
+  private dropWaiter(id: string): void {
+    const w = this.waiters.get(id);
+    if (w) this.removeWaiter(w);
+  }
+
+  private removeWaiter(w: Waiter): void {
+    this.waiters.delete(w.id);
+    this.timers.clearWaiter(w);
+  }
+
+  private lowestClass(): string {
+    return this.priorities.lowest();
+  }
+
+  /**
+   * Runs one event and then the scheduling pass. Effects may call back synchronously (a fake runtime
+   * that loads instantly); those calls queue behind the current event instead of re-entering it.
+   */
+  private dispatch(event: () => void): void {
+    this.pending.push(event);
+    if (this.running) return;
+    this.running = true;
+    try {
+      while (this.pending.length > 0) {
+        this.pending.shift()!();
+        schedulePass(this);
+        this.timers.settleIdle();
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}
+
+/** A model a runtime holds but the registry does not know: count it, and let it be evicted first. */
+function foreignSpec(r: ResidentModel, cls: string): ModelSpec {
+  const bytes = Object.values(r.footprint ?? {}).reduce((s, v) => s + v, 0);
+  return { id: r.model, footprint: r.footprint ?? {}, priority: cls, parallel: 1, expectedLoadMs: bytes / 1e6 };
+}
