@@ -1,0 +1,87 @@
+// A scriptable OpenAI-compatible upstream for edge cases real runtimes cannot be made to produce on
+// demand: a stream that dies mid-way, a hang, an error status. It records what it saw.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export type Behaviour =
+  | { kind: 'stream'; chunks: number; gapMs: number }
+  | { kind: 'die-after'; chunks: number }
+  | { kind: 'hang' }
+  | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> }
+  | { kind: 'json'; content: string };
+
+export interface FakeUpstream {
+  url: string;
+  /** Requests whose connection closed before the response finished. */
+  aborted: number;
+  /** Streams written to the end. */
+  completed: number;
+  requests: Record<string, unknown>[];
+  behaviour: Behaviour;
+  close(): Promise<void>;
+}
+
+function chunk(i: number, content: string, finish: string | null = null): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', created: 1, model: 'fake', choices: [{ index: 0, delta: i === 0 ? { role: 'assistant', content } : { content }, finish_reason: finish }] })}\n\n`;
+}
+
+export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstream> {
+  const state: FakeUpstream = { url: '', aborted: 0, completed: 0, requests: [], behaviour, close: async () => {} };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d));
+    req.on('end', () => {
+      if (req.url === '/v1/models') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'fake' }] }));
+        return;
+      }
+      state.requests.push(raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
+      let finished = false;
+      res.on('close', () => {
+        if (!finished) state.aborted++;
+      });
+      const b = state.behaviour;
+      if (b.kind === 'hang') return;
+      if (b.kind === 'status') {
+        finished = true;
+        res.writeHead(b.status, { 'content-type': 'application/json', ...b.headers }).end(JSON.stringify(b.body));
+        return;
+      }
+      if (b.kind === 'json') {
+        finished = true;
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', created: 1, model: 'fake', choices: [{ index: 0, message: { role: 'assistant', content: b.content }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const total = b.chunks;
+      let i = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        if (b.kind === 'die-after' && i === b.chunks) {
+          res.socket?.destroy();
+          return;
+        }
+        if (i === total) {
+          res.write(chunk(i, '', 'stop'));
+          res.end('data: [DONE]\n\n');
+          finished = true;
+          state.completed++;
+          return;
+        }
+        res.write(chunk(i, `t${i} `));
+        i++;
+        setTimeout(next, b.kind === 'stream' ? b.gapMs : 5);
+      };
+      next();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return state;
+}
