@@ -1,0 +1,146 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryLogger } from '../../../src/core';
+import { MemoryExchangeStore, Outbox, Spool, type OutboxEvent, type OutboxItem, type OutboxOptions } from '../../../src/rag';
+import { makeRecord, waitFor } from './fixtures';
+
+const item = (i: number): OutboxItem => ({ kind: 'exchange', id: `req-${i}`, data: makeRecord(i) });
+const tmp = () => mkdtempSync(join(tmpdir(), 'aegis-outbox-'));
+const live: Outbox[] = [];
+
+async function outboxIn(dir: string, options: Partial<OutboxOptions> & { maxBytes?: number } = {}): Promise<Outbox> {
+  const spool = await Spool.open({ dir, maxBytes: options.maxBytes });
+  const outbox = new Outbox({ spool, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100, ...options });
+  outbox.start();
+  live.push(outbox);
+  return outbox;
+}
+
+afterEach(async () => {
+  await Promise.all(live.splice(0).map((o) => o.close({ timeoutMs: 1_000 })));
+});
+
+describe('Outbox', () => {
+  it('inserts straight into a healthy store', async () => {
+    const store = new MemoryExchangeStore();
+    const outbox = await outboxIn(tmp(), { store });
+    for (let i = 0; i < 25; i++) outbox.push(item(i));
+    await waitFor(() => outbox.idle());
+    expect(store.of('exchange')).toHaveLength(25);
+    expect(outbox.stats()).toMatchObject({ mode: 'direct', exchange: { enqueued: 25, inserted: 25, spooled: 0, dropped: 0 } });
+  });
+
+  it('spools while the store is down and replays in order, exactly once, when it returns', async () => {
+    const store = new MemoryExchangeStore();
+    store.down = true;
+    const events: OutboxEvent['type'][] = [];
+    const outbox = await outboxIn(tmp(), { store });
+    outbox.onEvent((e) => events.push(e.type));
+    for (let i = 0; i < 40; i++) outbox.push(item(i));
+    await waitFor(() => outbox.stats().exchange.spooled === 40);
+    expect(outbox.stats().mode).toBe('spooling');
+    expect(outbox.stats().spoolBytes).toBeGreaterThan(0);
+    store.down = false;
+    for (let i = 40; i < 50; i++) outbox.push(item(i));
+    await waitFor(() => outbox.idle());
+    expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => `req-${i}`));
+    expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, replayed: 50, dropped: 0 } });
+    expect(events).toContain('store_down');
+    expect(events).toContain('store_up');
+  });
+
+  it('treats a slow store as down, and the late success only produces duplicates', async () => {
+    const store = new MemoryExchangeStore();
+    store.delayMs = 400;
+    const outbox = await outboxIn(tmp(), { store });
+    for (let i = 0; i < 5; i++) outbox.push(item(i));
+    await waitFor(() => outbox.stats().exchange.spooled === 5);
+    store.delayMs = 0;
+    await waitFor(() => outbox.idle());
+    expect(store.of('exchange')).toHaveLength(5);
+    const s = outbox.stats().exchange;
+    expect(s.inserted + s.duplicates).toBe(5);
+  });
+
+  it('without a store keeps everything in the spool (the embedded default)', async () => {
+    const dir = tmp();
+    const outbox = await outboxIn(dir);
+    outbox.push(item(1));
+    outbox.push({ kind: 'audit', id: 'a1', data: { id: 'a1', time: new Date().toISOString(), type: 'model.promote', actor: 'cli:test', outcome: 'ok' } });
+    await waitFor(() => outbox.stats().exchange.spooled === 1 && outbox.stats().audit.spooled === 1);
+    expect(outbox.stats().mode).toBe('outbox-only');
+    expect(outbox.idle()).toBe(true);
+  });
+
+  it('counts and logs what a full queue cannot take, and returns at once', async () => {
+    const store = new MemoryExchangeStore();
+    store.delayMs = 10_000;
+    const logger = new MemoryLogger();
+    const outbox = await outboxIn(tmp(), { store, capacity: 5, logger, insertTimeoutMs: 5_000 });
+    const started = performance.now();
+    let accepted = 0;
+    for (let i = 0; i < 20; i++) if (outbox.push(item(i))) accepted++;
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(outbox.stats().exchange.dropped).toBe(20 - accepted);
+    expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'queue_full')).toBe(true);
+  });
+
+  it('counts and logs records lost when even the spool cannot take them', async () => {
+    const store = new MemoryExchangeStore();
+    store.down = true;
+    const logger = new MemoryLogger();
+    const dropped: number[] = [];
+    const outbox = await outboxIn(tmp(), { store, logger, maxBytes: 3_000 });
+    outbox.onEvent((e) => e.type === 'dropped' && dropped.push(e.count));
+    for (let i = 0; i < 10; i++) {
+      outbox.push(item(i));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await waitFor(() => outbox.stats().exchange.spooled + outbox.stats().exchange.dropped === 10);
+    expect(outbox.stats().exchange.dropped).toBeGreaterThan(0);
+    expect(dropped.reduce((a, b) => a + b, 0)).toBe(outbox.stats().exchange.dropped);
+    expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'spool_full')).toBe(true);
+  });
+
+  it('puts records the store refuses into the dead-letter file', async () => {
+    const dir = tmp();
+    const store = new MemoryExchangeStore();
+    store.reject = (i) => (i.id === 'req-2' ? 'invalid document' : undefined);
+    const outbox = await outboxIn(dir, { store });
+    for (let i = 0; i < 4; i++) outbox.push(item(i));
+    await waitFor(() => outbox.idle());
+    expect(store.of('exchange')).toHaveLength(3);
+    expect(outbox.stats().exchange.rejected).toBe(1);
+    expect(readFileSync(join(dir, 'rejected.jsonl'), 'utf8')).toContain('"id":"req-2"');
+  });
+
+  it('close spools what the down store could not take; the next process replays it', async () => {
+    const dir = tmp();
+    const store = new MemoryExchangeStore();
+    store.down = true;
+    const first = await outboxIn(dir, { store });
+    for (let i = 0; i < 8; i++) first.push(item(i));
+    await first.close({ timeoutMs: 2_000 });
+    live.splice(live.indexOf(first), 1);
+    expect(first.stats().exchange.spooled).toBe(8);
+    expect(first.push(item(99))).toBe(false);
+    store.down = false;
+    const second = await outboxIn(dir, { store });
+    await waitFor(() => second.idle());
+    expect(store.of('exchange').map((x) => x.id)).toEqual(Array.from({ length: 8 }, (_, i) => `req-${i}`));
+  });
+
+  it('close past its deadline spools the batch stuck in a hanging insert', async () => {
+    const dir = tmp();
+    const store = new MemoryExchangeStore();
+    store.delayMs = 3_000;
+    const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000 });
+    first.push(item(1));
+    await new Promise((r) => setTimeout(r, 20));
+    await first.close({ timeoutMs: 100 });
+    live.splice(live.indexOf(first), 1);
+    expect(first.stats().exchange.spooled).toBe(1);
+  });
+});

