@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000 },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 10_000, sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -20,6 +20,8 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Files share the runtimes; two at a time keeps two cores from thrashing.
           maxWorkers: 2,
+          // Unit tests run first, as their own group (vitest requires it when worker limits differ).
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -5,13 +5,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
-export const POLICY_ENTRYPOINT = 'aegis/authz/decision';
+/** The rules the gateway evaluates: one per request, one per MCP tool call. */
+export const ENTRYPOINTS = { request: 'aegis/authz/decision', toolCall: 'aegis/authz/tool_decision' } as const;
 export const WASM_FILE = 'policy.wasm';
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface BundleManifest {
   format: 1;
-  entrypoint: string;
+  entrypoints: string[];
   /** Path of the Rego source relative to the repository root. */
   source: string;
   /** sha256 of the source with CRLF normalised to LF, so a Windows checkout does not look stale. */

@@ -114,7 +114,7 @@ export const defaultPolicyData: PolicyData = {
     quotas: { requests_per_minute: 120, tokens_per_day: 2_000_000 },
   },
   content: { deny: ['private_key', 'cloud_credential'] },
-  log: { rag_endpoints: ['chat', 'completions'], no_rag_tags: ['no-log'], redact: ['api_key', 'jwt', 'private_key', 'cloud_credential'] },
+  log: { rag_endpoints: ['chat', 'completions'], no_rag_tags: ['no-log'], redact: ['api_key', 'cloud_credential', 'jwt', 'private_key'] },
   mcp: {
     argument_rules: [
       { argument: 'path', pattern: '(^|/)\\.ssh(/|$)|(^|/)\\.aws(/|$)|(^|/)\\.env$|^/etc/shadow$', reason: 'credential files are off limits' },
@@ -127,14 +127,24 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v ===
 
 /**
  * `overrides` (aegis.yaml `policy.data`) over `base`: object sections merge one level deep, so a
- * config can add or replace one role or group without restating the others; anything else replaces.
+ * config can add or replace one role or group without restating the others, and `name: null`
+ * removes one; any other value replaces the section.
  */
 export function mergePolicyData(base: PolicyData, overrides: Partial<PolicyData> | undefined): PolicyData {
   if (!overrides) return base;
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const current = merged[key];
-    merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
+    if (!isPlainObject(current) || !isPlainObject(value)) {
+      merged[key] = value;
+      continue;
+    }
+    const section: Record<string, unknown> = { ...current };
+    for (const [name, entry] of Object.entries(value)) {
+      if (entry === null) delete section[name];
+      else section[name] = entry;
+    }
+    merged[key] = section;
   }
   return merged as unknown as PolicyData;
 }

@@ -61,6 +61,16 @@ export function secretFacts(texts: Iterable<string>): ContentFacts {
   return facts;
 }
 
+/** Only the facts that hold, as the policy input carries them. */
+export function foundFacts(facts: ContentFacts): Partial<ContentFacts> {
+  const found: Partial<ContentFacts> = {};
+  if (facts.has_private_key) found.has_private_key = true;
+  if (facts.has_cloud_credential) found.has_cloud_credential = true;
+  if (facts.has_api_key) found.has_api_key = true;
+  if (facts.has_jwt) found.has_jwt = true;
+  return found;
+}
+
 /** The subset of an OpenAI chat message that carries text or images. */
 export interface ChatMessageLike {
   role: string;

@@ -1,6 +1,6 @@
 // Builds the policy input document from what the gateway already knows. It copies only the fields
 // rules read: the input is serialised into wasm memory on every evaluation, so size is latency.
-import { argumentFacts, hasImages, messageFacts, noContentFacts, secretFacts, type ChatMessageLike } from './facts';
+import { argumentFacts, foundFacts, hasImages, messageFacts, secretFacts, type ChatMessageLike } from './facts';
 import type { PolicyInput, PolicyModel, PolicyPrincipal, PolicyRoute, PolicyTime, PolicyToolCall, PolicyUsage } from './types';
 
 /** Structurally a registry ModelEntry (src/policy may not import src/registry). */
@@ -11,7 +11,6 @@ export interface ModelLike {
   tags: readonly string[];
   priority: string;
   upstream: string;
-  capabilities: PolicyModel['capabilities'];
 }
 
 /** The parts of an OpenAI chat / completions / embeddings request body the policy looks at. */
@@ -39,17 +38,9 @@ export interface PolicyInputOptions {
   priority?: string;
 }
 
+/** Only what rules match on: the entry's provenance, footprint and capabilities stay out. */
 export function policyModel(m: ModelLike): PolicyModel {
-  const { chat, completion, embeddings, tools, vision } = m.capabilities;
-  return {
-    name: m.name,
-    version: m.version,
-    aliases: [...m.aliases],
-    tags: [...m.tags],
-    priority: m.priority,
-    upstream: m.upstream,
-    capabilities: { chat, completion, embeddings, tools, vision },
-  };
+  return { name: m.name, version: m.version, aliases: [...m.aliases], tags: [...m.tags], priority: m.priority, upstream: m.upstream };
 }
 
 function* promptTexts(value: unknown): Generator<string> {
@@ -83,9 +74,9 @@ export function buildPolicyInput(o: PolicyInputOptions): PolicyInput {
     if (maxTokens !== undefined) input.request.max_tokens = maxTokens;
     if (o.truncation !== undefined) input.request.truncation = o.truncation;
     if (o.priority !== undefined) input.request.priority = o.priority;
-    input.content = body.messages ? messageFacts(messages) : secretFacts([...promptTexts(body.prompt), ...promptTexts(body.input)]);
+    input.content = foundFacts(body.messages ? messageFacts(messages) : secretFacts([...promptTexts(body.prompt), ...promptTexts(body.input)]));
   } else {
-    input.content = { ...noContentFacts };
+    input.content = {};
   }
   return input;
 }
@@ -102,7 +93,7 @@ export interface ToolCallOptions {
  * dropped: tool-call rules do not read them, and a smaller input evaluates faster.
  */
 export function buildToolCallInput(requestInput: PolicyInput, call: ToolCallOptions, nowMs?: number): PolicyInput {
-  const tool_call: PolicyToolCall = { server: call.server, tool: call.tool, arguments: call.arguments, content: argumentFacts(call.arguments) };
+  const tool_call: PolicyToolCall = { server: call.server, tool: call.tool, arguments: call.arguments, content: foundFacts(argumentFacts(call.arguments)) };
   if (call.round !== undefined) tool_call.round = call.round;
   const time = nowMs === undefined ? requestInput.time : policyTime(nowMs);
   const input: PolicyInput = { principal: requestInput.principal, route: requestInput.route, time, tool_call };

