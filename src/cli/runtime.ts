@@ -51,7 +51,16 @@ export interface GatewayRuntimeOptions {
   /** Runs discovery once before resolving (tests want models listed immediately). */
   discoverOnStart?: boolean;
   /** Lets a composition root add the scheduler, policy and recorders. */
-  extend?: (deps: GatewayDeps, config: AegisConfig) => void | Promise<void>;
+  extend?: (deps: GatewayDeps, config: AegisConfig) => void | Extension | Promise<void | Extension>;
+}
+
+/** What an extension needs to hear about: config reloads and shutdown. */
+export interface Extension {
+  reload?(config: AegisConfig): void | Promise<void>;
+  /** Runs after in-flight requests drained, before upstreams close. */
+  close?(): void | Promise<void>;
+  /** Runs once discovery has listed the models (reconciliation with the runtimes). */
+  started?(): void | Promise<void>;
 }
 
 export class GatewayRuntime {
@@ -64,6 +73,7 @@ export class GatewayRuntime {
   private discovered: ModelEntry[] = [];
   private server: ServerType | undefined;
   private readonly logger: Logger;
+  private extension: Extension = {};
 
   private constructor(config: AegisConfig, options: GatewayRuntimeOptions) {
     this.config = config;
@@ -93,8 +103,9 @@ export class GatewayRuntime {
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
     const rt = new GatewayRuntime(config, options);
-    await options.extend?.(rt.deps, config);
+    rt.extension = (await options.extend?.(rt.deps, config)) ?? {};
     if (options.discoverOnStart !== false) await rt.refresh();
+    await rt.extension.started?.();
     rt.scheduleDiscovery();
     return rt;
   }
@@ -158,6 +169,7 @@ export class GatewayRuntime {
     this.discovered = this.discovered.filter((e) => next.has(e.upstream));
     this.rebuildCatalog();
     this.scheduleDiscovery();
+    await this.extension.reload?.(config);
     await Promise.all(retired.map((u) => u.close().catch(() => {})));
     void this.refresh().catch(() => {});
   }
@@ -181,6 +193,7 @@ export class GatewayRuntime {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
     }
+    await this.extension.close?.();
     await Promise.all([...this.deps.upstreams.values()].map((u) => u.close().catch(() => {})));
   }
 

@@ -1,7 +1,7 @@
 // `aegis serve`: load the config (or the embedded defaults), start the gateway, hot-reload the
 // config file, and shut down gracefully on SIGINT/SIGTERM.
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { loadConfigFile, watchConfig, type AegisConfig } from '../config';
 import { flag, type ParsedArgs } from './args';
 import { defaultConfig, parseUpstreamFlag } from './defaults';
@@ -20,7 +20,7 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
   let host = flag(args, 'host') ?? config.server.host;
   const port = Number(flag(args, 'port') ?? process.env.AEGIS_PORT ?? config.server.port);
 
-  const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime(logger) });
+  const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined }) });
   if (runtime.deps.keys.size === 0) {
     if (!loopback(host)) {
       logger.warn({ requested: host }, 'no API keys configured: refusing to listen beyond loopback; binding 127.0.0.1 instead');

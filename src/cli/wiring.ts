@@ -1,12 +1,68 @@
-// Adds the optional subsystems (scheduler, policy, exchange recording) to a gateway runtime.
+// Adds the subsystems to a gateway runtime: the OPA policy engine (on unless `policy.enabled:
+// false`), usage facts for quotas, and their metrics.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AegisConfig } from '../config';
 import type { Logger } from '../core';
 import type { GatewayDeps } from '../gateway';
+import { opaRequestPolicy } from '../gateway/policy-adapter';
+import { UsageMeter } from '../gateway/usage-meter';
+import { policyData, startPolicyEngine, type PolicyConfig, type RunningPolicy } from '../policy';
+import type { Extension } from './runtime';
 
-export function extendRuntime(logger: Logger) {
-  return async function extend(deps: GatewayDeps, config: AegisConfig): Promise<void> {
-    void deps;
-    void config;
-    logger.debug('subsystems: none configured');
+/** The package root: the default policy bundle ships there, whatever the working directory. */
+export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface WiringOptions {
+  logger: Logger;
+  /** Directory of aegis.yaml: relative paths in it resolve against this. */
+  configDir?: string;
+}
+
+function policySection(config: AegisConfig): (PolicyConfig & { enabled?: boolean }) | undefined {
+  return config.policy as (PolicyConfig & { enabled?: boolean }) | undefined;
+}
+
+async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, configDir }: WiringOptions): Promise<RunningPolicy | undefined> {
+  const section = policySection(config);
+  if (section?.enabled === false) {
+    logger.warn('policy enforcement is disabled (policy.enabled: false)');
+    return undefined;
+  }
+  const { enabled: _enabled, ...policyConfig } = section ?? {};
+  const baseDir = policyConfig.bundle ? (configDir ?? process.cwd()) : packageRoot;
+  const running = await startPolicyEngine(policyConfig, { baseDir, logger: logger.child({ component: 'policy' }), clock: deps.clock });
+  const usage = new UsageMeter(deps.clock);
+  deps.policy = opaRequestPolicy(running.engine, deps.clock, usage);
+  const previous = deps.onExchange;
+  deps.onExchange = (o) => {
+    if (o.usage) usage.addTokens(o.principalId, o.usage.total_tokens);
+    previous?.(o);
+  };
+  const stats = () => running.engine.stats();
+  deps.metrics.counterFrom('aegis_policy_decisions_total', 'Policy decisions by result.', ['result'], () => [
+    { labels: { result: 'allow' }, value: stats().allowed },
+    { labels: { result: 'deny' }, value: stats().denied },
+  ]);
+  deps.metrics.counterFrom('aegis_policy_evaluation_errors_total', 'Policy evaluations that failed (denied closed).', [], () => [{ value: stats().evaluationErrors }]);
+  deps.metrics.counterFrom('aegis_policy_reload_errors_total', 'Policy bundle or data reloads rejected (the previous policy kept serving).', [], () => [{ value: stats().reloadErrors }]);
+  logger.info({ revision: stats().revision }, 'policy engine loaded');
+  return running;
+}
+
+export function extendRuntime(options: WiringOptions) {
+  return async function extend(deps: GatewayDeps, config: AegisConfig): Promise<Extension> {
+    const policy = await wirePolicy(deps, config, options);
+    return {
+      async reload(next) {
+        if (policy) {
+          const result = await policy.engine.setData(policyData(policySection(next)));
+          if (!result.ok) options.logger.error({ err: result.error }, 'policy data rejected; keeping the previous data');
+        }
+      },
+      async close() {
+        await policy?.close();
+      },
+    };
   };
 }

@@ -38,7 +38,7 @@ export interface PolicyOutcome {
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied. */
 export interface RequestPolicy {
-  check(input: { principal: Principal; route: string; model: ModelEntry; request: Record<string, unknown> }): PolicyOutcome;
+  check(input: { principal: Principal; route: ExchangeOutcome['route']; model: ModelEntry; request: Record<string, unknown> }): PolicyOutcome;
 }
 
 export interface GatewayDeps {

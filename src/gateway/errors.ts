@@ -7,6 +7,9 @@ export function errorResponse(c: Context, err: GatewayError): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers() };
   const id = c.get('requestId');
   if (id) headers['x-request-id'] = id;
+  // A denial carries its decision id in the header too, like every allowed response.
+  const decision = err.details?.decision_id;
+  if (typeof decision === 'string') headers['x-aegis-decision-id'] = decision;
   return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers });
 }
 

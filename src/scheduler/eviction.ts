@@ -11,15 +11,15 @@ export interface ResidentView {
   pinned: boolean;
   inFlight: number;
   footprint: Footprint;
-  /** Expected reload time × class weight: what evicting it costs if it is wanted again. */
-  reloadCost: number;
+  /** What evicting it is expected to cost: priority-weighted reload time × recent demand. */
+  evictionCost: number;
   lastUsedAt: number;
 }
 
 export interface EvictionCandidate {
   id: string;
   footprint: Footprint;
-  reloadCost: number;
+  cost: number;
   lastUsedAt: number;
   busy: boolean;
 }
@@ -38,7 +38,7 @@ export function evictionCandidates(models: Iterable<ResidentView>, filter: Candi
     if (m.state !== 'ready' || m.pinned || filter.exclude?.has(m.id)) continue;
     const busy = m.inFlight > 0;
     if (busy && !filter.includeBusy) continue;
-    out.push({ id: m.id, footprint: m.footprint, reloadCost: m.reloadCost, lastUsedAt: m.lastUsedAt, busy });
+    out.push({ id: m.id, footprint: m.footprint, cost: m.evictionCost, lastUsedAt: m.lastUsedAt, busy });
   }
   return out;
 }
@@ -54,8 +54,9 @@ const EXHAUSTIVE_LIMIT = 12;
 
 /**
  * The set of candidates whose eviction covers `need` (bytes still missing per resource), ordered by:
- * fewest busy members (waiting on a busy model delays the load), lowest total priority-weighted reload
- * cost, fewest evictions, then least recently used (the set whose newest use is oldest).
+ * fewest busy members (waiting on a busy model delays the load), lowest total expected cost (priority-
+ * weighted reload time × demand), fewest evictions, then least recently used (the set whose newest use
+ * is oldest).
  * Returns null when even all candidates together are not enough.
  */
 export function chooseVictims(candidates: readonly EvictionCandidate[], need: Footprint): string[] | null {
@@ -74,7 +75,7 @@ function covers(set: readonly EvictionCandidate[], need: Footprint): boolean {
 function score(set: readonly EvictionCandidate[]): PlanScore {
   return {
     busy: set.filter((c) => c.busy).length,
-    cost: set.reduce((s, c) => s + c.reloadCost, 0),
+    cost: set.reduce((s, c) => s + c.cost, 0),
     count: set.length,
     newestUse: Math.max(...set.map((c) => c.lastUsedAt)),
   };
@@ -104,7 +105,7 @@ function exhaustive(cands: readonly EvictionCandidate[], need: Footprint): Evict
 /** Large fleets: take the cheapest until the need is covered, then drop members that became redundant. */
 function greedy(cands: readonly EvictionCandidate[], need: Footprint): EvictionCandidate[] | null {
   const order = [...cands].sort(
-    (a, b) => Number(a.busy) - Number(b.busy) || a.reloadCost - b.reloadCost || a.lastUsedAt - b.lastUsedAt,
+    (a, b) => Number(a.busy) - Number(b.busy) || a.cost - b.cost || a.lastUsedAt - b.lastUsedAt,
   );
   const set: EvictionCandidate[] = [];
   for (const c of order) {

@@ -70,3 +70,14 @@ export function unbudgeted(need: Footprint, budgets: readonly ResourceBudget[]):
     .filter(([k, v]) => v > 0 && !known.has(k))
     .map(([k]) => k);
 }
+
+/**
+ * A footprint from the byte pair runtimes and the registry report (Ollama `/api/ps` size − size_vram
+ * and size_vram, `ModelEntry.footprint`): host RAM plus one GPU's VRAM.
+ */
+export function footprintFromBytes(bytes: { ramBytes?: number; vramBytes?: number }, gpu: ResourceId = 'gpu0'): Footprint {
+  const out: Mutable = {};
+  if (bytes.ramBytes) out.ram = bytes.ramBytes;
+  if (bytes.vramBytes) out[gpu] = bytes.vramBytes;
+  return out;
+}

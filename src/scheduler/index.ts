@@ -13,6 +13,6 @@ export type { BudgetValue, BudgetsConfig, GpuBudgetConfig, ParsedAmount, Resourc
 export { estimateFootprint, expectedLoadMs } from './gguf-estimate';
 export type { EstimateFootprintOptions, FootprintEstimate } from './gguf-estimate';
 export type { KvCacheType } from './ggml-types';
-export { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, PriorityTable } from './priority';
-export { addFootprints, budgetLimits, fits, shortfall, subtractFootprints, sumFootprints } from './footprint';
+export { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
+export { addFootprints, budgetLimits, fits, footprintFromBytes, shortfall, subtractFootprints, sumFootprints } from './footprint';
 export type * from './types';

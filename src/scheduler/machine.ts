@@ -1,80 +1,23 @@
 // The scheduler state machine: synchronous `on*` events in, side effects out through `SchedulerEffects`.
 // No method awaits; time comes from the injected Clock, so tests drive it with ManualClock.
 
-import { GatewayError, silentLogger, type Clock, type Logger } from '../core';
-import { canEverFit, schedulePass, type PlannerHost } from './planner';
-import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, PriorityTable } from './priority';
-import {
-  effectiveFootprint,
-  newModelRecord,
-  retryAfterSeconds,
-  type LeaseRecord,
-  type ModelRecord,
-  type Waiter,
-} from './records';
+import { GatewayError } from '../core';
+import { MachineCore, type SchedulerMachineOptions } from './machine-core';
+import { canEverFit } from './planner';
+import { effectiveFootprint, newModelRecord, recordDemand, retryAfterSeconds, type Waiter } from './records';
 import { buildSnapshot, type SchedulerSnapshot } from './snapshot';
-import { MachineTimers } from './timers';
-import type {
-  LoadResult,
-  ModelSpec,
-  PreemptionOptions,
-  RequestEvent,
-  ResidentModel,
-  ResourceBudget,
-  SchedulerEffects,
-  SchedulerOptions,
-  UnloadReason,
-} from './types';
+import type { LoadResult, ModelSpec, RequestEvent, ResidentModel } from './types';
 
-export interface SchedulerMachineOptions extends SchedulerOptions {
-  clock: Clock;
-  effects: SchedulerEffects;
-  models?: ModelSpec[];
-  logger?: Logger;
-}
+export type { SchedulerMachineOptions } from './machine-core';
 
 export type UnloadStatus = 'unloaded' | 'unloading' | 'draining';
 
-export class SchedulerMachine implements PlannerHost {
-  readonly budgets: readonly ResourceBudget[];
-  readonly models = new Map<string, ModelRecord>();
-  readonly priorities: PriorityTable;
-  readonly preemption: PreemptionOptions;
-  readonly waiters = new Map<string, Waiter>();
-  readonly leases = new Map<string, LeaseRecord>();
-  readonly clock: Clock;
-  readonly effects: SchedulerEffects;
-  readonly logger: Logger;
-  readonly maxQueuePerModel: number;
-  readonly maxQueueTotal: number;
-  readonly drainAfterMs: number;
-  /** GreedyDual inflation: rises to the credit of each evicted model. */
-  private inflation = 0;
-  private readonly timers: MachineTimers;
+export class SchedulerMachine extends MachineCore {
   private seq = 0;
-  private running = false;
-  private readonly pending: Array<() => void> = [];
 
   constructor(options: SchedulerMachineOptions) {
-    this.budgets = options.budgets;
-    this.clock = options.clock;
-    this.effects = options.effects;
-    this.logger = options.logger ?? silentLogger;
-    this.priorities = new PriorityTable(
-      options.classes ?? DEFAULT_CLASSES,
-      options.defaultClass ?? 'standard',
-      options.agingStepMs ?? DEFAULT_AGING_STEP_MS,
-    );
-    this.preemption = { enabled: false, graceMs: 5_000, ...options.preemption };
-    this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
-    this.maxQueueTotal = options.maxQueueTotal ?? 512;
-    this.drainAfterMs = options.drainAfterMs ?? options.agingStepMs ?? DEFAULT_AGING_STEP_MS;
-    this.timers = new MachineTimers(this, options.progressTickMs ?? 1_000);
+    super(options);
     for (const spec of options.models ?? []) this.setModel(spec);
-  }
-
-  now(): number {
-    return this.clock.now();
   }
 
   // ── events ────────────────────────────────────────────────────────────────────────────────
@@ -140,7 +83,6 @@ export class SchedulerMachine implements PlannerHost {
       m.state = 'ready';
       if (result.measured) m.measured = result.measured;
       m.lastUsedAt = this.now();
-      m.credit = this.inflation + this.reloadCost(m);
       for (const w of this.waiters.values()) if (w.model === model) this.effects.progress(w.id, { kind: 'ready', model });
     });
   }
@@ -167,7 +109,6 @@ export class SchedulerMachine implements PlannerHost {
         if (m.state === 'unloaded') {
           m.state = 'ready';
           m.lastUsedAt = this.now();
-          m.credit = this.inflation + this.reloadCost(m);
         }
       }
     });
@@ -237,114 +178,6 @@ export class SchedulerMachine implements PlannerHost {
     });
   }
 
-  // ── PlannerHost ────────────────────────────────────────────────────────────────────────────
-
-  waitersInOrder(): Waiter[] {
-    const now = this.now();
-    const rank = (w: Waiter) => this.priorities.effectiveRank(w.cls, now - w.enqueuedAt);
-    return [...this.waiters.values()]
-      .map((w) => ({ w, r: rank(w) }))
-      .sort((a, b) => a.r - b.r || a.w.enqueuedAt - b.w.enqueuedAt || a.w.seq - b.w.seq)
-      .map((x) => x.w);
-  }
-
-  isWaiting(id: string): boolean {
-    return this.waiters.has(id);
-  }
-
-  classOfLease(id: string): string | undefined {
-    return this.leases.get(id)?.cls;
-  }
-
-  /** Expected reload time weighted by the more important of the model's class and its last user's. */
-  reloadCost(m: ModelRecord): number {
-    const weight = Math.max(this.priorities.get(m.spec.priority).weight, this.priorities.get(m.lastClass).weight);
-    return m.spec.expectedLoadMs * weight;
-  }
-
-  /**
-   * What evicting `m` costs now: its GreedyDual credit left above the inflation (weighted reload cost,
-   * fading as other models get evicted after its last use), times the requests queued for it, which
-   * would all wait for the reload.
-   */
-  evictionCost(m: ModelRecord): number {
-    return Math.max(0, m.credit - this.inflation) * (1 + this.queuedFor(m.spec.id));
-  }
-
-  grant(w: Waiter, m: ModelRecord): void {
-    this.removeWaiter(w);
-    const now = this.now();
-    if (!w.loadOnly) {
-      this.leases.set(w.id, { id: w.id, model: m.spec.id, cls: w.cls, grantedAt: now });
-      m.inFlight.add(w.id);
-      m.lastUsedAt = now;
-      m.lastClass = w.cls;
-      m.credit = this.inflation + this.reloadCost(m);
-    }
-    this.effects.grant({
-      requestId: w.id,
-      model: m.spec.id,
-      loadOnly: w.loadOnly,
-      waitedMs: now - w.enqueuedAt,
-      coldStart: w.coldStart,
-    });
-  }
-
-  startLoad(m: ModelRecord): void {
-    this.timers.clearIdle(m);
-    m.state = 'loading';
-    m.op += 1;
-    m.loads += 1;
-    m.load = { id: m.op, startedAt: this.now(), fraction: 0, estimated: true };
-    for (const w of this.waiters.values()) if (w.model === m.spec.id) w.coldStart = true;
-    this.timers.startLoad(m);
-    this.effects.startLoad(m.spec.id, m.op);
-  }
-
-  beginUnload(m: ModelRecord, reason: UnloadReason): void {
-    if (reason === 'evict' || reason === 'preempt') this.inflation = Math.max(this.inflation, m.credit);
-    this.timers.clearIdle(m);
-    m.state = 'unloading';
-    m.op += 1;
-    m.drainRequested = false;
-    m.idleSince = undefined;
-    this.logger.debug({ model: m.spec.id, reason }, 'unloading model');
-    this.effects.startUnload(m.spec.id, m.op, reason);
-  }
-
-  preempt(m: ModelRecord, by: Waiter): void {
-    const retryAfter = Math.ceil((m.holdEwmaMs + m.spec.expectedLoadMs) / 1000);
-    for (const id of [...m.inFlight]) {
-      this.leases.delete(id);
-      this.effects.revoke(
-        id,
-        new GatewayError('preempted', `Preempted by a ${by.cls} request for model ${by.model}.`, { retryAfter }),
-      );
-    }
-    m.inFlight.clear();
-    m.lastUsedAt = this.now();
-  }
-
-  failWaitersOf(m: ModelRecord, error: GatewayError): void {
-    for (const w of [...this.waiters.values()]) {
-      if (w.model !== m.spec.id) continue;
-      this.removeWaiter(w);
-      this.effects.fail(w.id, error);
-    }
-  }
-
-  armGrace(w: Waiter): void {
-    if (w.grace === undefined) this.timers.armGrace(w, this.preemption.graceMs);
-  }
-
-  queuedFor(model: string): number {
-    let n = 0;
-    for (const w of this.waiters.values()) if (w.model === model) n += 1;
-    return n;
-  }
-
-  // ── internals ──────────────────────────────────────────────────────────────────────────────
-
   private admit(req: RequestEvent): void {
     const m = this.models.get(req.model);
     if (!m) {
@@ -373,6 +206,7 @@ export class SchedulerMachine implements PlannerHost {
       return;
     }
     const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
+    if (!req.loadOnly) recordDemand(m, this.now());
     const w: Waiter = {
       id: req.id,
       model: req.model,
@@ -393,32 +227,8 @@ export class SchedulerMachine implements PlannerHost {
     if (w) this.removeWaiter(w);
   }
 
-  private removeWaiter(w: Waiter): void {
-    this.waiters.delete(w.id);
-    this.timers.clearWaiter(w);
-  }
-
   private lowestClass(): string {
     return this.priorities.lowest();
-  }
-
-  /**
-   * Runs one event and then the scheduling pass. Effects may call back synchronously (a fake runtime
-   * that loads instantly); those calls queue behind the current event instead of re-entering it.
-   */
-  private dispatch(event: () => void): void {
-    this.pending.push(event);
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.pending.length > 0) {
-        this.pending.shift()!();
-        schedulePass(this);
-        this.timers.settleIdle();
-      }
-    } finally {
-      this.running = false;
-    }
   }
 }
 

@@ -16,6 +16,7 @@ export interface PlannerHost {
   readonly priorities: PriorityTable;
   readonly preemption: PreemptionOptions;
   readonly drainAfterMs: number;
+  readonly maxConcurrentLoads: number;
   waitersInOrder(): Waiter[];
   isWaiting(id: string): boolean;
   classOfLease(id: string): string | undefined;
@@ -37,6 +38,10 @@ interface PlanView {
   claimed: Set<string>;
   /** Models whose load an earlier waiter already planned in this pass. */
   planned: Set<string>;
+  /** Loads that may still start in this pass. */
+  loadSlots: number;
+  /** A drain claim was made in this pass (claims cost throughput, so only the most urgent one). */
+  drained: boolean;
 }
 
 export function residentViews(host: PlannerHost): ResidentView[] {
@@ -46,7 +51,7 @@ export function residentViews(host: PlannerHost): ResidentView[] {
     pinned: m.spec.pinned === true,
     inFlight: m.inFlight.size,
     footprint: effectiveFootprint(m),
-    reloadCost: host.evictionCost(m),
+    evictionCost: host.evictionCost(m),
     lastUsedAt: m.lastUsedAt,
   }));
 }
@@ -67,21 +72,27 @@ export function schedulePass(host: PlannerHost): void {
     soonFree: sumFootprints(unloading.map(effectiveFootprint)),
     claimed: new Set(),
     planned: new Set(),
+    loadSlots: host.maxConcurrentLoads - resident.filter((m) => m.state === 'loading').length,
+    drained: false,
   };
   for (const w of host.waitersInOrder()) {
     if (!host.isWaiting(w.id)) continue; // failed earlier in this pass
     const m = host.models.get(w.model);
     if (!m) continue;
-    if (m.state === 'ready') {
-      if (w.loadOnly) host.grant(w, m);
-      else if (!m.drainRequested && !view.claimed.has(m.spec.id) && m.inFlight.size < m.spec.parallel) host.grant(w, m);
-      continue;
-    }
-    // loading → joined (it waits on the same load); unloading → waits, then reloads.
-    if (m.state !== 'unloaded' || view.planned.has(m.spec.id)) continue;
-    view.planned.add(m.spec.id);
-    planLoad(host, view, w, m);
+    decide(host, view, w, m);
   }
+}
+
+function decide(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): void {
+  if (m.state === 'ready') {
+    if (w.loadOnly) host.grant(w, m);
+    else if (!m.drainRequested && !view.claimed.has(m.spec.id) && m.inFlight.size < m.spec.parallel) host.grant(w, m);
+    return;
+  }
+  // loading → joined (it waits on the same load); unloading → waits, then reloads.
+  if (m.state !== 'unloaded' || view.planned.has(m.spec.id)) return;
+  view.planned.add(m.spec.id);
+  planLoad(host, view, w, m);
 }
 
 function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): void {
@@ -95,6 +106,9 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
   const need = effectiveFootprint(m);
   if (fits(need, view.free)) {
     view.free = subtractFootprints(view.free, need);
+    // With every load slot taken it keeps the memory and its place; the load starts when a slot frees.
+    if (view.loadSlots <= 0) return;
+    view.loadSlots -= 1;
     host.startLoad(m);
     return;
   }
@@ -120,12 +134,20 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
   }
   if (host.preemption.enabled && planPreemption(host, view, w, views, missing)) return reserve();
   // Every candidate is busy. Wait a while for one to go idle on its own; after `drainAfterMs` claim the
-  // cheapest busy set so it drains (nothing starves behind models that never go idle by themselves).
-  if (host.now() - w.enqueuedAt < host.drainAfterMs) return;
-  const drain = chooseVictims(evictionCandidates(views, { includeBusy: true, exclude: view.claimed }), missing);
+  // cheapest busy set: less urgent requests get no new leases on it, so it drains and goes (nothing
+  // starves behind models that never go idle by themselves).
+  if (host.now() - w.enqueuedAt < host.drainAfterMs || view.drained) return;
+  // More urgent requests come earlier in the pass, so a claim never holds them back. The claim sticks:
+  // re-choosing each pass would follow demand from one busy model to another and drain neither.
+  const candidates = evictionCandidates(views, { includeBusy: true, exclude: view.claimed });
+  const kept = w.drainSet?.filter((id) => candidates.some((c) => c.id === id));
+  const keptCovers = kept !== undefined && chooseVictims(candidates.filter((c) => kept.includes(c.id)), missing) !== null;
+  const drain = keptCovers ? kept : chooseVictims(candidates, missing);
   if (!drain) return; // loads in progress or other plans hold the rest; a later event re-plans
+  w.drainSet = drain;
   reserve();
   for (const id of drain) view.claimed.add(id);
+  view.drained = true; // one claim per pass: starving requests get their turn one at a time
 }
 
 /** Busy models whose every lease is of a lower class than `w`: claim them; after the grace, preempt. */

@@ -12,7 +12,14 @@ export const DEFAULT_CLASSES: Readonly<Record<string, PriorityClass>> = Object.f
   batch: { rank: 2, weight: 1, maxQueueWaitMs: 10 * MINUTE, idleTtlMs: 10 * MINUTE },
 });
 
-export const DEFAULT_AGING_STEP_MS = 20_000;
+/** Fast enough that a standard request waiting 10 s ranks with a fresh critical one (bench/results). */
+export const DEFAULT_AGING_STEP_MS = 10_000;
+
+/**
+ * How long a request waits for memory to free up on its own before it claims busy models. Claims
+ * prevent starvation but cost throughput under overload (bench/results/scheduler-sim.md).
+ */
+export const DEFAULT_DRAIN_AFTER_MS = 60_000;
 
 export class PriorityTable {
   constructor(

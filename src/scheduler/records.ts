@@ -31,11 +31,9 @@ export interface ModelRecord {
   drainRequested: boolean;
   /** The class of the last request that used the model: eviction weighs its reload by it. */
   lastClass: string;
-  /**
-   * GreedyDual value: inflation + weighted reload cost at the last use. Eviction looks at what is left
-   * above the current inflation, so a model nobody used for a while becomes cheap to evict.
-   */
-  credit: number;
+  /** Requests for this model, exponentially decayed (see `demandNow`): frequency and recency in one number. */
+  demand: number;
+  demandAt: number;
   /** Moving average of lease durations, for Retry-After estimates. */
   holdEwmaMs: number;
   loads: number;
@@ -53,6 +51,8 @@ export interface Waiter {
   deadline?: TimerHandle;
   grace?: TimerHandle;
   graceExpired: boolean;
+  /** Busy models this waiter claimed to drain; kept across passes so the target does not hop. */
+  drainSet?: string[];
 }
 
 export interface LeaseRecord {
@@ -64,6 +64,19 @@ export interface LeaseRecord {
 
 export const INITIAL_HOLD_MS = 10_000;
 
+/** Half-life of the demand estimate: long enough to remember a model used every few minutes. */
+export const DEMAND_HALF_LIFE_MS = 10 * 60_000;
+
+/** Decayed request count at `now`. */
+export function demandNow(m: ModelRecord, now: number): number {
+  return m.demand * 2 ** (-(now - m.demandAt) / DEMAND_HALF_LIFE_MS);
+}
+
+export function recordDemand(m: ModelRecord, now: number): void {
+  m.demand = demandNow(m, now) + 1;
+  m.demandAt = now;
+}
+
 export function newModelRecord(spec: ModelSpec, now: number): ModelRecord {
   return {
     spec,
@@ -73,7 +86,8 @@ export function newModelRecord(spec: ModelSpec, now: number): ModelRecord {
     lastUsedAt: now,
     drainRequested: false,
     lastClass: spec.priority,
-    credit: 0,
+    demand: 0,
+    demandAt: now,
     holdEwmaMs: INITIAL_HOLD_MS,
     loads: 0,
   };

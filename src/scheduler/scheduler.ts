@@ -40,6 +40,8 @@ export interface Lease {
   readonly waitedMs: number;
   /** Idempotent; call on body end or client cancel, not when the handler returns. */
   release(): void;
+  /** The GatewayError that cut the lease (preempted), if it was cut. */
+  abortReason(): Error | undefined;
 }
 
 export interface SchedulerFacadeOptions extends SchedulerOptions {
@@ -169,6 +171,7 @@ export class Scheduler {
       coldStart: grant.coldStart,
       waitedMs: grant.waitedMs,
       release,
+      abortReason: () => (controller.signal.aborted ? toError(controller.signal.reason) : undefined),
     };
   }
 
@@ -247,6 +250,10 @@ export class Scheduler {
         for (const resolve of waiters) resolve();
       });
   }
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function clientClosed(): GatewayError {

@@ -67,11 +67,16 @@ export interface SchedulerOptions {
   agingStepMs?: number;
   /**
    * How long a request that needs memory waits for some model to go idle before it claims busy ones
-   * (no new leases on them until they drain). Default: `agingStepMs`.
+   * (less urgent requests get no new leases on them until they drain). Default 60 s; Infinity never claims.
    */
   drainAfterMs?: number;
   maxQueuePerModel?: number;
   maxQueueTotal?: number;
+  /**
+   * Loads running at once. Concurrent loads share disk bandwidth, so running them one after another
+   * (most important first) finishes the first sooner and the last no later. Default 1.
+   */
+  maxConcurrentLoads?: number;
   preemption?: Partial<PreemptionOptions>;
   /** Period of estimated progress events while a runtime reports none. */
   progressTickMs?: number;

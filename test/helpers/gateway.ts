@@ -14,7 +14,8 @@ export interface TestGateway {
 }
 
 export async function startGateway(config: Record<string, unknown>, options: Partial<GatewayRuntimeOptions> = {}): Promise<TestGateway> {
-  const withKey = { auth: { keys: [{ id: 'test', name: 'test', hash: hashKey(testKey), roles: ['user', 'admin'] }] }, ...config };
+  // Policy is off unless a test turns it on: these gateways test other stages.
+  const withKey = { auth: { keys: [{ id: 'test', name: 'test', hash: hashKey(testKey), roles: ['user', 'admin'] }] }, policy: { enabled: false }, ...config };
   const logger = new MemoryLogger();
   const runtime = await GatewayRuntime.create(parseConfig(JSON.stringify(withKey), process.env, 'test config'), { logger: logger as Logger, ...options });
   const { url } = await runtime.listen('127.0.0.1', 0);

@@ -1,7 +1,7 @@
 // Budget parsing: absolute sizes, fractions of the machine, reserves, GPUs.
 
 import { describe, expect, it } from 'vitest';
-import { parseAmount, parseBytes, resolveBudgets } from '../../../src/scheduler';
+import { footprintFromBytes, parseAmount, parseBytes, resolveBudgets } from '../../../src/scheduler';
 
 const GiB = 2 ** 30;
 
@@ -44,5 +44,12 @@ describe('resolveBudgets', () => {
     const [ram] = resolveBudgets({});
     expect(ram!.budgetBytes).toBeGreaterThan(0);
     expect(() => resolveBudgets({ ram: { budget: '4GiB', reserve: '4GiB' } })).toThrow(/reserve/);
+  });
+});
+
+describe('footprintFromBytes', () => {
+  it('maps a RAM/VRAM byte pair onto resource ids, leaving out zeros', () => {
+    expect(footprintFromBytes({ ramBytes: 3 * GiB, vramBytes: 5 * GiB })).toEqual({ ram: 3 * GiB, gpu0: 5 * GiB });
+    expect(footprintFromBytes({ ramBytes: 3 * GiB, vramBytes: 0 }, 'gpu1')).toEqual({ ram: 3 * GiB });
   });
 });

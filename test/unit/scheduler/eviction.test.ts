@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { chooseVictims, evictionCandidates, type EvictionCandidate, type ResidentView } from '../../../src/scheduler';
 import { GiB } from './harness';
 
-function cand(id: string, gib: number, reloadCost: number, lastUsedAt = 0, busy = false): EvictionCandidate {
-  return { id, footprint: { ram: gib * GiB }, reloadCost, lastUsedAt, busy };
+function cand(id: string, gib: number, cost: number, lastUsedAt = 0, busy = false): EvictionCandidate {
+  return { id, footprint: { ram: gib * GiB }, cost, lastUsedAt, busy };
 }
 
 function resident(id: string, over: Partial<ResidentView> = {}): ResidentView {
-  return { id, state: 'ready', pinned: false, inFlight: 0, footprint: { ram: GiB }, reloadCost: 1, lastUsedAt: 0, ...over };
+  return { id, state: 'ready', pinned: false, inFlight: 0, footprint: { ram: GiB }, evictionCost: 1, lastUsedAt: 0, ...over };
 }
 
 describe('chooseVictims', () => {

@@ -2,8 +2,16 @@
 // No sleeps and no real timers: tests advance the clock and answer loads/unloads by hand.
 
 import { ManualClock, type GatewayError } from '../../../src/core';
-import { SchedulerMachine, type SchedulerMachineOptions } from '../../../src/scheduler/machine';
-import type { Footprint, Grant, LoadProgress, ModelSpec, SchedulerEffects, UnloadReason } from '../../../src/scheduler';
+import {
+  SchedulerMachine,
+  type Footprint,
+  type Grant,
+  type LoadProgress,
+  type ModelSpec,
+  type SchedulerEffects,
+  type SchedulerMachineOptions,
+  type UnloadReason,
+} from '../../../src/scheduler';
 
 export const GiB = 2 ** 30;
 

@@ -93,6 +93,16 @@ describe('SchedulerMachine eviction', () => {
     expect(h.fx.unloadedModels()).toEqual(['b']);
   });
 
+  it('keeps a small model in demand over a big one nobody asked for lately', () => {
+    const h = harness([spec('hot', 6), spec('cold', 12), spec('pin', 12, { pinned: true }), spec('new', 8)]);
+    warm(h, 'pin');
+    warm(h, 'cold');
+    h.clock.advance(5 * 60_000);
+    for (let i = 0; i < 5; i++) warm(h, 'hot', `hot-${i}`); // 2 GiB free
+    h.request('r1', 'new'); // needs 6 more: {hot} reloads in 6 s but is wanted, {cold} in 12 s but is not
+    expect(h.fx.unloadedModels()).toEqual(['cold']);
+  });
+
   it('evicts as few models as possible when reload costs tie', () => {
     const h = harness([
       spec('s1', 6, { expectedLoadMs: 6_000 }),
@@ -131,8 +141,47 @@ describe('SchedulerMachine eviction', () => {
     h.machine.onRelease('b0');
     h.finishUnload('busy');
     expect(h.fx.loadsOf('big')).toBe(1);
+    expect(h.fx.loadsOf('small')).toBe(0); // one load at a time, the more important first
+    h.finishLoad('big');
     expect(h.fx.loadsOf('small')).toBe(1); // 32 − 16 leaves room for both
     expect(h.machine.snapshot().resources[0]!.usedBytes).toBe(22 * GiB);
+  });
+
+  it('lets only the most urgent starving request claim busy models at a time', () => {
+    const h = harness([spec('v1', 16, { parallel: 4 }), spec('v2', 16, { parallel: 4 }), spec('x1', 16), spec('x2', 16)], {
+      drainAfterMs: 20_000,
+      agingStepMs: 600_000,
+    });
+    for (const v of ['v1', 'v2']) {
+      h.request(`${v}-0`, v);
+      h.finishLoad(v);
+      h.clock.advance(1_000);
+    }
+    h.request('x1-0', 'x1');
+    h.request('x2-0', 'x2');
+    h.clock.advance(20_000);
+    h.request('v2-1', 'v2'); // v2 is now in more demand: x1 claims v1
+    expect(h.fx.granted('v2-1')).toBe(true);
+    h.request('v1-1', 'v1'); // the claim sticks to v1 although v1 is now in more demand than v2
+    h.request('v1-2', 'v1');
+    h.request('v2-2', 'v2'); // x2 may not claim v2 while x1 holds a claim: v2 keeps serving
+    expect(h.fx.granted('v1-1') || h.fx.granted('v1-2')).toBe(false);
+    expect(h.fx.granted('v2-2')).toBe(true);
+    h.machine.onRelease('v1-0');
+    expect(h.fx.unloadedModels()).toEqual(['v1']);
+  });
+
+  it('keeps the free memory it counted on while its victims are still unloading', () => {
+    const h = harness([spec('a', 12), spec('b', 12), spec('big', 16, { priority: 'critical' }), spec('small', 6)]);
+    warm(h, 'a');
+    warm(h, 'b'); // 8 GiB free
+    h.request('big1', 'big', 'critical'); // 8 free + one 12 GiB victim
+    expect(h.fx.unloads).toHaveLength(1);
+    h.request('small1', 'small', 'batch'); // would fit in the 8 GiB that big1 is counting on
+    expect(h.fx.loadsOf('small')).toBe(0); // it has to make room of its own (evicting the other idle model)
+    h.finishUnload(h.fx.unloads[0]!.model);
+    expect(h.fx.loadsOf('big')).toBe(1);
+    expect(h.machine.snapshot().resources[0]!.usedBytes).toBeLessThanOrEqual(32 * GiB);
   });
 
   it('lets a smaller load use free memory while a blocked request is still waiting opportunistically', () => {

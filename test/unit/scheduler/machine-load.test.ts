@@ -91,6 +91,25 @@ describe('SchedulerMachine loading', () => {
     expect(h.fx.grants).toHaveLength(0);
   });
 
+  it('runs one load at a time by default, the most important request first', () => {
+    const h = harness([spec('a', 8), spec('b', 8), spec('c', 8)]);
+    h.request('ra', 'a', 'batch');
+    h.request('rb', 'b', 'standard');
+    h.request('rc', 'c', 'critical');
+    expect(h.fx.loads.map((l) => l.model)).toEqual(['a']); // the first arrival started at once
+    h.finishLoad('a');
+    expect(h.fx.loads.map((l) => l.model)).toEqual(['a', 'c']);
+    h.finishLoad('c');
+    expect(h.fx.loads.map((l) => l.model)).toEqual(['a', 'c', 'b']);
+  });
+
+  it('runs loads side by side when maxConcurrentLoads allows it', () => {
+    const h = harness([spec('a', 8), spec('b', 8)], { maxConcurrentLoads: 2 });
+    h.request('ra', 'a');
+    h.request('rb', 'b');
+    expect(h.fx.loads.map((l) => l.model)).toEqual(['a', 'b']);
+  });
+
   it('fails at once with insufficient_resources when the model can never fit', () => {
     const h = harness([spec('huge', 40), spec('pin', 24, { pinned: true }), spec('mid', 12)]);
     h.request('r1', 'huge');

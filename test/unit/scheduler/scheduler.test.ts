@@ -62,6 +62,7 @@ describe('Scheduler (async facade)', () => {
     l1.release();
     l1.release();
     expect(scheduler.snapshot().inFlight).toBe(1);
+    expect(l2.abortReason()).toBeUndefined();
   });
 
   it('rejects with GatewayError codes the gateway can render', async () => {
@@ -108,6 +109,7 @@ describe('Scheduler (async facade)', () => {
     clock.advance(1_000);
     expect(lease.signal.aborted).toBe(true);
     expect(lease.signal.reason).toMatchObject({ code: 'preempted', status: 503 });
+    expect(lease.abortReason()).toBe(lease.signal.reason);
     lease.release();
     await flush();
     expect(runtime.unloads).toEqual(['a']);
@@ -121,6 +123,15 @@ describe('Scheduler (async facade)', () => {
     await flush();
     clock.advance(30_000);
     await expect(p).rejects.toMatchObject({ code: 'model_load_failed' });
+    expect(runtime.loads[0]!.signal.aborted).toBe(true);
+  });
+
+  it('fails waiting requests and aborts loads on close', async () => {
+    const { runtime, scheduler } = setup();
+    const p = scheduler.acquire('a');
+    await flush();
+    scheduler.close();
+    await expect(p).rejects.toMatchObject({ code: 'shutting_down' });
     expect(runtime.loads[0]!.signal.aborted).toBe(true);
   });
 

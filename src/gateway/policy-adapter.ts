@@ -1,0 +1,47 @@
+// Step 4 of the request path: the OPA-wasm decision for a request, with its obligations applied
+// (max_tokens cap, tools removed, priority, logging and redaction) or a 403 policy_denied.
+import type { Clock } from '../core';
+import { allowedTools, buildPolicyInput, enforce, type PolicyEngine } from '../policy';
+import type { PolicyOutcome, RequestPolicy } from './deps';
+import type { UsageMeter } from './usage-meter';
+
+/** Four characters per token: the estimate the policy sees until context counting is precise. */
+function estimateTokens(request: Record<string, unknown>): number {
+  const text = request.messages ?? request.prompt ?? request.input ?? '';
+  return Math.ceil(JSON.stringify(text).length / 4);
+}
+
+export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter): RequestPolicy {
+  return {
+    check({ principal, route, model, request }): PolicyOutcome {
+      const input = buildPolicyInput({
+        principal,
+        route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
+        model,
+        body: request,
+        estimatedPromptTokens: estimateTokens(request),
+        usage: usage.admit(principal.id),
+        nowMs: clock.now(),
+      });
+      const decision = engine.decide(input);
+      enforce(decision);
+      const o = decision.obligations;
+      const out: Record<string, unknown> = { ...request };
+      if (o.max_tokens != null) {
+        // Cap whichever field the client used; set max_tokens when it sent none.
+        const field = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
+        const asked = request[field] as number | null | undefined;
+        out[field] = asked == null ? o.max_tokens : Math.min(asked, o.max_tokens);
+      }
+      if (Array.isArray(request.tools)) {
+        const tools = allowedTools(request.tools as never[], o);
+        if (tools.length > 0) out.tools = tools;
+        else {
+          delete out.tools;
+          delete out.tool_choice;
+        }
+      }
+      return { decisionId: decision.id, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
+    },
+  };
+}
