@@ -9,6 +9,7 @@ import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
 import { policyData, startPolicyEngine, type PolicyConfig, type RunningPolicy } from '../policy';
 import type { Extension } from './runtime';
+import { wireScheduler, type WiredScheduler } from './wiring-scheduler';
 
 /** The package root: the default policy bundle ships there, whatever the working directory. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,16 +54,32 @@ async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, conf
 export function extendRuntime(options: WiringOptions) {
   return async function extend(deps: GatewayDeps, config: AegisConfig): Promise<Extension> {
     const policy = await wirePolicy(deps, config, options);
+    const scheduler = await wireScheduler(deps, config, options.logger, deps.clock);
+    if (scheduler) schedulerMetrics(deps, scheduler);
     return {
+      async started() {
+        await scheduler?.reconcile();
+      },
       async reload(next) {
+        await scheduler?.sync();
         if (policy) {
           const result = await policy.engine.setData(policyData(policySection(next)));
           if (!result.ok) options.logger.error({ err: result.error }, 'policy data rejected; keeping the previous data');
         }
       },
       async close() {
+        scheduler?.close();
         await policy?.close();
       },
     };
   };
+}
+
+function schedulerMetrics(deps: GatewayDeps, wired: WiredScheduler): void {
+  const snap = () => wired.scheduler.snapshot();
+  deps.metrics.gauge('aegis_scheduler_memory_used_bytes', 'Bytes counted against each resource budget.', ['resource'], () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.usedBytes })));
+  deps.metrics.gauge('aegis_scheduler_memory_limit_bytes', 'Usable bytes of each resource (budget minus reserve).', ['resource'], () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.limitBytes })));
+  deps.metrics.gauge('aegis_scheduler_model_loaded', '1 when the model is resident (ready), else 0.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.state === 'ready' ? 1 : 0 })));
+  deps.metrics.gauge('aegis_scheduler_queued_requests', 'Requests waiting for a lease, by model.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.queued })));
+  deps.metrics.counterFrom('aegis_scheduler_loads_total', 'Model loads started by the scheduler.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.loads })));
 }

@@ -55,7 +55,18 @@ export class ExchangeTracker {
   async acquire(onProgress?: (message: string, fraction?: number) => void): Promise<void> {
     const { scheduler } = this.init.deps;
     if (!scheduler) return;
-    this.lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: this.upstreamAbort.signal, onProgress });
+    // While queued, a client that goes away leaves the queue (in drain mode too: nothing started).
+    const waiting = new AbortController();
+    const leave = () => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
+    const { clientSignal } = this.init;
+    if (clientSignal.aborted) leave();
+    clientSignal.addEventListener('abort', leave, { once: true });
+    try {
+      this.lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
+    } finally {
+      clientSignal.removeEventListener('abort', leave);
+    }
+    if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
     const preempt = this.lease.signal;
     if (preempt) {
       const cut = () => this.upstreamAbort.abort(this.lease?.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));

@@ -17,11 +17,11 @@ export class MemoryExchangeStore implements ExchangeStore {
     this.calls++;
     if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new Error('store unavailable');
-    const outcome: InsertOutcome = { duplicates: 0, rejected: [] };
+    const outcome: InsertOutcome = { duplicates: [], rejected: [] };
     for (const item of items) {
       const reason = this.reject?.(item);
       if (reason) outcome.rejected.push({ id: item.id, reason });
-      else if (this.items.has(`${item.kind}:${item.id}`)) outcome.duplicates++;
+      else if (this.items.has(`${item.kind}:${item.id}`)) outcome.duplicates.push(item.id);
       else this.items.set(`${item.kind}:${item.id}`, item);
     }
     return outcome;

@@ -44,7 +44,7 @@ function isPermanent(err: unknown): boolean {
 }
 
 interface PartialOutcome {
-  duplicates: number;
+  duplicates: Set<string>;
   rejected: Map<string, string>;
 }
 
@@ -74,16 +74,16 @@ export class MongoExchangeStore implements ExchangeStore {
   async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
     const exchanges = items.filter((i) => i.kind === 'exchange').map((i) => i.data as ExchangeRecord);
     const audits = items.filter((i) => i.kind === 'audit').map((i) => i.data as AuditEvent);
-    const outcome: PartialOutcome = { duplicates: 0, rejected: new Map() };
+    const outcome: PartialOutcome = { duplicates: new Set(), rejected: new Map() };
     if (exchanges.length > 0) {
       const full = await insertIdempotent(this.collection('exchanges'), exchanges.map(exchangeDocument));
       merge(outcome, full);
       const stored = exchanges.filter((r) => !full.rejected.has(r.id));
       // The RAG copy's duplicates are not counted again: the full record decides.
-      if (this.writeRag && stored.length > 0) merge(outcome, { ...(await insertIdempotent(this.collection('rag'), await this.ragDocuments(stored))), duplicates: 0 });
+      if (this.writeRag && stored.length > 0) merge(outcome, { ...(await insertIdempotent(this.collection('rag'), await this.ragDocuments(stored))), duplicates: new Set() });
     }
     if (audits.length > 0) merge(outcome, await insertIdempotent(this.collection('audit'), audits.map(auditDocument)));
-    return { duplicates: outcome.duplicates, rejected: [...outcome.rejected].map(([id, reason]) => ({ id, reason })) };
+    return { duplicates: [...outcome.duplicates], rejected: [...outcome.rejected].map(([id, reason]) => ({ id, reason })) };
   }
 
   private async ragDocuments(records: ExchangeRecord[]): Promise<Document[]> {
@@ -109,13 +109,13 @@ export class MongoExchangeStore implements ExchangeStore {
 }
 
 function merge(into: PartialOutcome, from: PartialOutcome): void {
-  into.duplicates += from.duplicates;
+  for (const id of from.duplicates) into.duplicates.add(id);
   for (const [id, reason] of from.rejected) into.rejected.set(id, reason);
 }
 
 /** insertMany, unordered; duplicates count as success, bad documents are reported, the rest throws. */
 export async function insertIdempotent(coll: Collection<Document>, docs: Document[]): Promise<PartialOutcome> {
-  const outcome: PartialOutcome = { duplicates: 0, rejected: new Map() };
+  const outcome: PartialOutcome = { duplicates: new Set(), rejected: new Map() };
   try {
     await coll.insertMany(docs, { ordered: false });
     return outcome;
@@ -124,7 +124,7 @@ export async function insertIdempotent(coll: Collection<Document>, docs: Documen
       const writeErrors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
       if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== DUPLICATE_KEY && TRANSIENT_CODES.has(w.code))) throw err;
       for (const w of writeErrors) {
-        if (w.code === DUPLICATE_KEY) outcome.duplicates++;
+        if (w.code === DUPLICATE_KEY) outcome.duplicates.add(String(docs[w.index]?._id));
         else outcome.rejected.set(String(docs[w.index]?._id), `${w.code}: ${w.errmsg ?? 'write error'}`);
       }
       return outcome;
@@ -136,7 +136,7 @@ export async function insertIdempotent(coll: Collection<Document>, docs: Documen
     try {
       await coll.insertOne(doc);
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) outcome.duplicates++;
+      if (err instanceof MongoServerError && err.code === DUPLICATE_KEY) outcome.duplicates.add(String(doc._id));
       else if (isPermanent(err)) outcome.rejected.set(String(doc._id), err instanceof Error ? err.message : String(err));
       else throw err;
     }

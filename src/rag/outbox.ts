@@ -40,26 +40,16 @@ export class Outbox {
   private lastDropLog = Number.NEGATIVE_INFINITY;
   private readonly store?: ExchangeStore;
   private readonly spool: Spool;
-  private readonly capacity: number;
-  private readonly highWater: number;
-  private readonly batchSize: number;
-  private readonly insertTimeoutMs: number;
-  private readonly retryMinMs: number;
-  private readonly retryMaxMs: number;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly limits: Required<Omit<OutboxOptions, 'store' | 'spool' | 'clock' | 'logger'>>;
 
-  constructor({ store, spool, capacity = 10_000, highWater, batchSize = 100, insertTimeoutMs = 10_000, retryMinMs = 500, retryMaxMs = 30_000, clock = systemClock, logger = silentLogger }: OutboxOptions) {
+  constructor({ store, spool, clock = systemClock, logger = silentLogger, capacity = 10_000, highWater, batchSize = 100, insertTimeoutMs = 10_000, retryMinMs = 500, retryMaxMs = 30_000 }: OutboxOptions) {
     this.store = store;
     this.spool = spool;
-    this.capacity = capacity;
-    this.highWater = highWater ?? Math.floor(capacity / 2);
-    this.batchSize = batchSize;
-    this.insertTimeoutMs = insertTimeoutMs;
-    this.retryMinMs = retryMinMs;
-    this.retryMaxMs = retryMaxMs;
     this.clock = clock;
     this.logger = logger;
+    this.limits = { capacity, highWater: highWater ?? Math.floor(capacity / 2), batchSize, insertTimeoutMs, retryMinMs, retryMaxMs };
   }
 
   start(): void {
@@ -68,8 +58,11 @@ export class Outbox {
 
   /** Synchronous and never throws: the request path only pays for an array push. */
   push(item: OutboxItem): boolean {
-    if (this.closed) return this.drop(countByKind([item]), 'closed'), false;
-    if (this.queue.length >= this.capacity) return this.drop(countByKind([item]), 'queue_full'), false;
+    const refused: DropReason | undefined = this.closed ? 'closed' : this.queue.length >= this.limits.capacity ? 'queue_full' : undefined;
+    if (refused) {
+      this.drop(countByKind([item]), refused);
+      return false;
+    }
     this.queue.push(item);
     this.counters[item.kind].enqueued++;
     this.wake?.();
@@ -136,7 +129,7 @@ export class Outbox {
       if (this.abandoned) return;
       let worked = false;
       if (this.queue.length > 0) {
-        this.inFlight = this.queue.splice(0, this.batchSize);
+        this.inFlight = this.queue.splice(0, this.limits.batchSize);
         await this.deliver(this.inFlight);
         this.inFlight = [];
         worked = true;
@@ -166,7 +159,7 @@ export class Outbox {
 
   private async deliver(batch: readonly OutboxItem[]): Promise<void> {
     // Anything already spooled must go first, so while the spool is non-empty new records join it.
-    const direct = this.store && !this.spool.hasPending() && this.clock.now() >= this.retryAt && this.queue.length <= this.highWater;
+    const direct = this.store && !this.spool.hasPending() && this.clock.now() >= this.retryAt && this.queue.length <= this.limits.highWater;
     if (!direct || !this.store) return this.toSpool(batch);
     try {
       const outcome = await this.insert(this.store, batch);
@@ -181,14 +174,14 @@ export class Outbox {
   private async replayOnce(store: ExchangeStore): Promise<void> {
     let batch;
     try {
-      batch = await this.spool.read(this.batchSize);
+      batch = await this.spool.read(this.limits.batchSize);
     } catch (err) {
       this.logger.error({ err }, 'could not read the spool; will retry');
       return this.markDown(err, false);
     }
     if (!batch) {
       // Pending bytes but nothing readable yet: look again later instead of spinning.
-      this.retryAt = this.clock.now() + this.retryMinMs;
+      this.retryAt = this.clock.now() + this.limits.retryMinMs;
       return;
     }
     if (batch.corrupt > 0) {
@@ -217,7 +210,7 @@ export class Outbox {
     const op = store.insert(items);
     op.catch(() => {});
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new InsertTimeout(`insert took longer than ${this.insertTimeoutMs} ms`)), this.insertTimeoutMs);
+      const timer = this.clock.setTimeout(() => reject(new InsertTimeout(`insert took longer than ${this.limits.insertTimeoutMs} ms`)), this.limits.insertTimeoutMs);
       op.then(
         (v) => (this.clock.clearTimeout(timer), resolve(v)),
         (e: unknown) => (this.clock.clearTimeout(timer), reject(e)),
@@ -239,11 +232,10 @@ export class Outbox {
       }
     }
     const stored = items.filter((i) => !rejectedIds.has(i.id));
-    // Duplicates are not attributed per kind by the store; count them against exchanges first.
-    let dups = outcome.duplicates;
+    const duplicates = new Set(outcome.duplicates);
     for (const i of stored) {
       const c = this.counters[i.kind];
-      if (dups > 0 && i.kind === 'exchange') (dups--, c.duplicates++);
+      if (duplicates.has(i.id)) c.duplicates++;
       else c.inserted++;
       if (via === 'replayed') c.replayed++;
     }
@@ -263,7 +255,7 @@ export class Outbox {
   }
 
   private markDown(err: unknown, isStore = true): void {
-    this.backoff = Math.min(this.retryMaxMs, this.backoff === 0 ? this.retryMinMs : this.backoff * 2);
+    this.backoff = Math.min(this.limits.retryMaxMs, this.backoff === 0 ? this.limits.retryMinMs : this.backoff * 2);
     this.retryAt = this.clock.now() + this.backoff;
     if (!isStore || !this.storeUp) return;
     this.storeUp = false;

@@ -235,9 +235,10 @@ export class Spool {
   private async retireOldest(): Promise<void> {
     const seg = this.segments.shift();
     if (!seg) return;
+    // Same tick as the shift: stats() reads these fields without waiting for the lock.
+    this.offset = 0;
     if (this.writer?.seg === seg) await this.closeWriter();
     await unlink(seg.path).catch((err: unknown) => this.logger.warn({ err, path: seg.path }, 'could not delete a replayed spool segment'));
-    this.offset = 0;
     await writeCommit(this.options.dir, { seq: this.segments[0]?.seq ?? this.nextSeq, offset: 0 });
   }
 

@@ -67,6 +67,20 @@ export function databaseFromUri(uri: string): string | undefined {
   return m ? decodeURIComponent(m[1]) : undefined;
 }
 
+/** MongoDB down: answer from what is still in the local spool rather than failing the tool call. */
+function withFallback(primary: RagSearch, fallback: RagSearch, logger: Logger): RagSearch {
+  return {
+    async search(query, k) {
+      try {
+        return await primary.search(query, k);
+      } catch (err) {
+        logger.warn({ err }, 'rag_search on MongoDB failed; searching the local spool instead');
+        return fallback.search(query, k);
+      }
+    },
+  };
+}
+
 export async function openRagStorage(config: RagStorageConfig = {}): Promise<RagStorage> {
   const clock = config.clock ?? systemClock;
   const logger = config.logger ?? silentLogger;
@@ -114,9 +128,10 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
     attempt(1_000);
   });
 
+  const local = new SpoolRagSearch({ dir: spool.dir, textMode: mongo?.fieldMapping?.textMode });
   const search: RagSearch = db && store
-    ? new MongoRagSearch({ db, collection: store.collections.rag, fieldMapping: store.mapping, embedder: config.embedder, vectorIndex: mongo?.vectorIndex, clock, logger })
-    : new SpoolRagSearch({ dir: spool.dir, textMode: mongo?.fieldMapping?.textMode });
+    ? withFallback(new MongoRagSearch({ db, collection: store.collections.rag, fieldMapping: store.mapping, embedder: config.embedder, vectorIndex: mongo?.vectorIndex, clock, logger }), local, logger)
+    : local;
 
   return {
     recorder: new OutboxExchangeRecorder({ outbox, patterns, clock, logger }),

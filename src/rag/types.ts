@@ -115,8 +115,8 @@ export type OutboxItem =
   | { kind: 'audit'; id: string; data: AuditEvent };
 
 export interface InsertOutcome {
-  /** Items already present (a replay or a retried batch): counted as success. */
-  duplicates: number;
+  /** Ids of items already present (a replay or a retried batch): counted as success. */
+  duplicates: string[];
   /** Items the store refused for good (invalid document); they go to the dead-letter file. */
   rejected: { id: string; reason: string }[];
 }

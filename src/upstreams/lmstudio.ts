@@ -37,6 +37,7 @@ export class LmStudioUpstream extends OpenAICompatibleUpstream implements ModelC
 
   /** LM Studio takes an idle TTL in the request body of JIT-loaded models. */
   protected override extraBody(ctx: CallContext): Record<string, unknown> {
+    if (this.schedulerOwnsLifetimes) return {};
     return ctx.model.ttlSeconds !== undefined && !ctx.model.pinned ? { ttl: ctx.model.ttlSeconds } : {};
   }
 

@@ -37,6 +37,7 @@ export class OllamaUpstream implements Upstream, ModelControl {
   readonly name: string;
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control: ModelControl = this;
+  schedulerOwnsLifetimes = false;
   private readonly client: UpstreamClient;
   private readonly dispatcher;
   private readonly shown = new Map<string, Promise<ShowResponse>>();
@@ -49,6 +50,7 @@ export class OllamaUpstream implements Upstream, ModelControl {
   }
 
   private keepAlive(model: UpstreamModelRef): string | number | undefined {
+    if (this.schedulerOwnsLifetimes) return -1;
     return keepAliveFor(model.ttlSeconds, model.pinned, this.config.keepAlive);
   }
 

@@ -35,6 +35,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   readonly name: string;
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control?: ModelControl;
+  schedulerOwnsLifetimes = false;
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
 

@@ -67,6 +67,11 @@ export interface Upstream {
   readonly kind: 'openai' | 'ollama' | 'lmstudio' | 'managed';
   /** Cancel the upstream call when the client goes away, or let it finish. */
   readonly onDisconnect: 'cancel' | 'drain';
+  /**
+   * Set when Aegis' scheduler decides when models unload: the runtime is then told to keep models
+   * loaded (Ollama keep_alive -1, no LM Studio ttl) so it never evicts behind the scheduler's back.
+   */
+  schedulerOwnsLifetimes?: boolean;
   chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult>;
   complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult>;
   embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;

@@ -46,7 +46,9 @@ describe('Outbox', () => {
     for (let i = 40; i < 50; i++) outbox.push(item(i));
     await waitFor(() => outbox.idle());
     expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => `req-${i}`));
-    expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, replayed: 50, dropped: 0 } });
+    expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, dropped: 0 } });
+    // The last ten went through the spool too unless a replay had already emptied it.
+    expect(outbox.stats().exchange.replayed).toBeGreaterThanOrEqual(40);
     expect(events).toContain('store_down');
     expect(events).toContain('store_up');
   });
