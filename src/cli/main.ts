@@ -7,6 +7,8 @@ import { serveCommand } from './serve';
 const usage = `usage: aegis <command>
   serve [--config FILE] [--host H] [--port N] [--upstream NAME=URL]...
   keys create --id ID [--name NAME] [--roles a,b]
+  models list|show|import|verify|promote|rollback|retire ...   [--config FILE]  (MONGODB_URI or .aegis/registry.json)
+  policy test|eval ...
   ps | load MODEL | unload MODEL      [--url http://127.0.0.1:4000] [--key KEY]
 `;
 
@@ -17,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
       return serveCommand(parseArgs(rest));
     case 'keys':
       return keysCommand(parseArgs(rest));
+    case 'models':
+      return (await import('./models-entry')).modelsEntry(rest);
+    case 'policy':
+      return (await import('./policy-command')).runPolicyCommand(rest, { stdout: process.stdout, stderr: process.stderr });
     case 'ps':
     case 'load':
     case 'unload':

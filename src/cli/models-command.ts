@@ -4,9 +4,7 @@ import { parseArgs } from 'node:util';
 import { isGatewayError } from '../core';
 import type { AuditSink } from '../rag';
 import type { ModelEntry, ModelStatus, RegistryStore } from '../registry';
-// Not (yet) re-exported by src/registry/index.ts, which this change does not own.
-import { buildGgufEntry } from '../registry/gguf-import';
-import { sha256File, type HashProgress } from '../registry/gguf-hash';
+import { buildGgufEntry, sha256File, type HashProgress } from '../registry';
 
 export interface TextOut {
   write(chunk: string): unknown;

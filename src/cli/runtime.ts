@@ -61,6 +61,8 @@ export interface Extension {
   close?(): void | Promise<void>;
   /** Runs once discovery has listed the models (reconciliation with the runtimes). */
   started?(): void | Promise<void>;
+  /** Versioned entries from the registry store (MongoDB or file) and their promoted versions. */
+  registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
 
 export class GatewayRuntime {
@@ -71,6 +73,7 @@ export class GatewayRuntime {
   private loaded = new Map<string, Set<string>>();
   private reachable: Record<string, boolean> = {};
   private discovered: ModelEntry[] = [];
+  private stored: { entries: ModelEntry[]; promoted: Record<string, string> } = { entries: [], promoted: {} };
   private server: ServerType | undefined;
   private readonly logger: Logger;
   private extension: Extension = {};
@@ -119,13 +122,20 @@ export class GatewayRuntime {
   }
 
   private rebuildCatalog(): void {
-    this.deps.catalog.replace({ config: this.config.models.map(configEntry), discovered: this.discovered });
+    this.deps.catalog.replace({ config: this.config.models.map(configEntry), store: this.stored.entries, promoted: this.stored.promoted, discovered: this.discovered });
   }
 
   /** Re-runs discovery and rebuilds the catalog. */
   async refresh(): Promise<void> {
     const enabled = new Set(this.config.upstreams.filter((u) => u.discover).map((u) => u.name));
-    const result = await discover([...this.deps.upstreams.values()], (u) => enabled.has(u.name), this.logger);
+    const [result, stored] = await Promise.all([
+      discover([...this.deps.upstreams.values()], (u) => enabled.has(u.name), this.logger),
+      this.extension.registry?.().catch((err: Error) => {
+        this.logger.warn({ err: err.message }, 'registry store unavailable; keeping the last known entries');
+        return this.stored;
+      }),
+    ]);
+    if (stored) this.stored = stored;
     this.discovered = result.entries;
     this.loaded = result.loaded;
     this.reachable = result.reachable;

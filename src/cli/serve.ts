@@ -6,6 +6,7 @@ import { loadConfigFile, watchConfig, type AegisConfig } from '../config';
 import { flag, type ParsedArgs } from './args';
 import { defaultConfig, parseUpstreamFlag } from './defaults';
 import { createLogger } from './logger';
+import { redactingLogger } from '../rag';
 import { GatewayRuntime } from './runtime';
 import { extendRuntime } from './wiring';
 
@@ -16,11 +17,12 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
   const extra = (args.flags.get('upstream') ?? []).map(parseUpstreamFlag);
   let config: AegisConfig = file ? loadConfigFile(resolve(file)) : defaultConfig(extra);
   if (file && extra.length) config = { ...config, upstreams: [...config.upstreams, ...defaultConfig(extra).upstreams.slice(2)] };
-  const logger = createLogger({ level: config.logging.level });
+  // Secrets are scrubbed from every log line, whatever a component passes in.
+  const logger = redactingLogger(createLogger({ level: config.logging.level }));
   let host = flag(args, 'host') ?? config.server.host;
   const port = Number(flag(args, 'port') ?? process.env.AEGIS_PORT ?? config.server.port);
 
-  const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined }) });
+  const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined, mongoUri: process.env.MONGODB_URI }) });
   if (runtime.deps.keys.size === 0) {
     if (!loopback(host)) {
       logger.warn({ requested: host }, 'no API keys configured: refusing to listen beyond loopback; binding 127.0.0.1 instead');

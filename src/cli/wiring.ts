@@ -9,6 +9,8 @@ import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
 import { policyData, startPolicyEngine, type PolicyConfig, type RunningPolicy } from '../policy';
 import type { Extension } from './runtime';
+import { openRegistry, storedModels } from './registry-store';
+import { wireRag } from './wiring-rag';
 import { wireScheduler, type WiredScheduler } from './wiring-scheduler';
 
 /** The package root: the default policy bundle ships there, whatever the working directory. */
@@ -16,6 +18,10 @@ export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..'
 
 export interface WiringOptions {
   logger: Logger;
+  /** MONGODB_URI from the environment. */
+  mongoUri?: string;
+  /** Base of relative paths such as the spool directory (default: working directory). */
+  cwd?: string;
   /** Directory of aegis.yaml: relative paths in it resolve against this. */
   configDir?: string;
 }
@@ -34,7 +40,7 @@ async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, conf
   const baseDir = policyConfig.bundle ? (configDir ?? process.cwd()) : packageRoot;
   const running = await startPolicyEngine(policyConfig, { baseDir, logger: logger.child({ component: 'policy' }), clock: deps.clock });
   const usage = new UsageMeter(deps.clock);
-  deps.policy = opaRequestPolicy(running.engine, deps.clock, usage);
+  deps.policy = opaRequestPolicy(running.engine, deps.clock, usage, () => deps.audit);
   const previous = deps.onExchange;
   deps.onExchange = (o) => {
     if (o.usage) usage.addTokens(o.principalId, o.usage.total_tokens);
@@ -53,10 +59,14 @@ async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, conf
 
 export function extendRuntime(options: WiringOptions) {
   return async function extend(deps: GatewayDeps, config: AegisConfig): Promise<Extension> {
+    // Recording first: the policy audits every decision through it.
+    const rag = await wireRag(deps, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri });
     const policy = await wirePolicy(deps, config, options);
     const scheduler = await wireScheduler(deps, config, options.logger, deps.clock);
+    const registry = await openRegistry(config, options.mongoUri, options.cwd);
     if (scheduler) schedulerMetrics(deps, scheduler);
     return {
+      registry: () => storedModels(registry.store),
       async started() {
         await scheduler?.reconcile();
       },
@@ -70,6 +80,9 @@ export function extendRuntime(options: WiringOptions) {
       async close() {
         scheduler?.close();
         await policy?.close();
+        // After the HTTP drain: deliver the queue, or spool and fsync what could not be delivered.
+        await rag?.close({ timeoutMs: 5_000 });
+        await registry.close();
       },
     };
   };

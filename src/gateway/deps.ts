@@ -38,7 +38,7 @@ export interface PolicyOutcome {
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied. */
 export interface RequestPolicy {
-  check(input: { principal: Principal; route: ExchangeOutcome['route']; model: ModelEntry; request: Record<string, unknown> }): PolicyOutcome;
+  check(input: { principal: Principal; route: ExchangeOutcome['route']; model: ModelEntry; request: Record<string, unknown>; requestId: string }): PolicyOutcome;
 }
 
 export interface GatewayDeps {
@@ -50,6 +50,8 @@ export interface GatewayDeps {
   clock: Clock;
   scheduler?: ModelGate;
   policy?: RequestPolicy;
+  /** Append-only audit of decisions and admin actions (the rag outbox, when recording is on). */
+  audit?: (event: { type: string; actor: string; target?: string; outcome: 'allow' | 'deny' | 'ok' | 'error'; requestId?: string; decisionId?: string; details?: Record<string, unknown> }) => void;
   /** Called once per finished exchange (body end, error or client disconnect). */
   onExchange?: (outcome: ExchangeOutcome) => void;
   options: {

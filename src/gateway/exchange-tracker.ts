@@ -171,6 +171,10 @@ export class ExchangeTracker {
     if (finalStatus === 499) m.disconnects.inc({ model: entry.name });
     if (error && error.status >= 500) m.upstreamErrors.inc({ upstream: entry.upstream, code: error.code });
     const req = this.init.request;
+    if (deps.options.logPrompts) {
+      // Opt-in (logging.prompts): the text goes through the same redacting logger as everything else.
+      deps.logger.info({ requestId: this.init.requestId, model: entry.name, status: finalStatus, messages: req.messages, prompt: req.prompt, answer: this.answer }, 'exchange text');
+    }
     deps.onExchange?.({
       requestId: this.init.requestId,
       route,

@@ -35,9 +35,10 @@ export function prepare(c: Context, deps: GatewayDeps, route: ExchangeOutcome['r
   }
   const upstream = deps.upstreams.get(entry.upstream);
   if (!upstream) throw new GatewayError('upstream_unavailable', `The upstream "${entry.upstream}" of model \`${entry.name}\` is not configured.`, { retryAfter: 5 });
-  const headers: Record<string, string> = { 'x-aegis-model': `${entry.name}@${entry.version}`, 'x-aegis-upstream': entry.upstream };
+  // Streamed responses are built by hand, so they carry the request id here rather than via c.header.
+  const headers: Record<string, string> = { 'x-request-id': c.get('requestId'), 'x-aegis-model': `${entry.name}@${entry.version}`, 'x-aegis-upstream': entry.upstream };
   if (!deps.policy) return { entry, upstream, request, headers, priority: entry.priority, log: true, redact: [] };
-  const decision = deps.policy.check({ principal: c.get('principal'), route, model: entry, request });
+  const decision = deps.policy.check({ principal: c.get('principal'), route, model: entry, request, requestId: c.get('requestId') });
   headers['x-aegis-decision-id'] = decision.decisionId;
   return { entry, upstream, request: decision.request, headers, decisionId: decision.decisionId, priority: decision.priority ?? entry.priority, log: decision.log, redact: decision.redact };
 }

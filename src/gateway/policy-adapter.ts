@@ -2,7 +2,7 @@
 // (max_tokens cap, tools removed, priority, logging and redaction) or a 403 policy_denied.
 import type { Clock } from '../core';
 import { allowedTools, buildPolicyInput, enforce, type PolicyEngine } from '../policy';
-import type { PolicyOutcome, RequestPolicy } from './deps';
+import type { GatewayDeps, PolicyOutcome, RequestPolicy } from './deps';
 import type { UsageMeter } from './usage-meter';
 
 /** Four characters per token: the estimate the policy sees until context counting is precise. */
@@ -11,9 +11,9 @@ function estimateTokens(request: Record<string, unknown>): number {
   return Math.ceil(JSON.stringify(text).length / 4);
 }
 
-export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter): RequestPolicy {
+export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: () => GatewayDeps['audit']): RequestPolicy {
   return {
-    check({ principal, route, model, request }): PolicyOutcome {
+    check({ principal, route, model, request, requestId }): PolicyOutcome {
       const input = buildPolicyInput({
         principal,
         route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
@@ -24,6 +24,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
         nowMs: clock.now(),
       });
       const decision = engine.decide(input);
+      audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: decision.allow ? 'allow' : 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
       enforce(decision);
       const o = decision.obligations;
       const out: Record<string, unknown> = { ...request };

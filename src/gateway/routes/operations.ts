@@ -32,7 +32,16 @@ export function adminRoutes(app: Hono, deps: GatewayDeps): void {
     if (!match) throw new GatewayError('not_found', `Unknown request URL: POST ${c.req.path}.`);
     if (!deps.admin) throw new GatewayError('not_found', 'The scheduler is not enabled.');
     const entry = resolveModel(deps, decodeURIComponent(match[1]!));
-    const result = match[2] === 'load' ? await deps.admin.load(entry) : await deps.admin.unload(entry);
+    const audit = (outcome: 'ok' | 'error', details?: Record<string, unknown>) =>
+      deps.audit?.({ type: `model.${match[2]}`, actor: c.get('principal').id, target: `${entry.name}@${entry.version}`, outcome, requestId: c.get('requestId'), details });
+    let result: unknown;
+    try {
+      result = match[2] === 'load' ? await deps.admin.load(entry) : await deps.admin.unload(entry);
+    } catch (err) {
+      audit('error', { message: (err as Error).message });
+      throw err;
+    }
+    audit('ok');
     return c.json({ model: entry.name, version: entry.version, action: match[2], result });
   });
 }
