@@ -57,6 +57,16 @@ export class UpstreamClient {
     throw statusError(this.name, res.statusCode, text);
   }
 
+  /** Health probe: true when `path` answers 2xx within `timeoutMs`. */
+  async reachable(path: string, timeoutMs: number): Promise<boolean> {
+    try {
+      await this.json(path, { headersTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs * 2) });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async json<T>(path: string, call: UpstreamCall = {}): Promise<T> {
     const body = await this.send(path, call);
     try {

@@ -147,13 +147,8 @@ export class OllamaUpstream implements Upstream, ModelControl {
     );
   }
 
-  async health(): Promise<boolean> {
-    try {
-      await this.client.json('/api/version', { headersTimeout: this.config.timeouts.healthMs });
-      return true;
-    } catch {
-      return false;
-    }
+  health(): Promise<boolean> {
+    return this.client.reachable('/api/version', this.config.timeouts.healthMs);
   }
 
   /** An empty generate loads the model; keep_alive follows the model's ttl (pinned = forever). */

@@ -3,7 +3,7 @@
 import { GatewayError, parseSse, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
-import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Upstream } from './types';
+import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
 export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: AbortSignal): AsyncGenerator<T> {
@@ -56,20 +56,21 @@ export class OpenAICompatibleUpstream implements Upstream {
     return {};
   }
 
-  async chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult> {
+  /** POST a generation request; SSE chunks when it asks to stream, the whole JSON otherwise. */
+  private async generate<W, C>(path: string, request: { stream?: boolean | null }, ctx: CallContext): Promise<Whole<W> | Streamed<C>> {
     const client = await this.clientFor(ctx);
     const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
-    const res = await client.send('/v1/chat/completions', { body, signal: ctx.signal });
-    if (request.stream) return { kind: 'stream', chunks: sseChunks<ChatChunk>(this.name, res, ctx.signal) };
-    return { kind: 'json', body: await readJson<ChatCompletion>(this.name, res, ctx.signal) };
+    const res = await client.send(path, { body, signal: ctx.signal });
+    if (request.stream) return { kind: 'stream', chunks: sseChunks<C>(this.name, res, ctx.signal) };
+    return { kind: 'json', body: await readJson<W>(this.name, res, ctx.signal) };
   }
 
-  async complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult> {
-    const client = await this.clientFor(ctx);
-    const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
-    const res = await client.send('/v1/completions', { body, signal: ctx.signal });
-    if (request.stream) return { kind: 'stream', chunks: sseChunks<Completion>(this.name, res, ctx.signal) };
-    return { kind: 'json', body: await readJson<Completion>(this.name, res, ctx.signal) };
+  chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult> {
+    return this.generate<ChatCompletion, ChatChunk>('/v1/chat/completions', request, ctx);
+  }
+
+  complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult> {
+    return this.generate<Completion, Completion>('/v1/completions', request, ctx);
   }
 
   async embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
@@ -96,13 +97,8 @@ export class OpenAICompatibleUpstream implements Upstream {
     return (res.data ?? []).map((m) => ({ id: m.id, contextLength: m.meta?.n_ctx_train }));
   }
 
-  async health(): Promise<boolean> {
-    try {
-      await this.client.json('/v1/models', { headersTimeout: this.config.timeouts.healthMs });
-      return true;
-    } catch {
-      return false;
-    }
+  health(): Promise<boolean> {
+    return this.client.reachable('/v1/models', this.config.timeouts.healthMs);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { ManagedUpstream } from '../../src/upstreams';
 import { startGateway, testKey, type TestGateway } from '../helpers/gateway';
 import { startLmStudioFixture, type LmStudioFixture } from '../world/lmstudio-fixture';
 import { world } from '../world/use-world';
+import { until } from '../helpers/wait';
 
 const [ollama, llamacpp, models] = await Promise.all([world('ollama'), world('llamacpp'), world('models')]);
 const available = Boolean(ollama && llamacpp && models);
@@ -23,13 +24,6 @@ interface Ps {
   resources: { id: string; usedBytes: number; limitBytes: number }[];
 }
 
-async function until(cond: () => Promise<boolean>, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.skipIf(!available)('scheduler end to end', () => {
   let gw: TestGateway;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths, pins, testModels } from './manifest';
 import { ensureInstalled } from './install';
-import { freePort, httpOk, startServer } from './process';
+import { freePort, httpOk, startServer, type ServerProcess } from './process';
 import { run } from './run';
 import { startLmStudioFixture } from './lmstudio-fixture';
 
@@ -46,18 +46,27 @@ function modelFiles(): Record<string, ModelFile> {
   );
 }
 
-async function startFerretdb(): Promise<WorldInfo['ferretdb']> {
+/**
+ * A FerretDB on a free port with its data in `dataDir`. Fault tests start their own with a fixed
+ * directory, so that stopping and restarting it keeps the data.
+ */
+export async function startPrivateFerretdb(dataDir: string, name = 'ferretdb', port?: number): Promise<{ port: number; uri: string; server: ServerProcess; restart(): Promise<ServerProcess> }> {
   await ensureInstalled('ferretdb');
-  const dir = mkdtempSync(join(tmpdir(), 'aegis-ferretdb-'));
-  const port = await freePort();
+  const listen = port ?? (await freePort());
   const debugPort = await freePort();
-  await startServer({
-    name: 'ferretdb',
-    cmd: paths.ferretdb,
-    args: ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--state-dir=${dir}`, `--listen-addr=127.0.0.1:${port}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
-    healthy: () => tcpOpen(port),
-  });
-  return { uri: `mongodb://127.0.0.1:${port}/`, port, version: pins.ferretdb.version };
+  const start = () =>
+    startServer({
+      name,
+      cmd: paths.ferretdb,
+      args: ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${listen}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
+      healthy: () => tcpOpen(listen),
+    });
+  return { port: listen, uri: `mongodb://127.0.0.1:${listen}/`, server: await start(), restart: start };
+}
+
+async function startFerretdb(): Promise<WorldInfo['ferretdb']> {
+  const { port, uri } = await startPrivateFerretdb(mkdtempSync(join(tmpdir(), 'aegis-ferretdb-')));
+  return { uri, port, version: pins.ferretdb.version };
 }
 
 async function startOllama(): Promise<WorldInfo['ollama']> {

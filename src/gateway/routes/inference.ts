@@ -1,7 +1,8 @@
 // POST /v1/chat/completions, /v1/completions and /v1/embeddings.
 import type { Context, Hono } from 'hono';
-import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, type ChatChunk, type ChatCompletion, type Completion } from '../../core';
-import type { ChatResult, CompletionResult, Streamed } from '../../upstreams';
+import type { z } from 'zod';
+import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest } from '../../core';
+import type { CallContext, Streamed, Upstream, Whole } from '../../upstreams';
 import { readJsonBody } from '../body';
 import type { GatewayDeps } from '../deps';
 import type { ExchangeTracker } from '../exchange-tracker';
@@ -77,47 +78,53 @@ function usagePlan<T extends { id: string; created: number; object: string; mode
   };
 }
 
-export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
-  const limit = deps.options.bodyLimitBytes;
+interface GenerationRoute<Req, W extends ChatCompletion | Completion, C extends ChatChunk | Completion> {
+  path: string;
+  route: 'chat' | 'completions';
+  schema: z.ZodType<Req>;
+  call: (upstream: Upstream, request: Req, ctx: CallContext) => Promise<Whole<W> | Streamed<C>>;
+  absorbChunk: (tracker: ExchangeTracker, chunk: C) => void;
+}
 
-  app.post('/v1/chat/completions', async (c) => {
-    const body = await readJsonBody(c, chatRequestSchema, limit);
-    const p = prepare(c, deps, 'chat', body);
+/** Chat and text completions share one path: validate, prepare, then whole JSON or SSE. */
+function generationRoute<Req extends { model: string }, W extends ChatCompletion | Completion, C extends ChatChunk | Completion>(app: Hono, deps: GatewayDeps, r: GenerationRoute<Req, W, C>): void {
+  app.post(r.path, async (c) => {
+    const body = await readJsonBody(c, r.schema, deps.options.bodyLimitBytes);
+    const p = prepare(c, deps, r.route, body as Req & Record<string, unknown>);
     const stream = p.request.stream === true;
-    const tracker = track(c, deps, 'chat', p, stream);
+    const tracker = track(c, deps, r.route, p, stream);
     const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
-    const request = p.request as typeof body;
+    const request = p.request as Req;
     if (!stream) {
-      const res = await runWhole(tracker, () => p.upstream.chat({ ...request, stream: false }, ctx), (r: ChatResult) => tracker.absorbWhole((r as { body: ChatCompletion }).body));
-      const out = (res as { body: ChatCompletion }).body;
+      const res = await runWhole(tracker, () => r.call(p.upstream, { ...request, stream: false }, ctx), (res) => tracker.absorbWhole((res as Whole<W>).body));
+      const out = (res as Whole<W>).body;
       out.model = p.entry.name;
       return c.json(out, 200, p.headers);
     }
-    const plan = usagePlan<ChatChunk>(tracker, p, (chunk) => tracker.absorbChunk(chunk));
-    return streamExchange<ChatChunk>(c, deps, tracker, p, {
-      call: () => p.upstream.chat({ ...request, stream: true, stream_options: { include_usage: true } }, ctx),
+    const plan = usagePlan<C>(tracker, p, (chunk) => r.absorbChunk(tracker, chunk));
+    return streamExchange<C>(c, deps, tracker, p, {
+      // Usage is always asked of the upstream (for metrics and records); the client gets it if it asked.
+      call: () => r.call(p.upstream, { ...request, stream: true, stream_options: { include_usage: true } }, ctx),
       ...plan,
     });
   });
+}
 
-  app.post('/v1/completions', async (c) => {
-    const body = await readJsonBody(c, completionRequestSchema, limit);
-    const p = prepare(c, deps, 'completions', body);
-    const stream = p.request.stream === true;
-    const tracker = track(c, deps, 'completions', p, stream);
-    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
-    const request = p.request as typeof body;
-    if (!stream) {
-      const res = await runWhole(tracker, () => p.upstream.complete({ ...request, stream: false }, ctx), (r: CompletionResult) => tracker.absorbWhole((r as { body: Completion }).body));
-      const out = (res as { body: Completion }).body;
-      out.model = p.entry.name;
-      return c.json(out, 200, p.headers);
-    }
-    const plan = usagePlan<Completion>(tracker, p, (chunk) => tracker.absorbCompletionChunk(chunk));
-    return streamExchange<Completion>(c, deps, tracker, p, {
-      call: () => p.upstream.complete({ ...request, stream: true, stream_options: { include_usage: true } }, ctx),
-      ...plan,
-    });
+export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
+  const limit = deps.options.bodyLimitBytes;
+  generationRoute<ChatRequest, ChatCompletion, ChatChunk>(app, deps, {
+    path: '/v1/chat/completions',
+    route: 'chat',
+    schema: chatRequestSchema,
+    call: (upstream, request, ctx) => upstream.chat(request, ctx),
+    absorbChunk: (tracker, chunk) => tracker.absorbChunk(chunk),
+  });
+  generationRoute<CompletionRequest, Completion, Completion>(app, deps, {
+    path: '/v1/completions',
+    route: 'completions',
+    schema: completionRequestSchema,
+    call: (upstream, request, ctx) => upstream.complete(request, ctx),
+    absorbChunk: (tracker, chunk) => tracker.absorbCompletionChunk(chunk),
   });
 
   app.post('/v1/embeddings', async (c) => {

@@ -4,17 +4,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeOutcome } from '../../../src/gateway';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, testKey, type TestGateway } from '../../helpers/gateway';
+import { until } from '../../helpers/wait';
 
 const headers = { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' };
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'fake', stream, messages: [{ role: 'user', content: 'hi' }] });
 
-async function until(cond: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('streaming faults', () => {
   let up: FakeUpstream;

@@ -2,39 +2,22 @@
 // exchanges keep finishing, restarted, stopped again across a gateway restart; afterwards exactly
 // N records exist, none lost, none duplicated, and recording never threw or blocked a request.
 import { mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { openRagStorage, type RagStorage, type RagStorageConfig } from '../../../src/rag';
-import { freePort, startServer, type ServerProcess } from '../../world/process';
+import { startPrivateFerretdb } from '../../world/components';
 import { world } from '../../world/use-world';
 import { makeRecord, waitFor } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
-const { paths } = await import('../../world/manifest');
-
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => (sock.destroy(), resolve(true)));
-    sock.once('error', () => resolve(false));
-  });
-}
 
 describe.skipIf(!ferret)('recording while MongoDB goes away', () => {
   it('ends with exactly N records after stops, restarts and a gateway restart', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'aegis-fault-ferret-'));
-    const port = await freePort();
-    const debugPort = await freePort();
-    const startFerret = (): Promise<ServerProcess> =>
-      startServer({
-        name: 'ferretdb-fault',
-        cmd: paths.ferretdb,
-        args: ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${port}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
-        healthy: () => tcpOpen(port),
-      });
+    const ferretdb = await startPrivateFerretdb(mkdtempSync(join(tmpdir(), 'aegis-fault-ferret-')), 'ferretdb-fault');
+    const { port } = ferretdb;
+    const startFerret = ferretdb.restart;
     const uri = `mongodb://127.0.0.1:${port}/`;
     const config: RagStorageConfig = {
       mongodb: { uri, database: 'aegis_fault' },
@@ -42,7 +25,7 @@ describe.skipIf(!ferret)('recording while MongoDB goes away', () => {
       queue: { insertTimeoutMs: 1_500, retryMinMs: 100, retryMaxMs: 1_000 },
     };
 
-    let server = await startFerret();
+    let server = ferretdb.server;
     let storage: RagStorage = await openRagStorage(config);
     let next = 0;
     let slowest = 0;

@@ -2,7 +2,6 @@
 // every exchange is recorded exactly once and no client saw an error. Secrets in a prompt reach no
 // sink unredacted: not MongoDB, not the spool file, not the log.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -12,26 +11,12 @@ import { MemoryLogger } from '../../../src/core';
 import { redactingLogger } from '../../../src/rag';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, testKey, type TestGateway } from '../../helpers/gateway';
-import { freePort, startServer, type ServerProcess } from '../../world/process';
+import { startPrivateFerretdb } from '../../world/components';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
 
 const ferret = await world('ferretdb');
-const { paths } = await import('../../world/manifest');
 
-const tcpOpen = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const sock = connect(port, '127.0.0.1');
-    sock.once('connect', () => (sock.destroy(), resolve(true)));
-    sock.once('error', () => resolve(false));
-  });
-
-async function until(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const headers = { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' };
 
@@ -43,17 +28,9 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
   afterAll(() => up.close());
 
   it('records exactly N exchanges when MongoDB stops and restarts mid-traffic, and never fails a client', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'aegis-gw-ferret-'));
-    const port = await freePort();
-    const debugPort = await freePort();
-    const startFerret = (): Promise<ServerProcess> =>
-      startServer({
-        name: 'ferretdb-gateway-fault',
-        cmd: paths.ferretdb,
-        args: ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${port}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
-        healthy: () => tcpOpen(port),
-      });
-    let server = await startFerret();
+    const ferretdb = await startPrivateFerretdb(mkdtempSync(join(tmpdir(), 'aegis-gw-ferret-')), 'ferretdb-gateway-fault');
+    const { port } = ferretdb;
+    let server = ferretdb.server;
     const gw = await startGateway(
       {
         mongodb: { uri: `mongodb://127.0.0.1:${port}/`, database: 'aegis_gw_fault' },
@@ -79,7 +56,7 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
       await stream(10);
       await server.stop();
       await stream(10);
-      server = await startFerret();
+      server = await ferretdb.restart();
       await stream(10);
       const coll = client.db('aegis_gw_fault').collection<{ _id: string }>('exchanges');
       await until(async () => (await coll.countDocuments({}).catch(() => 0)) >= 30, 60_000, '30 exchanges in MongoDB');
