@@ -12,8 +12,8 @@ export const DEFAULT_CLASSES: Readonly<Record<string, PriorityClass>> = Object.f
   batch: { rank: 2, weight: 1, maxQueueWaitMs: 10 * MINUTE, idleTtlMs: 10 * MINUTE },
 });
 
-/** Fast enough that a standard request waiting 10 s ranks with a fresh critical one (bench/results). */
-export const DEFAULT_AGING_STEP_MS = 10_000;
+/** A standard request waiting 5 s ranks with a fresh critical one; 5 s beat 10 s on tail waits in bench/results/scheduler-sim.md without costing critical p99. */
+export const DEFAULT_AGING_STEP_MS = 5_000;
 
 /**
  * How long a request waits for memory to free up on its own before it claims busy models. Claims
