@@ -1,12 +1,38 @@
 // Reads and validates a JSON request body: content type (415), size limit (413), JSON (400) and
 // schema (400 with the offending `param`).
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { describeIssue, GatewayError } from '../core';
 
+const tooLarge = (limit: number) => new GatewayError('body_too_large', `Request body is larger than ${limit} bytes.`);
+
+/** Reads straight from Node's IncomingMessage: building the web Request body stream costs more. */
+function readIncoming(incoming: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    incoming.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        incoming.removeAllListeners('data');
+        incoming.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      parts.push(chunk);
+    });
+    incoming.once('end', () => resolve(parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts).toString('utf8')));
+    incoming.once('error', reject);
+  });
+}
+
 async function readLimited(c: Context, limit: number): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? NaN);
-  if (declared > limit) throw new GatewayError('body_too_large', `Request body is larger than ${limit} bytes.`);
+  if (declared > limit) throw tooLarge(limit);
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  // Only while nobody else consumes it (flowing is null until someone reads).
+  if (incoming && incoming.readableFlowing === null && !incoming.readableEnded) return readIncoming(incoming, limit);
   const body = c.req.raw.body;
   if (!body) return '';
   const reader = body.getReader();
@@ -18,7 +44,7 @@ async function readLimited(c: Context, limit: number): Promise<string> {
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel();
-      throw new GatewayError('body_too_large', `Request body is larger than ${limit} bytes.`);
+      throw tooLarge(limit);
     }
     parts.push(value);
   }

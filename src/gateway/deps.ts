@@ -14,6 +14,8 @@ export interface ModelLease {
   readonly signal?: AbortSignal;
   /** Why the lease was cut, when it was. */
   readonly abortReason?: () => Error | undefined;
+  /** Preemption callback; preferred over `signal`, which costs an AbortController per lease. */
+  onRevoked?(listener: (reason: Error) => void): void;
 }
 
 export interface AcquireOptions {

@@ -16,7 +16,8 @@ export interface ExchangeInit {
   entry: ModelEntry;
   upstream: Upstream;
   stream: boolean;
-  clientSignal: AbortSignal;
+  /** Registers a callback for the client going away (socket closed before the response ended). */
+  onClientClose: (listener: () => void) => void;
   request: Record<string, unknown>;
   decisionId?: string;
   priority: string;
@@ -41,37 +42,39 @@ export class ExchangeTracker {
 
   constructor(readonly init: ExchangeInit) {
     init.deps.metrics.inFlight.inc({ model: init.entry.name });
-    const onClientGone = () => this.markClientGone();
-    if (init.clientSignal.aborted) onClientGone();
-    else init.clientSignal.addEventListener('abort', onClientGone, { once: true });
+    init.onClientClose(() => this.markClientGone());
   }
+
+  /** Extra work to do when the client goes away (drain mode's queue exit). */
+  private readonly onClientGone: (() => void)[] = [];
 
   markClientGone(): void {
     if (this.clientGone || this.finished) return;
     this.clientGone = true;
+    for (const f of this.onClientGone.splice(0)) f();
     if (this.init.upstream.onDisconnect === 'cancel') this.upstreamAbort.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
   }
 
   async acquire(onProgress?: (message: string, fraction?: number) => void): Promise<void> {
     const { scheduler } = this.init.deps;
     if (!scheduler) return;
-    // While queued, a client that goes away leaves the queue (in drain mode too: nothing started).
-    const waiting = new AbortController();
-    const leave = () => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
-    const { clientSignal } = this.init;
-    if (clientSignal.aborted) leave();
-    clientSignal.addEventListener('abort', leave, { once: true });
-    try {
-      this.lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
-    } finally {
-      clientSignal.removeEventListener('abort', leave);
+    // While queued, a client that goes away leaves the queue. In cancel mode the upstream signal
+    // already fires then; drain mode needs its own (nothing has started yet to drain).
+    let waiting = this.upstreamAbort;
+    if (this.init.upstream.onDisconnect === 'drain') {
+      waiting = new AbortController();
+      const leave = () => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
+      if (this.clientGone) leave();
+      else this.onClientGone.push(leave);
     }
+    const lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
+    this.lease = lease;
     if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
-    const preempt = this.lease.signal;
-    if (preempt) {
-      const cut = () => this.upstreamAbort.abort(this.lease?.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
-      if (preempt.aborted) cut();
-      else preempt.addEventListener('abort', cut, { once: true });
+    const cut = (reason?: Error) => this.upstreamAbort.abort(reason ?? lease.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
+    if (lease.onRevoked) lease.onRevoked(cut);
+    else if (lease.signal) {
+      if (lease.signal.aborted) cut();
+      else lease.signal.addEventListener('abort', () => cut(), { once: true });
     }
   }
 

@@ -1,5 +1,6 @@
 // The request path shared by chat, completions and embeddings: resolve the model, check
 // capability and policy, then run the exchange against its upstream.
+import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { GatewayError } from '../core';
 import type { ModelEntry } from '../registry';
@@ -53,13 +54,31 @@ export function track(c: Context, deps: GatewayDeps, route: ExchangeOutcome['rou
     entry: p.entry,
     upstream: p.upstream,
     stream,
-    clientSignal: c.req.raw.signal,
+    onClientClose: (listener) => onClientClose(c, listener),
     request: p.request,
     decisionId: p.decisionId,
     priority: p.priority,
     log: p.log,
     redact: p.redact,
   });
+}
+
+/**
+ * Calls `listener` if the client's connection closes before the response ended. On Node the
+ * ServerResponse tells us directly; `c.req.raw.signal` (tests' in-process requests) costs an
+ * AbortController and a web Request per request, which is most of a request's budget.
+ */
+function onClientClose(c: Context, listener: () => void): void {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing) {
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) listener();
+    });
+    return;
+  }
+  const signal = c.req.raw.signal;
+  if (signal.aborted) listener();
+  else signal.addEventListener('abort', listener, { once: true });
 }
 
 /** Runs a non-streaming exchange; failures are recorded, then rethrown for the error handler. */
