@@ -1,0 +1,126 @@
+// Starts the mock and every target, each in its own process (gateways pinned to the "gateway core"),
+// then smoke-tests each one whole and streamed so a broken target is reported, not measured.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { freePort, repoRoot, startChild, waitReady, type Child } from './processes';
+import { TARGET_LABELS, fullPipelineConfig, minimalConfig, targetHeaders, type Target, type TargetId } from './targets';
+import { TOKEN_MARK, chatBody, countOf } from './workload';
+
+export const GATEWAY_CPUS = '1';
+const PORTKEY_BIN = 'node_modules/@portkey-ai/gateway/build/start-server.js';
+
+export interface MockKnobsPatch {
+  delayMs?: number;
+  ttftMs?: number;
+  tokens?: number;
+  gapMs?: number;
+}
+
+export interface Fleet {
+  mock: Child;
+  mockUrl: string;
+  targets: Target[];
+  children: Map<TargetId, Child>;
+  configs: Map<TargetId, Record<string, unknown>>;
+}
+
+export async function setMock(mockUrl: string, knobs: MockKnobsPatch): Promise<void> {
+  const res = await request(`${mockUrl}/__mock/config`, { method: 'POST', body: JSON.stringify(knobs) });
+  await res.body.text();
+}
+
+export async function startMock(logDir: string): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  // Not pinned by taskset: it inherits the parent's core (the load generator's), as in §6.1.
+  const child = startChild({ name: 'mock', tsx: true, args: ['bench/mock-upstream.ts', '--port', String(port)], logDir });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(child, `${url}/healthz`);
+  return { child, url };
+}
+
+export interface AegisStart {
+  name: string;
+  config: Record<string, unknown>;
+  workDir: string;
+  pin: boolean;
+  nodeFlags?: string[];
+}
+
+export async function startAegis({ name, config, workDir, pin, nodeFlags }: AegisStart): Promise<{ child: Child; url: string }> {
+  const port = await freePort();
+  const file = join(workDir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  const child = startChild({ name, tsx: true, nodeFlags, args: ['src/cli/main.ts', 'serve', '--config', file, '--port', String(port)], cpus: pin ? GATEWAY_CPUS : undefined, logDir: workDir });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(child, `${url}/healthz`);
+  return { child, url };
+}
+
+async function startOne(id: TargetId, mockUrl: string, workDir: string, pin: boolean): Promise<{ child: Child; url: string; config?: Record<string, unknown> }> {
+  const cpus = pin ? GATEWAY_CPUS : undefined;
+  if (id === 'aegis-full' || id === 'aegis-min') {
+    const config = id === 'aegis-full' ? fullPipelineConfig(mockUrl, workDir) : minimalConfig(mockUrl, workDir);
+    return { ...(await startAegis({ name: id, config, workDir, pin })), config };
+  }
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  if (id === 'thin') {
+    const child = startChild({ name: id, tsx: true, args: ['bench/thin-proxy.ts', '--port', String(port), '--upstream', mockUrl], cpus, logDir: workDir });
+    await waitReady(child, `${url}/healthz`);
+    return { child, url };
+  }
+  // Portkey takes `--port=N` (not `--port N`); --headless skips its UI; stdout goes to a file
+  // because it clears the console and draws a spinner (benchmarking.md §6.5).
+  const child = startChild({ name: id, args: [join(repoRoot, PORTKEY_BIN), `--port=${port}`, '--headless'], cpus, env: { BENCH_LOOPBACK_ONLY: '1' }, logDir: workDir });
+  await waitReady(child, `${url}/`);
+  return { child, url };
+}
+
+async function smoke(target: Target, expectedTokens: number): Promise<void> {
+  try {
+    const res = await request(`${target.url}${target.path}`, { method: 'POST', headers: target.headers, body: chatBody(false), headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const text = await res.body.text();
+    if (res.statusCode !== 200 || !text.includes('t0 ')) target.failure = `whole answer: HTTP ${res.statusCode} ${text.slice(0, 200)}`;
+  } catch (err) {
+    target.failure = `whole answer: ${(err as Error).message}`;
+  }
+  if (target.failure) return;
+  try {
+    const res = await request(`${target.url}${target.path}`, { method: 'POST', headers: target.headers, body: chatBody(true), headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const buf = Buffer.from(await res.body.arrayBuffer());
+    const tokens = countOf(buf, TOKEN_MARK);
+    if (res.statusCode !== 200 || tokens !== expectedTokens || !buf.includes('[DONE]')) {
+      target.streamFailure = `stream: HTTP ${res.statusCode}, ${tokens}/${expectedTokens} tokens: ${buf.toString('utf8', 0, 200).replace(/\s+/g, ' ')}`;
+    }
+  } catch (err) {
+    target.streamFailure = `stream: ${(err as Error).message}`;
+  }
+}
+
+/** Starts every requested target; one that fails to start or to answer is kept with `failure` set. */
+export async function startFleet(ids: TargetId[], workDir: string, pin: boolean, stream: Required<Omit<MockKnobsPatch, 'delayMs'>>): Promise<Fleet> {
+  const mock = await startMock(workDir);
+  await setMock(mock.url, { delayMs: 0, ...stream });
+  const children = new Map<TargetId, Child>();
+  const configs = new Map<TargetId, Record<string, unknown>>();
+  const started = await Promise.allSettled(ids.filter((id) => id !== 'direct').map(async (id) => [id, await startOne(id, mock.url, workDir, pin)] as const));
+  const targets: Target[] = [];
+  const base = (id: TargetId) => ({ id, label: TARGET_LABELS[id], path: '/v1/chat/completions', headers: targetHeaders(id, mock.url) });
+  for (const id of ids) {
+    if (id === 'direct') {
+      targets.push({ ...base(id), url: mock.url, pid: mock.child.pid });
+      continue;
+    }
+    const i = ids.filter((x) => x !== 'direct').indexOf(id);
+    const s = started[i]!;
+    if (s.status === 'fulfilled') {
+      const [, { child, url, config }] = s.value;
+      children.set(id, child);
+      if (config) configs.set(id, config);
+      targets.push({ ...base(id), url, pid: child.pid });
+    } else targets.push({ ...base(id), url: '', pid: -1, failure: `did not start: ${(s.reason as Error).message.slice(0, 400)}` });
+  }
+  for (const t of targets) if (!t.failure) await smoke(t, stream.tokens);
+  return { mock: mock.child, mockUrl: mock.url, targets, children, configs };
+}

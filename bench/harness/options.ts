@@ -1,0 +1,97 @@
+// Command-line options of `npm run bench`, with the full and `--quick` presets.
+//   npm run bench                      full run (≈ 15 min, with a 5-minute hold of 1,000 streams)
+//   npm run bench -- --quick           ≈ 2 min, for development
+//   npm run bench -- --hold 10m        any option overrides its preset (see `usage`)
+import { flag, parseArgs } from '../../src/cli/args';
+import { TARGET_ORDER, type TargetId } from './targets';
+
+export interface BenchOptions {
+  quick: boolean;
+  targets: TargetId[];
+  /** Interleaved rounds; the report takes the median of the round figures. */
+  rounds: number;
+  /** Once per target before the first round: JIT and pools (round 1 ran ~40 % slower without it). */
+  initialWarmupSeconds: number;
+  warmupSeconds: number;
+  /** Saturation: autocannon connections and seconds per run. */
+  connections: number;
+  saturationSeconds: number;
+  /** Fixed rates: ≤ 1 is a fraction of direct's max RPS, > 1 an absolute rate. */
+  rates: number[];
+  rateSeconds: number;
+  /** Streaming overhead at low concurrency. */
+  streamConcurrency: number;
+  streamSeconds: number;
+  stream: { ttftMs: number; tokens: number; gapMs: number };
+  /** The open-streams hold. */
+  holdStreams: number;
+  holdSeconds: number;
+  /** Hold length for targets other than Aegis full (RSS/CPU comparison only). */
+  otherHoldSeconds: number;
+  hold: { ttftMs: number; tokens: number; gapMs: number };
+  profile: boolean;
+  profileSeconds: number;
+  pin: boolean;
+  outDir: string;
+  maxMinutes: number;
+  /** Re-render the Markdown of an existing results JSON (after a report change) and exit. */
+  render?: string;
+}
+
+export const usage = `usage: npm run bench -- [--quick] [--hold 5m] [--rounds N] [--targets direct,thin,aegis-full,aegis-min,portkey]
+  [--seconds S] [--initial-warmup S] [--warmup S] [--connections C] [--rates 0.25,0.5,500] [--rate-seconds S]
+  [--stream-concurrency C] [--stream-seconds S] [--streams 1000] [--hold-gap-ms 100] [--other-hold S]
+  [--no-profile] [--profile-seconds S] [--no-pin] [--out bench/results] [--max-minutes M]
+  npm run bench -- --render bench/results/<run>.json   (rewrite that run's .md from its JSON)`;
+
+/** "300", "300s", "5m" → seconds. */
+export function seconds(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|min)?$/.exec(text.trim());
+  if (!m) throw new Error(`not a duration: ${text} (use 90, 90s or 5m)`);
+  return Number(m[1]) * (m[2] === 'm' || m[2] === 'min' ? 60 : 1);
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const args = parseArgs(argv, ['quick', 'no-profile', 'no-pin', 'help']);
+  if (flag(args, 'help')) {
+    process.stdout.write(`${usage}\n`);
+    process.exit(0);
+  }
+  const quick = flag(args, 'quick') === 'true';
+  const num = (name: string, full: number, fast: number) => Number(flag(args, name) ?? (quick ? fast : full));
+  const dur = (name: string, full: number, fast: number) => {
+    const v = flag(args, name);
+    return v === undefined ? (quick ? fast : full) : seconds(v);
+  };
+  const targets = (flag(args, 'targets')?.split(',') ?? TARGET_ORDER) as TargetId[];
+  for (const t of targets) if (!TARGET_ORDER.includes(t)) throw new Error(`unknown target ${t} (known: ${TARGET_ORDER.join(', ')})`);
+  if (!targets.includes('direct')) targets.unshift('direct');
+  // 100 ms (10 tokens/s, a CPU box's pace) keeps core 0 (mock + client) below saturation at 1,000
+  // streams; --hold-gap-ms 50 reproduces benchmarking.md's C3 pace, where the harness core saturates.
+  const holdGap = num('hold-gap-ms', 100, 100);
+  return {
+    quick,
+    targets: TARGET_ORDER.filter((t) => targets.includes(t)),
+    rounds: num('rounds', 3, 2),
+    initialWarmupSeconds: dur('initial-warmup', 5, 2),
+    warmupSeconds: dur('warmup', 2, 1),
+    connections: num('connections', 50, 50),
+    saturationSeconds: dur('seconds', 8, 2),
+    rates: (flag(args, 'rates') ?? '0.25,0.5,500').split(',').map(Number),
+    rateSeconds: dur('rate-seconds', 5, 2),
+    streamConcurrency: num('stream-concurrency', 10, 10),
+    streamSeconds: dur('stream-seconds', 6, 2),
+    stream: { ttftMs: 20, tokens: 20, gapMs: 10 },
+    holdStreams: num('streams', 1_000, 1_000),
+    holdSeconds: dur('hold', 300, 8),
+    otherHoldSeconds: dur('other-hold', 20, 2),
+    // Streams of ~10 s that restart: the hold also covers stream churn, not only idle sockets.
+    hold: { ttftMs: 50, tokens: Math.max(2, Math.round(10_000 / holdGap)), gapMs: holdGap },
+    profile: flag(args, 'no-profile') === undefined,
+    profileSeconds: dur('profile-seconds', 10, 4),
+    pin: flag(args, 'no-pin') === undefined,
+    outDir: flag(args, 'out') ?? 'bench/results',
+    maxMinutes: num('max-minutes', 40, 6),
+    render: flag(args, 'render'),
+  };
+}

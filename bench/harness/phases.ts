@@ -1,0 +1,97 @@
+// The interleaved measurement phases: in every round each target runs in turn (the order rotates
+// per round), after a warm-up, so slow drift of a shared box hits all targets alike.
+import { setMock, type Fleet } from './fleet';
+import { openLoop, type OpenLoopResult } from './open-loop';
+import type { BenchOptions } from './options';
+import { maxRps, type FixedRatePoint, type RoundOf, type RunResults } from './results';
+import { saturate, warmUp, type SaturationResult } from './saturation';
+import { streamLoad } from './sse-load';
+import type { Target, TargetId } from './targets';
+
+export type Log = (line: string) => void;
+
+function rotate<T>(list: T[], by: number): T[] {
+  const k = by % Math.max(1, list.length);
+  return [...list.slice(k), ...list.slice(0, k)];
+}
+
+function push<T>(map: Partial<Record<TargetId, T[]>>, id: TargetId, value: T): void {
+  (map[id] ??= []).push(value);
+}
+
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
+  const live = fleet.targets.filter((t) => !t.failure);
+  for (const t of live) await warmUp(t, o.initialWarmupSeconds, o.connections).catch(() => {});
+  for (let round = 0; round < o.rounds; round++) {
+    for (const t of rotate(live, round)) {
+      try {
+        await warmUp(t, o.warmupSeconds, o.connections);
+        const r = await saturate(t, { connections: o.connections, seconds: o.saturationSeconds, mockPid: fleet.mock.pid });
+        push(out.saturation, t.id, r);
+        log(`  saturation r${round + 1} ${t.id.padEnd(10)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`);
+      } catch (err) {
+        push<RoundOf<SaturationResult>>(out.saturation, t.id, { skipped: `failed: ${(err as Error).message}` });
+      }
+    }
+  }
+}
+
+/** Rates from their specs: fractions of direct's median max RPS, or absolute rates. */
+export function ratePoints(o: BenchOptions, out: RunResults): FixedRatePoint[] {
+  const direct = maxRps(out, 'direct').median;
+  return o.rates
+    .map((spec) => {
+      const rate = spec <= 1 ? Math.round(spec * direct) : spec;
+      const label = spec <= 1 ? `${Math.round(spec * 100)} % of direct max (${rate} RPS)` : `${rate} RPS`;
+      return { spec, rate, label, rounds: {} };
+    })
+    .filter((p) => Number.isFinite(p.rate) && p.rate > 0);
+}
+
+export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
+  out.fixedRates = ratePoints(o, out);
+  const live = fleet.targets.filter((t) => !t.failure);
+  const rounds = o.quick ? 1 : o.rounds;
+  for (const point of out.fixedRates) {
+    for (let round = 0; round < rounds; round++) {
+      for (const t of rotate(live, round)) {
+        const capacity = maxRps(out, t.id).median;
+        if (t.id !== 'direct' && point.rate > 0.9 * capacity) {
+          push(point.rounds, t.id, { skipped: `above this target's capacity (max ${fmt(capacity)} RPS)` });
+          continue;
+        }
+        try {
+          await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
+          const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
+          push(point.rounds, t.id, r);
+          log(`  ${point.label} r${round + 1} ${t.id.padEnd(10)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`);
+        } catch (err) {
+          push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
+        }
+      }
+    }
+  }
+}
+
+export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  await setMock(fleet.mockUrl, { ...o.stream });
+  const live = fleet.targets.filter((t: Target) => !t.failure);
+  const rounds = o.quick ? 1 : o.rounds;
+  for (let round = 0; round < rounds; round++) {
+    for (const t of rotate(live, round)) {
+      if (t.streamFailure) {
+        push(out.streaming, t.id, { skipped: t.streamFailure });
+        continue;
+      }
+      const load = { concurrency: o.streamConcurrency, expectedTokens: o.stream.tokens, stallMs: 10 * o.stream.gapMs };
+      await streamLoad(t, { ...load, seconds: Math.min(1, o.warmupSeconds) });
+      const r = await streamLoad(t, { ...load, seconds: o.streamSeconds });
+      push(out.streaming, t.id, r);
+      log(`  streaming r${round + 1} ${t.id.padEnd(10)} ttft p50 ${fmt(r.ttft.p50, 2)} ms  gap p50 ${fmt(r.gap.p50, 3)} ms  streams ${r.streams} errors ${r.errors}`);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+// A CPU profile of Aegis (full pipeline) at saturation: a separate instance started with
+// --cpu-prof, driven by autocannon, stopped with SIGTERM so V8 writes the profile on exit.
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAegis } from './fleet';
+import type { BenchOptions } from './options';
+import type { Log } from './phases';
+import { repoRoot, stopChild } from './processes';
+import { summarizeProfile } from './profile';
+import type { RunResults } from './results';
+import { saturate, warmUp } from './saturation';
+import { TARGET_LABELS, fullPipelineConfig, targetHeaders } from './targets';
+
+export async function profilePhase(mockUrl: string, mockPid: number, workDir: string, o: BenchOptions, out: RunResults, copyTo: string, log: Log): Promise<void> {
+  const dir = join(workDir, 'cpu-prof');
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(workDir, 'profiled'), { recursive: true });
+  const { child, url } = await startAegis({
+    name: 'aegis-profiled',
+    // Its own work dir: the RAG spool is locked by the process that opened it (aegis-full).
+    config: fullPipelineConfig(mockUrl, join(workDir, 'profiled')),
+    workDir,
+    pin: o.pin,
+    // No --cpu-prof-name: tsx's loader-hooks thread writes a profile too, and with one fixed name
+    // the idle hooks thread's profile would overwrite the main thread's.
+    nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  });
+  let rps: number | undefined;
+  let failed = 0;
+  try {
+    const target = { id: 'aegis-full' as const, label: TARGET_LABELS['aegis-full'], url, path: '/v1/chat/completions', headers: targetHeaders('aegis-full', mockUrl), pid: child.pid };
+    await warmUp(target, o.warmupSeconds, o.connections);
+    const r = await saturate(target, { connections: o.connections, seconds: o.profileSeconds, mockPid });
+    rps = r.rps;
+    failed = r.errors + r.non2xx + r.timeouts;
+    log(`  profiled run: ${r.rps.toFixed(0)} rps (profiler on), ${failed} failed, target ${r.targetCores.toFixed(2)} cores`);
+  } finally {
+    await stopChild(child, 15_000);
+  }
+  // Default names are CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; thread 0 is the main one.
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.includes(`.${child.pid}.0.`));
+  if (!file) {
+    out.profile = { totalMs: 0, idlePercent: 0, topSelf: [], aegisFiles: [], areas: [], error: 'no .cpuprofile written (did the process exit cleanly?)' };
+    return;
+  }
+  copyFileSync(join(dir, file), copyTo);
+  // The last stretch of the profile is the measured run (the process is stopped right after it).
+  out.profile = { ...summarizeProfile(join(dir, file), repoRoot, { lastMs: o.profileSeconds * 1_000 + 500 }), file: copyTo, rps, failed };
+}

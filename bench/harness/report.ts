@@ -1,0 +1,200 @@
+// Renders one run as bench/results/<date>-<sha>.md: machine, what the full pipeline really had,
+// the issue-7 verdicts, then every table (max RPS, added latency, streaming, open streams, policy,
+// ratios) and the profile's hot spots.
+import { n, ratio, short, signed, table } from './markdown';
+import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type RunResults } from './results';
+import { TARGET_LABELS, type TargetId } from './targets';
+import { profileHint, verdicts } from './verdicts';
+
+const ids = (r: RunResults): TargetId[] => r.targets.map((t) => t.id);
+const label = (id: TargetId) => TARGET_LABELS[id];
+
+function machineSection(r: RunResults): string {
+  const m = r.machine;
+  const rows: [string, string][] = [
+    ['date', m.date],
+    ['mode', `${r.options.quick ? 'quick' : 'full'} (${r.durationSeconds.toFixed(0)} s: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k.split(' (')[0]} ${v.toFixed(0)} s`).join(', ')})`],
+    ['git', `${m.gitSha}${m.gitDirty ? ' (uncommitted changes)' : ''}`],
+    ['node', m.node],
+    ['os', m.os],
+    ['cpu', `${m.cpuModel}, ${m.cores} cores`],
+    ['memory', `${m.memGiB} GiB`],
+    ['open files limit', m.fdLimit],
+    ['pinning', m.pinning],
+    ['load average at start / end', `${m.loadAvgStart.join(' ')} / ${m.loadAvgEnd?.join(' ') ?? '?'}`],
+    ['other busy processes at start', m.othersBusy.join(', ') || 'none above 5 %'],
+    ['packages', Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')],
+  ];
+  return `## Machine\n\n${table(['', ''], rows, ['l', 'l'])}`;
+}
+
+function pipelineSection(r: RunResults): string {
+  const yes = (b: boolean | undefined) => (b === undefined ? '–' : b ? 'yes' : '**no**');
+  const rows = (['aegis-full', 'aegis-min'] as const).flatMap((id) => {
+    const p = r.pipeline[id];
+    if (!p) return [];
+    return [[label(id), p.sections.join(', ') || 'none', yes(p.authRejectsAnonymous), yes(p.policyDecisionHeader), yes(p.schedulerAdmin), yes(p.metricsCounting), p.spoolBytes === undefined ? '–' : `${p.spoolBytes} B`]];
+  });
+  return `## What the Aegis targets really ran\n\nChecked from outside: 401 without a key; \`x-aegis-decision-id\` on answers (policy); \`GET /admin/ps\` answers (scheduler); \`aegis_requests_total\` counts (metrics); bytes in the RAG spool after the run.\n\n${table(['target', 'config sections (scheduler, policy, rag)', 'auth', 'policy', 'scheduler', 'metrics', 'RAG spool'], rows)}`;
+}
+
+function verdictSection(r: RunResults): string {
+  const vs = verdicts(r);
+  const digits = (unit: string) => (unit === '×' ? 2 : unit === 'ms' ? 3 : unit === 'MiB' || unit === 'MiB/min' ? 1 : 0);
+  const rows = vs.map((v) => [v.target, `${n(v.value, digits(v.unit))} ${v.unit}`, v.threshold, v.pass === undefined ? 'n/a' : v.pass ? 'pass' : '**MISS**', v.note]);
+  const missed = vs.filter((v) => v.pass === false);
+  const hint = missed.length ? `\n\nMissed: ${missed.length}. ${profileHint(r)}` : '';
+  return `## Targets (issue 7)\n\n${table(['target', 'measured', 'threshold', 'verdict', 'note'], rows, ['l', 'r', 'l', 'l', 'l'])}${hint}`;
+}
+
+function saturationSection(r: RunResults): string {
+  const rows = ids(r).map((id) => {
+    const m = measured(r.saturation[id]);
+    const s = maxRps(r, id);
+    if (!m.length) return [label(id), skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure ?? 'not measured', '', '', '', '', '', '', '', ''];
+    return [
+      label(id),
+      n(s.median),
+      `${n(s.q1)}–${n(s.q3)}`,
+      m.map((x) => n(x.rps)).join(', '),
+      `${n(medianOf(r.saturation[id], (x) => x.p50Ms))} / ${n(medianOf(r.saturation[id], (x) => x.p99Ms))}`,
+      String(m.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0)),
+      n(medianOf(r.saturation[id], (x) => x.targetCores), 2),
+      id === 'direct' ? '–' : n(medianOf(r.saturation[id], (x) => x.rps / x.targetCores)),
+      id === 'direct' ? '–' : n(medianOf(r.saturation[id], (x) => (x.coreBusy[1] ?? Number.NaN) - x.targetCores), 2),
+      n(medianOf(r.saturation[id], (x) => x.coreBusy[0] ?? Number.NaN), 2),
+    ];
+  });
+  const o = r.options;
+  return `## Max RPS (saturation)\n\nautocannon, closed loop, ${o.connections} connections, non-streaming, 0 ms upstream delay, ${o.saturationSeconds} s per run after ${o.warmupSeconds} s warm-up (and ${o.initialWarmupSeconds} s per target before round 1), ${o.rounds} interleaved rounds. For direct, the CPU column is the mock's; direct shares its core with the load generator, so its max is a floor of the mock+client, not of a gateway. "Others on core 1" is what other processes of the box took from the gateway core during the run (core 1 busy − target): above ~0.1 the figure is depressed by a shared machine. "RPS per CPU-second" (RPS ÷ target cores) is the noise-robust capacity of one dedicated gateway core.\n\n${table(['target', 'max RPS (median)', 'IQR', 'per round', 'latency p50 / p99 (ms)', 'errors', 'target CPU (cores)', 'RPS per CPU-second', 'others on core 1', 'core 0 busy'], rows)}`;
+}
+
+function fixedRateSection(r: RunResults): string {
+  if (!r.fixedRates.length) return '## Added latency at fixed rates\n\nNot measured.';
+  const parts = r.fixedRates.map((p) => {
+    const rows = ids(r).map((id) => {
+      const m = measured(p.rounds[id]);
+      if (!m.length) return [label(id), skippedWhy(p.rounds[id]) ?? 'not measured', '', '', '', '', ''];
+      const pick = (f: (x: (typeof m)[number]) => number) => medianOf(p.rounds[id], f);
+      const added50 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p50);
+      const added99 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p99);
+      return [
+        label(id),
+        `${n(pick((x) => x.latency.p50), 3)} / ${n(pick((x) => x.latency.p99), 3)}`,
+        id === 'direct' ? '(baseline)' : `${signed(added50)} / ${signed(added99)}`,
+        n(pick((x) => x.achievedRps)),
+        String(m.reduce((a, x) => a + x.errors + x.unfinished, 0)),
+        String(m.reduce((a, x) => a + x.dropped, 0)),
+        n(pick((x) => x.sendLagP99Ms), 2),
+      ];
+    });
+    return `### ${p.label}\n\n${table(['target', 'p50 / p99 (ms)', 'added p50 / p99 vs direct (ms)', 'achieved RPS', 'errors', 'dropped', 'send lag p99 (ms)'], rows)}`;
+  });
+  return `## Added latency at fixed rates\n\nOpen loop (requests sent on schedule whatever the answers do), µs timing, ${r.options.rateSeconds} s per run after a warm-up at the same rate. Added = target − direct per percentile in the same round, median over rounds. "Send lag" is how late the generator itself was (large = the load generator's core was the limit). Rates above 90 % of a target's own max RPS are skipped for that target.\n\n${parts.join('\n\n')}`;
+}
+
+function streamingSection(r: RunResults): string {
+  const s = r.options.stream;
+  const rows = ids(r).map((id) => {
+    const m = measured(r.streaming[id]);
+    if (!m.length) return [label(id), skippedWhy(r.streaming[id]) ?? 'not measured', '', '', '', '', '', ''];
+    const med = (f: (x: (typeof m)[number]) => number) => medianOf(r.streaming[id], f);
+    const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
+    return [
+      label(id),
+      `${n(med((x) => x.ttft.p50), 2)} / ${n(med((x) => x.ttft.p99), 2)}`,
+      `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
+      `${n(med((x) => x.gap.p50), 3)} / ${n(med((x) => x.gap.p99), 3)}`,
+      `${add((x) => x.gap.p50)} / ${add((x) => x.gap.p99)}`,
+      String(m.reduce((a, x) => a + x.streams, 0)),
+      String(m.reduce((a, x) => a + x.errors, 0)),
+      String(m.reduce((a, x) => a + x.coalesced, 0)),
+    ];
+  });
+  const errs = ids(r).flatMap((id) => measured(r.streaming[id]).flatMap((x) => x.errorSamples.map((e) => `- ${label(id)}: ${e}`)));
+  return `## Streaming overhead\n\n${r.options.streamConcurrency} concurrent clients, mock TTFT ${s.ttftMs} ms then ${s.tokens} tokens every ${s.gapMs} ms, ${r.options.streamSeconds} s per run. TTFT from the send to the first token; gaps between tokens as delivered to the client (tokens arriving in one read count as 0 ms, "coalesced").\n\n${table(['target', 'TTFT p50 / p99 (ms)', 'added TTFT p50 / p99', 'gap p50 / p99 (ms)', 'added gap p50 / p99', 'streams', 'errors', 'coalesced'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
+}
+
+function holdSection(r: RunResults): string {
+  const h0 = r.options.hold;
+  const rows = ids(r).map((id) => {
+    const h = r.hold[id];
+    if (!h || 'skipped' in h) return [label(id), h ? h.skipped : 'not measured', '', '', '', '', '', '', '', '', ''];
+    return [
+      `${label(id)}${id === 'direct' ? ' (mock process)' : ''}`,
+      `${h.seconds}`,
+      `${n(r.targets.find((t) => t.id === id)?.idleRssMiB)} / ${n(h.idleRssMiB)}`,
+      n(h.rssAtCommonMiB),
+      `${n(h.rssStartMiB)} → ${n(h.rssEndMiB)} (max ${n(h.rssMaxMiB)})`,
+      `${n(h.rssSlopeMiBPerMin, 2)} / ${n(h.rssSlopeWholeMiBPerMin, 2)}`,
+      n(h.cores, 2),
+      `${h.load.errors} / ${h.load.stalls}`,
+      `${n(h.load.ttft.p50, 1)} / ${n(h.load.gap.p99, 1)}`,
+      `${h.minOpen} (${n(h.load.streamsPerSec, 1)}/s done)`,
+      `${n(100 * (h.coreBusy[0] ?? Number.NaN))} / ${n(100 * (h.coreBusy[1] ?? Number.NaN))}`,
+    ];
+  });
+  const errs = ids(r).flatMap((id) => {
+    const h = r.hold[id];
+    return h && !('skipped' in h) ? h.load.errorSamples.map((e) => `- ${label(id)}: ${e}`) : [];
+  });
+  return `## ${r.options.holdStreams} concurrent open streams\n\nEach client restarts its stream when it ends: mock TTFT ${h0.ttftMs} ms, ${h0.tokens} tokens every ${h0.gapMs} ms (≈ ${((h0.tokens * h0.gapMs) / 1000).toFixed(0)} s per stream, ${n((r.options.holdStreams * 1000) / h0.gapMs)} tokens/s in all). Ramp 3 s, settle 2 s (15 s for holds ≥ 2 min), then the hold window; RSS and CPU sampled every second from /proc. Slope = least-squares RSS trend over the second half of the window (after the heap's plateau, as in benchmarking.md D3) and over all of it. "RSS at +N s" compares targets at the same point (the other targets' hold length). A stall is a gap > 10× the pace; TTFT includes the ramp. Core 0 (mock + client) near 100 % busy means the harness, not the target, limited pacing and TTFT.\n\n${table(['target', 'hold (s)', 'RSS cold / before (MiB)', `RSS at +${r.options.otherHoldSeconds} s (MiB)`, 'RSS in hold (MiB)', 'RSS slope 2nd half / whole (MiB/min)', 'CPU (cores)', 'errors / stalls', 'TTFT p50 / gap p99 (ms)', 'min open', 'core 0 / 1 busy (%)'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
+}
+
+function policySection(r: RunResults): string {
+  const p = r.policy;
+  if (!p) return '## Policy evaluation\n\nNot measured.';
+  if (p.error || !p.micros) return `## Policy evaluation\n\nNot measured: ${p.error ?? 'no samples'} (${p.what}).`;
+  const m = p.micros;
+  return `## Policy evaluation\n\n${p.what}; ${p.iterations} calls in process after 2,000 warm-up calls; decision ${p.allowed ? 'allow' : 'deny'}.\n\n${table(['p50 (µs)', 'p90 (µs)', 'p99 (µs)', 'max (µs)', 'mean (µs)'], [[n(m.p50, 1), n(m.p90, 1), n(m.p99, 1), n(m.max, 1), n(m.mean, 1)]], ['r', 'r', 'r', 'r', 'r'])}`;
+}
+
+function ratioSection(r: RunResults): string {
+  const rps = (id: TargetId) => maxRps(r, id).median;
+  const low = r.fixedRates.find((p) => p.spec > 1) ?? r.fixedRates[0];
+  const added = (id: TargetId, pct: 'p50' | 'p99') => (low ? addedPerRound(low.rounds[id], low.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
+  const idle = (id: TargetId) => r.targets.find((t) => t.id === id)?.idleRssMiB ?? Number.NaN;
+  const rows = (['aegis-full', 'aegis-min'] as const).map((id) => [
+    label(id),
+    ratio(rps(id), rps('direct')),
+    ratio(rps(id), rps('thin')),
+    ratio(rps(id), rps('portkey')),
+    ratio(added(id, 'p50'), added('portkey', 'p50')),
+    ratio(added(id, 'p99'), added('portkey', 'p99')),
+    ratio(idle(id), idle('portkey')),
+  ]);
+  return `## Ratios\n\nMax RPS ratios from the saturation medians (higher is better for Aegis). Added-latency ratios at ${low?.label ?? '–'} (lower is better). Idle RSS after startup (lower is better).\n\n${table(['', 'max RPS / direct', 'max RPS / thin', 'max RPS / Portkey', 'added p50 / Portkey', 'added p99 / Portkey', 'idle RSS / Portkey'], rows)}`;
+}
+
+function profileSection(r: RunResults): string {
+  const p = r.profile;
+  if (!p) return '## Profile\n\nNot taken (--no-profile).';
+  if (p.error) return `## Profile\n\nFailed: ${p.error}`;
+  const top = table(['function', 'where', 'self ms', 'self %'], p.topSelf.map((s) => [short(s.name), s.where, n(s.ms), n(s.percent, 1)]), ['l', 'l', 'r', 'r']);
+  const areas = table(['area', 'self %'], p.areas.map((a) => [a.name, n(a.percent, 1)]), ['l', 'r']);
+  const files = table(['Aegis file', 'inclusive %'], p.aegisFiles.map((a) => [a.name, n(a.percent, 1)]), ['l', 'r']);
+  return `## Profile of Aegis (full) at saturation\n\n\`node --cpu-prof\`, ${r.options.connections} connections for ${r.options.profileSeconds} s (${n(p.rps)} RPS with the profiler on${p.failed ? `, **${p.failed} requests failed: the profile shows the error path**` : ''}); only the measured stretch is analysed (${n(p.totalMs)} ms of samples, ${n(p.idlePercent, 1)} % idle). Profile file: \`${p.file ?? '?'}\` (open in Chrome DevTools › Performance, or speedscope).\n\n${profileHint(r)}\n\n### Self time by area\n\n${areas}\n\n### Hottest functions (self time)\n\n${top}\n\n### Aegis source files (inclusive time)\n\n${files}`;
+}
+
+export function renderReport(r: RunResults, command: string): string {
+  const failures = r.targets.filter((t) => t.failure || t.streamFailure).map((t) => `- ${t.label}: ${t.failure ?? ''}${t.failure && t.streamFailure ? '; ' : ''}${t.streamFailure ?? ''}`);
+  const errors = r.errors.map((e) => `- ${e}`);
+  return [
+    `# Gateway overhead benchmark — ${r.machine.date.slice(0, 10)} (${r.machine.gitSha}${r.options.quick ? ', quick' : ''})`,
+    `Generated by \`${command}\` (bench/run.ts). Targets run in their own processes; gateways pinned to core 1, mock and load generator on core 0 (benchmarking.md §6.1). JSON with every round: the file next to this one.`,
+    machineSection(r),
+    verdictSection(r),
+    pipelineSection(r),
+    failures.length || errors.length ? `## Problems in this run\n\n${[...failures, ...errors].join('\n')}` : '',
+    saturationSection(r),
+    fixedRateSection(r),
+    streamingSection(r),
+    holdSection(r),
+    policySection(r),
+    ratioSection(r),
+    profileSection(r),
+  ]
+    .filter(Boolean)
+    .join('\n\n')
+    .concat('\n');
+}

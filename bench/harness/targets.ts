@@ -1,0 +1,125 @@
+// The five things measured in one run, and the Aegis configs behind (b) and (c). The gateway owner
+// turns on each subsystem for the full pipeline in `fullPipelineConfig` (see the TODO list there);
+// the minimal config is derived from it, so it follows automatically.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashKey } from '../../src/gateway';
+
+export type TargetId = 'direct' | 'aegis-full' | 'aegis-min' | 'thin' | 'portkey';
+
+export const TARGET_LABELS: Record<TargetId, string> = {
+  direct: '(a) direct to mock',
+  'aegis-full': '(b) Aegis full pipeline',
+  'aegis-min': '(c) Aegis minimal',
+  portkey: '(d) Portkey 1.x',
+  thin: '(e) thin pass-through',
+};
+
+/** The order targets are listed in; each round rotates it so no target always goes first. */
+export const TARGET_ORDER: TargetId[] = ['direct', 'thin', 'aegis-full', 'aegis-min', 'portkey'];
+
+export const BENCH_KEY = 'aegis-bench-key-0123456789abcdefghijklmnop';
+export const BENCH_ADMIN_KEY = 'aegis-bench-admin-key-0123456789abcdefghij';
+export const BENCH_MODEL = 'bench-model';
+
+/** The bench key's policy role: the shipped `user` grant (src/policy/data.ts), minus the quotas. */
+export const BENCH_ROLE = 'bench';
+const benchRole = {
+  endpoints: ['chat', 'completions', 'embeddings', 'models', 'mcp'],
+  model_groups: ['general'],
+  mcp: { aegis: ['chat', 'list_models', 'rag_search'] },
+  quotas: { requests_per_minute: 1_000_000_000, tokens_per_day: 1_000_000_000_000 },
+};
+
+/** Sections that make up the full pipeline beyond auth, registry and metrics (always on). */
+export const PIPELINE_SECTIONS = ['scheduler', 'policy', 'rag'] as const;
+
+/**
+ * Aegis with everything on: auth with a key, registry, metrics, scheduler lease, policy evaluation,
+ * RAG logging to the spool and (once wired, see the TODO below) context counting. `workDir` holds
+ * the spool; the run passes its own temporary directory.
+ */
+export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'aegis-bench')): Record<string, unknown> {
+  return {
+    server: { host: '127.0.0.1', shutdownGraceMs: 1_000, keepAliveMs: 5_000 },
+    auth: {
+      keys: [
+        { id: 'bench', name: 'bench load', hash: hashKey(BENCH_KEY), roles: [BENCH_ROLE] },
+        { id: 'bench-admin', name: 'bench probes', hash: hashKey(BENCH_ADMIN_KEY), roles: ['admin'] },
+      ],
+    },
+    upstreams: [
+      {
+        name: 'mock',
+        type: 'openai',
+        url: mockUrl,
+        discover: false,
+        // ≥ peak concurrency (1,000 streams): a smaller pool queues streams silently (§3 pitfall 1).
+        connections: 4_096,
+        timeouts: { connectMs: 2_000, headersMs: 30_000, bodyMs: 30_000, healthMs: 1_000 },
+      },
+    ],
+    // parallel ≥ peak concurrency: the scheduler grants one lease per slot (default 1), so a smaller
+    // figure measures queueing in front of the model instead of gateway overhead. A config
+    // footprint keeps the scheduler from estimating one.
+    models: [{ name: BENCH_MODEL, upstream: 'mock', upstreamModel: 'mock-model', contextLength: 8_192, parallel: 4_096, footprint: { ramBytes: 64 * 2 ** 20 } }],
+    discovery: { intervalMs: 0 },
+    // Request logging off during throughput runs (benchmarking.md §6.1); warnings still land in the log file.
+    logging: { level: 'warn', prompts: false },
+    // The shipped bundle, evaluated on every request (quota usage counted too). The bench role is the
+    // shipped `user` grant with quotas a load test never reaches: the default 120 requests/minute
+    // would turn a saturation run into a run of 403s.
+    policy: { data: { roles: { [BENCH_ROLE]: benchRole } } },
+    // Every request takes a scheduler lease on bench-model (an upstream without load control, so it
+    // is always "loaded"); queues sized so the 1,000-stream hold never hits queue_full.
+    scheduler: { maxQueuePerModel: 8_192, maxQueueTotal: 8_192 },
+    // Every exchange recorded (redacted) to the local spool; the run's children get no MONGODB_URI,
+    // so nothing goes to a database. The report shows the spool's size after the run.
+    rag: { spool: { dir: join(workDir, 'spool') } },
+    // TODO(gateway owner): context counting: add whatever setting turns on prompt token counting
+    // before the upstream call once it exists (the policy adapter estimates 4 characters a token).
+  };
+}
+
+/** Aegis minimal: the full config without policy and RAG (auth, registry, metrics, scheduler stay). */
+export function minimalConfig(mockUrl: string, workDir?: string): Record<string, unknown> {
+  const config = fullPipelineConfig(mockUrl, workDir);
+  // Both are on unless disabled (src/cli/wiring.ts, wiring-rag.ts).
+  config.policy = { enabled: false };
+  config.rag = { enabled: false };
+  return config;
+}
+
+/** Whether a config section turns its subsystem on (present and not `enabled: false`). */
+export function sectionEnabled(config: Record<string, unknown>, name: string): boolean {
+  const section = config[name];
+  return section !== undefined && (section as { enabled?: unknown }).enabled !== false;
+}
+
+export interface Target {
+  id: TargetId;
+  label: string;
+  /** Base URL, e.g. http://127.0.0.1:9101. */
+  url: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The process whose CPU and RSS are reported (the mock's for `direct`). */
+  pid: number;
+  /** Why the target is not measured at all, when set. */
+  failure?: string;
+  /** Why streaming is not measured, when set (Portkey: Portkey-AI/gateway#1389, #1550). */
+  streamFailure?: string;
+}
+
+export function targetHeaders(id: TargetId, mockUrl: string): Record<string, string> {
+  const json = { 'content-type': 'application/json' };
+  switch (id) {
+    case 'aegis-full':
+    case 'aegis-min':
+      return { ...json, authorization: `Bearer ${BENCH_KEY}` };
+    case 'portkey':
+      return { ...json, authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mockUrl}/v1` };
+    default:
+      return json;
+  }
+}

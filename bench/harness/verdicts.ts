@@ -1,0 +1,95 @@
+// The issue-7 targets checked against one run: each with its measured value, the threshold, and by
+// how much it was missed. Thresholds live here, next to where they are judged.
+import { short } from './markdown';
+import { addedPerRound, maxRps, medianOf, skippedWhy, type RunResults } from './results';
+import type { TargetId } from './targets';
+
+export interface Verdict {
+  target: string;
+  value: number;
+  unit: string;
+  threshold: string;
+  pass: boolean | undefined;
+  /** "missed by …" or why it could not be judged. */
+  note: string;
+}
+
+const MB_IN_MIB = 1e6 / 2 ** 20;
+
+function judge(target: string, value: number, unit: string, op: '≤' | '≥', limit: number, thresholdText: string, digits = 2): Verdict {
+  if (!Number.isFinite(value)) return { target, value, unit, threshold: thresholdText, pass: undefined, note: 'not measured' };
+  const pass = op === '≤' ? value <= limit : value >= limit;
+  const by = op === '≤' ? value - limit : limit - value;
+  const rel = limit !== 0 ? ` (${((100 * by) / Math.abs(limit)).toFixed(0)} %)` : '';
+  return { target, value, unit, threshold: thresholdText, pass, note: pass ? '' : `missed by ${by.toFixed(digits)} ${unit}${rel}` };
+}
+
+export function verdicts(r: RunResults): Verdict[] {
+  const out: Verdict[] = [];
+  const full = maxRps(r, 'aegis-full').median;
+  const thin = maxRps(r, 'thin').median;
+  const portkey = maxRps(r, 'portkey').median;
+  // Per CPU-second of the target: what a shared box's other processes cannot take away.
+  const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
+  const withPerCore = (v: Verdict, other: TargetId) => {
+    const q = perCore('aegis-full') / perCore(other);
+    if (Number.isFinite(q)) v.note = `${v.note ? `${v.note}; ` : ''}per CPU-second: ${q.toFixed(2)}×`;
+    return v;
+  };
+  out.push(withPerCore(judge('Max RPS, Aegis full / thin pass-through', full / thin, '×', '≥', 0.5, '≥ 0.50×'), 'thin'));
+  const pk = withPerCore(judge('Max RPS, Aegis full / Portkey', full / portkey, '×', '≥', 5, '≥ 5×', 1), 'portkey');
+  if (!Number.isFinite(portkey)) pk.note = skippedWhy(r.saturation.portkey) ?? 'Portkey not measured';
+  out.push(pk);
+
+  const quarter = r.fixedRates.find((p) => p.spec === 0.25);
+  const why = quarter ? skippedWhy(quarter.rounds['aegis-full']) : 'no 25 % rate point in --rates';
+  const p50 = quarter ? addedPerRound(quarter.rounds['aegis-full'], quarter.rounds.direct, (x) => x.latency.p50) : Number.NaN;
+  const p99 = quarter ? addedPerRound(quarter.rounds['aegis-full'], quarter.rounds.direct, (x) => x.latency.p99) : Number.NaN;
+  // The closest figure that exists: the absolute-rate point (500 RPS by default).
+  const low = r.fixedRates.find((p) => p.spec > 1);
+  const lowAdded = (pct: 'p50' | 'p99') => (low ? addedPerRound(low.rounds['aegis-full'], low.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
+  const nearest = low && Number.isFinite(lowAdded('p50')) ? `; at ${low.rate} RPS it adds ${lowAdded('p50').toFixed(3)} ms p50 / ${lowAdded('p99').toFixed(3)} ms p99` : '';
+  // A rate the gateway cannot carry at all is a miss, not a missing figure.
+  const overCapacity = quarter !== undefined && why?.startsWith('above') === true;
+  for (const v of [judge('Added latency p50 at 25 % load', p50, 'ms', '≤', 0.5, '≤ 0.5 ms', 3), judge('Added latency p99 at 25 % load', p99, 'ms', '≤', 2, '≤ 2 ms', 3)]) {
+    if (v.pass === undefined && why) v.note = overCapacity ? `25 % of direct's max is ${quarter!.rate} RPS, ${why}: Aegis full cannot carry that load${nearest}` : why;
+    if (overCapacity) v.pass = false;
+    out.push(v);
+  }
+
+  const ttft = addedPerRound(r.streaming['aegis-full'], r.streaming.direct, (x) => x.ttft.p50);
+  const gap = addedPerRound(r.streaming['aegis-full'], r.streaming.direct, (x) => x.gap.p50);
+  out.push(judge('Streaming: added TTFT p50', ttft, 'ms', '≤', 1, '≤ 1 ms', 3));
+  out.push(judge('Streaming: added inter-token gap p50', gap, 'ms', '≤', 0.1, '≤ 0.1 ms', 3));
+
+  const hold = r.hold['aegis-full'];
+  if (!hold || 'skipped' in hold) {
+    out.push({ target: '1,000 open streams', value: Number.NaN, unit: '', threshold: '', pass: undefined, note: hold ? hold.skipped : 'not measured' });
+    return out;
+  }
+  out.push(judge(`${hold.streams} open streams: peak RSS`, hold.rssMaxMiB, 'MiB', '≤', 300 * MB_IN_MIB, '≤ 300 MB (286 MiB)', 1));
+  out.push(judge(`${hold.streams} open streams: errors`, hold.load.errors, 'errors', '≤', 0, '0', 0));
+  const growth = judge(`${hold.streams} open streams: RSS growth, 2nd half of the hold`, hold.rssSlopeMiBPerMin, 'MiB/min', '≤', 1, '≤ 1 MiB/min (no growth)', 2);
+  if (Number.isFinite(hold.rssSlopeWholeMiBPerMin)) growth.note = `${growth.note ? `${growth.note}; ` : ''}whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`;
+  if (hold.seconds < 120) {
+    growth.pass = undefined;
+    growth.note = `not judged: a ${hold.seconds} s hold is too short to tell growth from warm-up (default 5 min)`;
+  } else if (hold.seconds < 300) growth.note = `${growth.note ? `${growth.note}; ` : ''}hold ${hold.seconds} s (target: 5 min)`;
+  out.push(growth);
+  out.push(judge(`${hold.streams} open streams: all held open`, hold.minOpen, 'streams', '≥', hold.streams, `${hold.streams} open throughout`, 0));
+  return out;
+}
+
+/** For missed targets: what the profile says (its top areas and functions), in one line. */
+export function profileHint(r: RunResults): string {
+  const p = r.profile;
+  if (!p || p.error) return 'no profile';
+  const busy = p.areas.filter((a) => a.name !== '(idle)');
+  if (busy.length === 0) return 'the profile has no busy samples';
+  const areas = busy.slice(0, 5).map((a) => `${a.name} ${a.percent.toFixed(1)} %`);
+  const fns = p.topSelf.slice(0, 3).map((f) => `${short(f.name, 60)} (${f.where}) ${f.percent.toFixed(1)} %`);
+  // Files that wrap the whole request (routes, pipeline, request-id) say nothing about where it goes.
+  const wrappers = /^src\/gateway\/(routes\/|pipeline\.ts|app\.ts|middleware\/request-id\.ts)/;
+  const stages = p.aegisFiles.filter((f) => !wrappers.test(f.name)).slice(0, 6).map((f) => `${f.name} ${f.percent.toFixed(1)} %`);
+  return `CPU by area: ${areas.join(', ')}. Aegis code, inclusive: ${stages.join(', ')}. Top functions: ${fns.join('; ')}.`;
+}
