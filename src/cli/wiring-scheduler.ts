@@ -31,8 +31,16 @@ export const physicalId = (e: { upstream: string; upstreamModel: string }) => `$
 /** Weights → resident bytes for a runtime-listed size: KV cache and runtime overhead on top. */
 const listedSizeOverhead = 1.2;
 
-async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger): Promise<ModelSpec> {
-  const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? 1, ttlMs: entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000 };
+/**
+ * Slots when the entry names none: 1 for runtimes Aegis loads (their default: Ollama's
+ * NUM_PARALLEL, llama-cpp-python, which even interrupts a running request for a new one), and
+ * effectively unlimited for plain OpenAI-compatible servers, whose memory Aegis does not manage and
+ * whose own scheduler (vLLM, llama-server --parallel) is better placed to batch.
+ */
+const uncontrolledParallel = 256;
+
+async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, controlled: boolean): Promise<ModelSpec> {
+  const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? (controlled ? 1 : uncontrolledParallel), ttlMs: entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000 };
   if (entry.footprint) {
     const fp = footprintFromBytes(entry.footprint);
     return { ...base, footprint: fp, footprintSource: 'config', expectedLoadMs: expectedLoadMs(entry.footprint.ramBytes + entry.footprint.vramBytes) };
@@ -102,7 +110,7 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       const known = byId.get(id);
       byId.set(id, entry);
       if (!known || known.path !== entry.path || JSON.stringify(known.footprint) !== JSON.stringify(entry.footprint) || known.priority !== entry.priority || known.pinned !== entry.pinned || known.ttlSeconds !== entry.ttlSeconds) {
-        scheduler.setModel(await specFor(entry, cfg, log));
+        scheduler.setModel(await specFor(entry, cfg, log, Boolean(deps.upstreams.get(entry.upstream)?.control)));
       }
     }
   };
