@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ENTRYPOINTS, MANIFEST_FILE, WASM_FILE, isFresh, readBundleDir, sha256, sourceChecksum, wasmFromTarGz, type BundleManifest } from '../src/policy/bundle';
 import { writeWasmCapabilities } from './opa-capabilities';
@@ -38,7 +38,9 @@ export function buildPolicyBundle({ opaBin, source = defaultSource, outDir }: Bu
     const capabilities = writeWasmCapabilities(opaBin, join(work, 'capabilities.json'));
     const tarball = join(work, 'bundle.tar.gz');
     const entrypoints = Object.values(ENTRYPOINTS).flatMap((e) => ['-e', e]);
-    const res = spawnSync(opaBin, ['build', '-t', 'wasm', ...entrypoints, '--capabilities', capabilities, '-o', tarball, source], { encoding: 'utf8' });
+    // opa embeds the source path in the wasm: build from the file's folder with a relative path,
+    // so the bundle is byte-identical whichever clone builds it.
+    const res = spawnSync(opaBin, ['build', '-t', 'wasm', ...entrypoints, '--capabilities', capabilities, '-o', tarball, basename(source)], { cwd: dirname(source), encoding: 'utf8' });
     if (res.status !== 0) throw new Error(`opa build failed for ${source}:\n${`${res.stdout ?? ''}${res.stderr ?? ''}`.trim()}`);
     const wasm = wasmFromTarGz(readFileSync(tarball));
     const manifest: BundleManifest = {
