@@ -60,32 +60,47 @@ export function patternsFor(rules: readonly string[] = []): RedactionPattern[] {
 }
 
 /**
- * One case-insensitive alternation of every pattern, tested before the replace passes: most texts
- * hold no secret, and one scan costs far less than a replace per pattern. It only ever says "maybe"
- * more often than the patterns themselves (case-insensitive), never less. Cached per pattern list.
+ * What a pattern list compiles to, once: one case-insensitive alternation of every pattern, tested
+ * before the replace passes (most texts hold no secret, and one scan costs far less than a replace
+ * per pattern; it only ever says "maybe" more often than the patterns, never less), and the
+ * shortest text any of them can match when every pattern is a built-in one.
  */
-const prefilters = new WeakMap<readonly RedactionPattern[], RegExp | null>();
+interface CompiledPatterns {
+  patterns: readonly RedactionPattern[];
+  maybe: RegExp | null;
+  minLength: number;
+}
 
-function prefilter(patterns: readonly RedactionPattern[]): RegExp | null {
-  let re = prefilters.get(patterns);
-  if (re === undefined) {
+const compiled = new WeakMap<readonly RedactionPattern[], CompiledPatterns>();
+/** Built-in patterns never match fewer characters than this (an email `a@b.cd`). */
+const BUILT_IN_MIN_LENGTH = 6;
+const builtIns = new Set<RedactionPattern>([...defaultSecretPatterns, ...Object.values(optionalPatterns)]);
+
+function compile(patterns: readonly RedactionPattern[]): CompiledPatterns {
+  let c = compiled.get(patterns);
+  if (!c) {
+    let maybe: RegExp | null;
     try {
-      re = new RegExp(patterns.map((p) => `(?:${p.regex.source})`).join('|'), 'i');
+      maybe = new RegExp(patterns.map((p) => `(?:${p.regex.source})`).join('|'), 'i');
     } catch {
-      re = null; // a custom pattern that only compiles with its own flags: no shortcut
+      maybe = null; // a custom pattern that only compiles with its own flags: no shortcut
     }
-    prefilters.set(patterns, re);
+    c = { patterns, maybe, minLength: patterns.every((p) => builtIns.has(p)) ? BUILT_IN_MIN_LENGTH : 1 };
+    compiled.set(patterns, c);
   }
-  return re;
+  return c;
+}
+
+function redactCompiled(text: string, c: CompiledPatterns): string {
+  if (text.length < c.minLength) return text;
+  if (c.maybe && !c.maybe.test(text)) return text;
+  let out = text;
+  for (const p of c.patterns) out = out.replace(p.regex, p.replace ?? `[REDACTED:${p.name}]`);
+  return out;
 }
 
 export function redactText(text: string, patterns: readonly RedactionPattern[] = defaultSecretPatterns): string {
-  if (text.length === 0) return text;
-  const maybe = prefilter(patterns);
-  if (maybe && !maybe.test(text)) return text;
-  let out = text;
-  for (const p of patterns) out = out.replace(p.regex, p.replace ?? `[REDACTED:${p.name}]`);
-  return out;
+  return redactCompiled(text, compile(patterns));
 }
 
 // Values under these keys are secrets whatever they look like (headers, config echoes, tool args).
@@ -93,16 +108,16 @@ const SECRET_KEYS = /^(?:authorization|proxy-authorization|x-api-key|api[_-]?key
 
 /** Deep copy with every string redacted and every value under a secret-named key replaced. */
 export function redactValue<T>(value: T, patterns: readonly RedactionPattern[] = defaultSecretPatterns): T {
-  return walk(value, patterns) as T;
+  return walk(value, compile(patterns)) as T;
 }
 
-function walk(value: unknown, patterns: readonly RedactionPattern[]): unknown {
-  if (typeof value === 'string') return redactText(value, patterns);
+function walk(value: unknown, patterns: CompiledPatterns): unknown {
+  if (typeof value === 'string') return redactCompiled(value, patterns);
   if (Array.isArray(value)) return value.map((v) => walk(v, patterns));
   // Errors carry their text in non-enumerable fields; keep what a log reader needs, redacted.
   if (value instanceof Error) {
     const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: redactText(value.message, patterns), ...(code === undefined ? {} : { code }) };
+    return { name: value.name, message: redactCompiled(value.message, patterns), ...(code === undefined ? {} : { code }) };
   }
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
