@@ -3,7 +3,6 @@
 // and guarantees teardown: SIGTERM, then SIGKILL after a grace period, on success, failure or signal.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,16 +69,7 @@ export function logTail(child: Child, lines = 20): string {
 }
 
 /** A free loopback port (the OS picks it; closed again before the child binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../../src/upstreams';
 
 /** Waits until `url` answers any HTTP status, failing early if the child exits. */
 export async function waitReady(child: Child, url: string, timeoutMs = 60_000): Promise<void> {

@@ -2,6 +2,19 @@
 // Labels carry only configured names (model, upstream, route), never client-supplied strings.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+export interface Sample {
+  labels?: Record<string, string>;
+  value: number;
+}
+
+/** A collect callback that replaces a metric's values with what `read` reports now. */
+function refresh<M extends { reset(): void }>(read: () => Sample[], put: (metric: M, labels: Record<string, string> | undefined, value: number) => void) {
+  return function collect(this: M): void {
+    this.reset();
+    for (const { labels, value } of read()) put(this, labels, value);
+  };
+}
+
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 export class Metrics {
@@ -20,37 +33,13 @@ export class Metrics {
   }
 
   /** A gauge whose value is read when Prometheus scrapes (for subsystem stats). */
-  gauge(name: string, help: string, labelNames: string[], read: () => { labels?: Record<string, string>; value: number }[]): void {
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { labels, value } of read()) {
-          if (labels) this.set(labels, value);
-          else this.set(value);
-        }
-      },
-    });
+  gauge(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+    new Gauge({ name, help, labelNames, registers: [this.registry], collect: refresh(read, (g, labels, v) => (labels ? g.set(labels, v) : g.set(v))) });
   }
 
   /** A counter mirrored from a subsystem's own monotonic totals, read at scrape time. */
-  counterFrom(name: string, help: string, labelNames: string[], read: () => { labels?: Record<string, string>; value: number }[]): void {
-    new Counter({
-      name,
-      help,
-      labelNames,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const { labels, value } of read()) {
-          if (labels) this.inc(labels, value);
-          else this.inc(value);
-        }
-      },
-    });
+  counterFrom(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
+    new Counter({ name, help, labelNames, registers: [this.registry], collect: refresh(read, (c, labels, v) => (labels ? c.inc(labels, v) : c.inc(v))) });
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

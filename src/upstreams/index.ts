@@ -12,7 +12,7 @@ export { OpenAICompatibleUpstream, normalizeEmbeddings } from './openai-compatib
 export { OllamaUpstream } from './ollama';
 export { LmStudioUpstream } from './lmstudio';
 export { ManagedUpstream } from './managed';
-export { expandCommand, splitCommand } from './managed-process';
+export { expandCommand, freeLoopbackPort, splitCommand } from './managed-process';
 export { isAbort } from './http';
 
 export function createUpstream(config: UpstreamConfig, logger: Logger): Upstream {
