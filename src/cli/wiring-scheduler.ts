@@ -102,6 +102,8 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     },
   });
   const sync = async () => {
+    // Here rather than once at start: a config reload replaces upstream objects.
+    for (const u of deps.upstreams.values()) if (u.control) u.schedulerOwnsLifetimes = true;
     const seen = new Set<string>();
     for (const entry of deps.catalog.list()) {
       const id = physicalId(entry);
@@ -114,7 +116,6 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       }
     }
   };
-  for (const u of deps.upstreams.values()) if (u.control) u.schedulerOwnsLifetimes = true;
   const gate: ModelGate = {
     async acquire(entry, { priority, signal, onProgress }) {
       if (!byId.has(physicalId(entry))) await sync();
@@ -144,7 +145,6 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     const resident: ResidentModel[] = [];
     for (const u of deps.upstreams.values()) {
       if (!u.control) continue;
-      u.schedulerOwnsLifetimes = true;
       const loaded = await u.control.loaded().catch(() => []);
       for (const m of loaded) {
         const id = `${u.name}/${m.upstreamModel}`;

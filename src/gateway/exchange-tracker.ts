@@ -5,6 +5,7 @@ import type { ModelEntry } from '../registry';
 import type { Upstream } from '../upstreams';
 import type { GatewayDeps, ModelLease } from './deps';
 import type { ExchangeOutcome } from './exchange';
+import { estimatePromptTokens } from './token-estimate';
 import type { Principal } from './keys';
 
 export interface ExchangeInit {
@@ -144,12 +145,10 @@ export class ExchangeTracker {
 
   /**
    * Usage for runtimes that stream none (llama-cpp-python): output tokens counted from the chunks,
-   * prompt tokens estimated at four characters per token. Recorded as the usage from then on.
+   * prompt tokens estimated (token-estimate.ts). Recorded as the usage from then on.
    */
   estimateUsage(): Usage {
-    const req = this.init.request;
-    const text = JSON.stringify(req.messages ?? req.prompt ?? '');
-    const prompt = Math.ceil(text.length / 4);
+    const prompt = estimatePromptTokens(this.init.request);
     this.usage = { prompt_tokens: prompt, completion_tokens: this.tokenChunks, total_tokens: prompt + this.tokenChunks };
     return this.usage;
   }

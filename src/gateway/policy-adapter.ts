@@ -3,13 +3,8 @@
 import type { Clock } from '../core';
 import { allowedTools, buildPolicyInput, enforce, type PolicyEngine } from '../policy';
 import type { GatewayDeps, PolicyOutcome, RequestPolicy } from './deps';
+import { estimatePromptTokens } from './token-estimate';
 import type { UsageMeter } from './usage-meter';
-
-/** Four characters per token: the estimate the policy sees until context counting is precise. */
-function estimateTokens(request: Record<string, unknown>): number {
-  const text = request.messages ?? request.prompt ?? request.input ?? '';
-  return Math.ceil(JSON.stringify(text).length / 4);
-}
 
 export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: () => GatewayDeps['audit']): RequestPolicy {
   return {
@@ -19,7 +14,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
         route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
         model,
         body: request,
-        estimatedPromptTokens: estimateTokens(request),
+        estimatedPromptTokens: estimatePromptTokens(request),
         usage: usage.admit(principal.id),
         nowMs: clock.now(),
       });
