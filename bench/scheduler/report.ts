@@ -60,15 +60,21 @@ export function aggregate(results: readonly RunResult[]): Row[] {
 
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
+/** Loads normalised by the work done: a policy that drops requests also skips their loads. */
+function loadsPer100Served(r: Row): number {
+  const served = r.requests - r.failed;
+  return served === 0 ? 0 : (100 * r.coldLoads) / served;
+}
+
 export function markdownTable(rows: readonly Row[]): string {
   const head = [
-    '| workload | policy | requests | cold loads | p50 wait (s) | p99 wait (s) | p99 served only (s) | failed | budget violations |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| workload | policy | requests | cold loads | loads per 100 served | p50 wait (s) | p99 wait (s) | p99 served only (s) | failed | budget violations |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const body = rows.map((r) => {
     const codes = Object.entries(r.failedByCode).map(([c, n]) => `${c} ${n}`).join(', ');
     const failed = r.failed === 0 ? '0' : `${r.failed} (${codes})`;
-    return `| ${r.workload} | ${r.policy} | ${r.requests} | ${r.coldLoads} | ${sec(r.p50)} | ${sec(r.p99)} | ${sec(r.p99Served)} | ${failed} | ${r.budgetViolations} |`;
+    return `| ${r.workload} | ${r.policy} | ${r.requests} | ${r.coldLoads} | ${loadsPer100Served(r).toFixed(1)} | ${sec(r.p50)} | ${sec(r.p99)} | ${sec(r.p99Served)} | ${failed} | ${r.budgetViolations} |`;
   });
   return [...head, ...body].join('\n');
 }
@@ -85,7 +91,14 @@ export function classTable(rows: readonly Row[]): string {
   return [...head, ...body].join('\n');
 }
 
-/** For each workload: does `hero` have fewer cold loads and a lower p99 than every baseline? */
+/** `mine` against the best baseline value, as a signed percentage. */
+function margin(mine: number, others: readonly number[]): string {
+  const best = Math.min(...others);
+  if (best === 0) return mine === 0 ? 'equal to the best baseline' : `${mine} vs 0 for the best baseline`;
+  return `${mine >= best ? '+' : '−'}${((Math.abs(mine - best) / best) * 100).toFixed(1)} % vs the best baseline`;
+}
+
+/** For each workload: does `hero` have fewer cold loads and a lower p99 than every baseline, and by how much? */
 export function verdicts(rows: readonly Row[], hero: string, baselines: readonly string[]): string[] {
   const workloads = [...new Set(rows.map((r) => r.workload))];
   return workloads.map((w) => {
@@ -96,6 +109,7 @@ export function verdicts(rows: readonly Row[], hero: string, baselines: readonly
     const p99 = mark(others.every((o) => mine.p99 < o.p99));
     const served = mark(others.every((o) => mine.p99Served < o.p99Served));
     const failed = mark(others.every((o) => mine.failed <= o.failed));
-    return `- ${w}: fewer cold loads ${loads}; lower p99 wait ${p99} (served only: ${served}); no more failures ${failed}`;
+    const by = (f: (r: Row) => number) => margin(f(mine), others.map(f));
+    return `- ${w}: fewer cold loads ${loads} (${by((r) => r.coldLoads)}); lower p99 wait ${p99} (${by((r) => r.p99)}; served only: ${served}); no more failures ${failed} (${by((r) => r.failed)})`;
   });
 }

@@ -12,8 +12,12 @@ export const DEFAULT_CLASSES: Readonly<Record<string, PriorityClass>> = Object.f
   batch: { rank: 2, weight: 1, maxQueueWaitMs: 10 * MINUTE, idleTtlMs: 10 * MINUTE },
 });
 
-/** A standard request waiting 5 s ranks with a fresh critical one; 5 s beat 10 s on tail waits in bench/results/scheduler-sim.md without costing critical p99. */
-export const DEFAULT_AGING_STEP_MS = 5_000;
+/**
+ * Each class rank is worth this much waiting: a standard request that has waited 2 s ranks with a
+ * fresh critical one. Chosen on 20 seeds of bench/results/scheduler-sim.md: longer head starts cut
+ * critical p99 further but lengthen the pooled tail past FIFO's (DESIGN.md, "Decisions").
+ */
+export const DEFAULT_AGING_STEP_MS = 2_000;
 
 /**
  * How long a request waits for memory to free up on its own before it claims busy models. Claims
@@ -40,9 +44,13 @@ export class PriorityTable {
     return this.classes[this.resolve(name)]!;
   }
 
-  /** Rank after aging: one step better per `agingStepMs` waited (may go below 0). */
+  /**
+   * Rank after aging, continuously: one rank better per `agingStepMs` waited (may go below 0). Ordering
+   * by it is ordering by arrival time with each class rank counting as `agingStepMs` of lateness, so a
+   * class is a head start, never a wall: no quantisation steps where a burst leapfrogs at once.
+   */
   effectiveRank(name: string, waitedMs: number): number {
-    return this.get(name).rank - Math.floor(Math.max(0, waitedMs) / this.agingStepMs);
+    return this.get(name).rank - Math.max(0, waitedMs) / this.agingStepMs;
   }
 
   /** The least important class: what unknown resident models found at start-up get. */

@@ -63,7 +63,7 @@ export interface SchedulerOptions {
   classes?: Record<string, PriorityClass>;
   /** Class for requests and models naming an unknown class. */
   defaultClass?: string;
-  /** A waiting request gains one rank every `agingStepMs`, so nothing starves. */
+  /** A waiting request gains one rank per `agingStepMs` waited (continuously), so nothing starves. */
   agingStepMs?: number;
   /**
    * How long a request that needs memory waits for some model to go idle before it claims busy ones

@@ -38,6 +38,25 @@ describe('SchedulerMachine priorities', () => {
     expect(waitingStandard.length).toBeGreaterThan(0); // newer standard requests were still queued
   });
 
+  it('ages continuously: a class rank is worth exactly agingStepMs of waiting, with no quantisation steps', () => {
+    const granted = (standardHeadStartMs: number, thenMs: number) => {
+      const h = harness([spec('a', 8)], { agingStepMs: 2_000 });
+      h.request('r0', 'a');
+      h.finishLoad('a');
+      h.request('std', 'a', 'standard');
+      h.clock.advance(standardHeadStartMs);
+      h.request('crit', 'a', 'critical');
+      h.clock.advance(thenMs);
+      h.machine.onRelease('r0');
+      return h.fx.grantedIds().at(-1);
+    };
+    // A head start shorter than one step: the critical request goes first, however long both waited
+    // (a floored rule would tie them at 2.5 s / 1 s of waiting and fall back to arrival order).
+    expect(granted(1_500, 1_000)).toBe('crit');
+    expect(granted(1_500, 30_000)).toBe('crit');
+    expect(granted(2_500, 0)).toBe('std'); // longer than one step: arrival order wins
+  });
+
   it('uses the model class when the request names none, and the default for unknown names', () => {
     const h = harness([spec('a', 8, { priority: 'batch' })]);
     h.request('r0', 'a');
