@@ -5,6 +5,7 @@ import { isGatewayError } from '../core';
 import type { AuditSink } from '../rag';
 import type { ModelEntry, ModelStatus, RegistryStore } from '../registry';
 import { buildGgufEntry, sha256File, type HashProgress } from '../registry';
+import { registryFootprintEstimate } from './wiring-scheduler';
 
 export interface TextOut {
   write(chunk: string): unknown;
@@ -177,6 +178,7 @@ async function importFile(args: string[], deps: ModelsCommandDeps): Promise<numb
     priority: values.priority,
     importedBy: actor,
     onProgress: progressBar(deps.stderr, 'hashing'),
+    estimateFootprint: registryFootprintEstimate,
   });
   const key = `${entry.name}@${entry.version}`;
   const existing = await deps.store.get(entry.name, entry.version);

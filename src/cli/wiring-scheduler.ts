@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AegisConfig } from '../config';
 import { GatewayError, type Clock, type Logger } from '../core';
 import type { AdminOps, GatewayDeps, ModelGate } from '../gateway';
-import type { ModelEntry } from '../registry';
+import type { FootprintEstimator, ModelEntry } from '../registry';
 import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel } from '../scheduler';
 import type { Upstream } from '../upstreams';
 
@@ -39,11 +39,20 @@ const listedSizeOverhead = 1.2;
  */
 const uncontrolledParallel = 256;
 
-async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, controlled: boolean): Promise<ModelSpec> {
+/** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
+export const registryFootprintEstimate: FootprintEstimator = async (path, { contextLength, parallel }) => {
+  const est = await estimateFootprint({ path, contextLength, parallel: parallel ?? 1 });
+  return { ramBytes: est.footprint.ram ?? 0, vramBytes: 0, source: 'estimated' };
+};
+
+export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, controlled: boolean): Promise<ModelSpec> {
   const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? (controlled ? 1 : uncontrolledParallel), ttlMs: entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000 };
+  // An operator's figure wins over measurements; one stored at `models import` time is only the
+  // estimate again (measurements replace it).
   if (entry.footprint) {
     const fp = footprintFromBytes(entry.footprint);
-    return { ...base, footprint: fp, footprintSource: 'config', expectedLoadMs: expectedLoadMs(entry.footprint.ramBytes + entry.footprint.vramBytes) };
+    const footprintSource = entry.footprint.source === 'config' ? 'config' : 'estimate';
+    return { ...base, footprint: fp, footprintSource, expectedLoadMs: expectedLoadMs(entry.footprint.ramBytes + entry.footprint.vramBytes) };
   }
   if (entry.path) {
     try {

@@ -2,9 +2,15 @@
 // with full provenance (where it came from, its sha256, license, who imported it and when).
 import { basename, resolve } from 'node:path';
 import { systemClock, type Clock } from '../core';
-import { estimateFootprint, readGgufFacts } from './gguf-facts';
+import { readGgufFacts } from './gguf-facts';
 import { sha256File, type HashProgress } from './gguf-hash';
-import { defaultCapabilities, type ModelEntry } from './types';
+import { defaultCapabilities, type Footprint, type ModelEntry } from './types';
+
+/**
+ * The footprint estimate port: the scheduler owns the one GGUF estimate (tensor table, per-layer KV
+ * heads, KV cache type) and the composition root hands it in, since siblings do not import each other.
+ */
+export type FootprintEstimator = (path: string, options: { contextLength?: number; parallel?: number }) => Promise<Footprint>;
 
 export interface GgufImportOptions {
   file: string;
@@ -21,6 +27,8 @@ export interface GgufImportOptions {
   importedBy: string;
   clock?: Clock;
   onProgress?: (p: HashProgress) => void;
+  /** Without it the entry has no footprint and the scheduler estimates one when it first needs it. */
+  estimateFootprint?: FootprintEstimator;
 }
 
 /** `SmolLM2-135M-Instruct.Q4_1.gguf` → `smollm2-135m-instruct.q4_1`. */
@@ -35,6 +43,7 @@ export async function buildGgufEntry(options: GgufImportOptions): Promise<ModelE
   const name = options.name ?? defaultModelName(path);
   const contextLength = options.contextLength ?? facts.contextLength;
   const clock = options.clock ?? systemClock;
+  const footprint = await options.estimateFootprint?.(path, { contextLength });
   return {
     name,
     // Content-addressed by default: importing the same file twice yields the same version.
@@ -46,7 +55,7 @@ export async function buildGgufEntry(options: GgufImportOptions): Promise<ModelE
     format: 'gguf',
     path,
     sizeBytes,
-    footprint: estimateFootprint(facts, { sizeBytes, contextLength }),
+    ...(footprint ? { footprint } : {}),
     contextLength,
     capabilities: facts.embedding ? { ...defaultCapabilities, chat: false, completion: false, embeddings: true, tools: 'none' } : { ...defaultCapabilities },
     priority: options.priority ?? 'standard',

@@ -4,6 +4,6 @@ export * from './types';
 export * from './catalog';
 export { FileRegistryStore, type FileRegistryStoreOptions } from './file-registry-store';
 export { MongoRegistryStore, type MongoRegistryStoreOptions } from './mongo-registry-store';
-export { buildGgufEntry, defaultModelName, type GgufImportOptions } from './gguf-import';
+export { buildGgufEntry, defaultModelName, type FootprintEstimator, type GgufImportOptions } from './gguf-import';
 export { sha256File, type FileHash, type HashProgress } from './gguf-hash';
 export { readGgufFacts, type GgufHeaderFacts } from './gguf-facts';

