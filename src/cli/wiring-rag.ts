@@ -70,6 +70,7 @@ export function exchangeRecord(o: ExchangeOutcome, upstreamModel?: string): Exch
     error: o.errorCode ? { code: o.errorCode, message: o.errorMessage ?? o.errorCode } : undefined,
     complete: o.status === 200 && o.finishReason != null,
     decisionId: o.decisionId,
+    decision: o.decisionId && o.decisionReasons ? { reasons: o.decisionReasons } : undefined,
   };
 }
 

@@ -31,6 +31,8 @@ export interface ModelGate {
 
 export interface PolicyOutcome {
   decisionId: string;
+  /** Why the policy allowed as it did (what its obligations changed); audited with the exchange. */
+  reasons: string[];
   /** The (possibly capped or trimmed) request to send on. */
   request: Record<string, unknown>;
   priority?: string;

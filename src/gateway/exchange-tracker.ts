@@ -17,10 +17,9 @@ export interface ExchangeInit {
   entry: ModelEntry;
   upstream: Upstream;
   stream: boolean;
-  /** Registers a callback for the client going away (socket closed before the response ended). */
-  onClientClose: (listener: () => void) => void;
   request: Record<string, unknown>;
   decisionId?: string;
+  decisionReasons?: string[];
   priority: string;
   log: boolean;
   redact: string[];
@@ -43,7 +42,6 @@ export class ExchangeTracker {
 
   constructor(readonly init: ExchangeInit) {
     init.deps.metrics.inFlight.inc({ model: init.entry.name });
-    init.onClientClose(() => this.markClientGone());
   }
 
   /** Extra work to do when the client goes away (drain mode's queue exit). */
@@ -71,12 +69,18 @@ export class ExchangeTracker {
     const lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
     this.lease = lease;
     if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
-    const cut = (reason?: Error) => this.upstreamAbort.abort(reason ?? lease.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
-    if (lease.onRevoked) lease.onRevoked(cut);
+    // Inline callbacks: tsx (esbuild keepNames) wraps each named function expression in a
+    // defineProperty call, which would run once per request here.
+    if (lease.onRevoked) lease.onRevoked((reason) => this.revoked(lease, reason));
     else if (lease.signal) {
-      if (lease.signal.aborted) cut();
-      else lease.signal.addEventListener('abort', () => cut(), { once: true });
+      if (lease.signal.aborted) this.revoked(lease);
+      else lease.signal.addEventListener('abort', () => this.revoked(lease), { once: true });
     }
+  }
+
+  /** The scheduler took the slot back (preemption): the upstream call is cut. */
+  private revoked(lease: ModelLease, reason?: Error): void {
+    this.upstreamAbort.abort(reason ?? lease.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
   }
 
   /** The error to show for a failure, seen from this exchange (aborts become 499 or preempted). */
@@ -198,6 +202,7 @@ export class ExchangeTracker {
       finishReason: this.finishReason,
       usage: this.usage,
       decisionId: this.init.decisionId,
+      decisionReasons: this.init.decisionReasons,
       log: this.init.log,
       redact: this.init.redact,
     });

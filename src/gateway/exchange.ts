@@ -24,6 +24,8 @@ export interface ExchangeOutcome {
   finishReason?: string | null;
   usage?: Usage;
   decisionId?: string;
+  /** The allow decision's reasons, audited with the exchange record. */
+  decisionReasons?: string[];
   log: boolean;
   redact: string[];
 }

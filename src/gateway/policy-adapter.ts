@@ -19,7 +19,9 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
         nowMs: clock.now(),
       });
       const decision = engine.decide(input);
-      audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: decision.allow ? 'allow' : 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
+      // A denial ends the request here, so it is audited here. An allow is audited from the record of
+      // the exchange that follows (ExchangeRecord.decision): one outbox item per request, not two.
+      if (!decision.allow) audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
       enforce(decision);
       const o = decision.obligations;
       const out: Record<string, unknown> = { ...request };
@@ -37,7 +39,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
           delete out.tool_choice;
         }
       }
-      return { decisionId: decision.id, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
+      return { decisionId: decision.id, reasons: decision.reasons, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
     },
   };
 }

@@ -1,6 +1,7 @@
 // Small fakes of the rag ports for tests: a store that can be taken down or slowed, recording
 // sinks, and a deterministic embedder (hashed bag of words) that makes cosine search meaningful.
 import { createHash } from 'node:crypto';
+import { decisionAudit } from './decision-audit';
 import type { AuditEvent, AuditEventInput, AuditSink, Embedder, ExchangeRecord, ExchangeRecorder, ExchangeStore, InsertOutcome, OutboxItem, RecordObligations } from './types';
 
 export class MemoryExchangeStore implements ExchangeStore {
@@ -23,6 +24,9 @@ export class MemoryExchangeStore implements ExchangeStore {
       if (reason) outcome.rejected.push({ id: item.id, reason });
       else if (this.items.has(`${item.kind}:${item.id}`)) outcome.duplicates.push(item.id);
       else this.items.set(`${item.kind}:${item.id}`, item);
+      // Like the MongoDB store, the decision an exchange record carries lands in the audit log.
+      const event = item.kind === 'exchange' && !reason ? decisionAudit(item.data) : undefined;
+      if (event) this.items.set(`audit:${event.id}`, { kind: 'audit', id: event.id, data: event });
     }
     return outcome;
   }

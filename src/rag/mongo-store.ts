@@ -2,6 +2,7 @@
 // = success), per-document refusals reported, unreachable server thrown so the outbox spools.
 import { MongoBulkWriteError, MongoInvalidArgumentError, MongoServerError, type Collection, type Db, type Document } from 'mongodb';
 import { silentLogger, type Logger } from '../core';
+import { decisionAudit } from './decision-audit';
 import { auditDocument, defaultFieldMapping, exchangeDocument, exchangeText, ragDocument, type FieldMapping } from './mongo-mapping';
 import type { AuditEvent, Embedder, ExchangeRecord, ExchangeStore, InsertOutcome, OutboxItem } from './types';
 
@@ -75,14 +76,22 @@ export class MongoExchangeStore implements ExchangeStore {
     const exchanges = items.filter((i) => i.kind === 'exchange').map((i) => i.data as ExchangeRecord);
     const audits = items.filter((i) => i.kind === 'audit').map((i) => i.data as AuditEvent);
     const outcome: PartialOutcome = { duplicates: new Set(), rejected: new Map() };
+    /** Audit ids of the decisions stored exchange records carry → the record's id. */
+    const carriedBy = new Map<string, string>();
     if (exchanges.length > 0) {
       const full = await insertIdempotent(this.collection('exchanges'), exchanges.map(exchangeDocument));
       merge(outcome, full);
       const stored = exchanges.filter((r) => !full.rejected.has(r.id));
       // The RAG copy's duplicates are not counted again: the full record decides.
       if (this.writeRag && stored.length > 0) merge(outcome, { ...(await insertIdempotent(this.collection('rag'), await this.ragDocuments(stored))), duplicates: new Set() });
+      for (const r of stored) {
+        const event = decisionAudit(r);
+        if (!event) continue;
+        audits.push(event);
+        carriedBy.set(event.id, r.id);
+      }
     }
-    if (audits.length > 0) merge(outcome, await insertIdempotent(this.collection('audit'), audits.map(auditDocument)));
+    if (audits.length > 0) merge(outcome, carried(await insertIdempotent(this.collection('audit'), audits.map(auditDocument)), carriedBy));
     return { duplicates: [...outcome.duplicates], rejected: [...outcome.rejected].map(([id, reason]) => ({ id, reason })) };
   }
 
@@ -106,6 +115,18 @@ export class MongoExchangeStore implements ExchangeStore {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A carried decision's audit document speaks for its exchange item: a refusal dead-letters the
+ * record that holds it, and a duplicate is not counted (the exchange's own outcome is).
+ */
+function carried(outcome: PartialOutcome, carriedBy: ReadonlyMap<string, string>): PartialOutcome {
+  if (carriedBy.size === 0) return outcome;
+  return {
+    duplicates: new Set([...outcome.duplicates].filter((id) => !carriedBy.has(id))),
+    rejected: new Map([...outcome.rejected].map(([id, reason]) => [carriedBy.get(id) ?? id, reason])),
+  };
 }
 
 function merge(into: PartialOutcome, from: PartialOutcome): void {

@@ -2,8 +2,9 @@
 // enqueue. Both never throw and never wait, so MongoDB can never fail a client request.
 import { randomUUID } from 'node:crypto';
 import { systemClock, silentLogger, type Clock, type Logger } from '../core';
+import { decisionAudit } from './decision-audit';
 import type { Outbox } from './outbox';
-import { defaultSecretPatterns, patternsFor, redactRecord, redactValue, type RedactionPattern } from './redact';
+import { defaultSecretPatterns, patternsWith, redactRecord, redactValue, type RedactionPattern } from './redact';
 import type { AuditEventInput, AuditSink, ExchangeRecord, ExchangeRecorder, RecordedMessage, RecordObligations } from './types';
 
 export interface RecorderOptions {
@@ -45,15 +46,30 @@ export class OutboxExchangeRecorder implements ExchangeRecorder {
 
   record(record: ExchangeRecord, obligations: RecordObligations = {}): void {
     try {
-      if (obligations.log === 'none') return this.outbox.note('exchange', 'suppressed');
+      if (obligations.log === 'none') {
+        this.outbox.note('exchange', 'suppressed');
+        return this.recordDecisionAlone(record);
+      }
       const kept = obligations.log === 'metadata' ? metadataOnly(record) : record;
       const data = redactRecord(kept, { patterns: this.patterns, extra: obligations.redact });
       const id = data.id || data.requestId;
-      this.outbox.push({ kind: 'exchange', id, data: { ...data, id } });
+      this.outbox.push({ kind: 'exchange', id, data: data.id === id ? data : { ...data, id } });
     } catch (err) {
       // A bad obligation regex or a malformed record: counted and logged (without its content).
       this.outbox.note('exchange', 'invalid_record');
       this.logger.error({ err, requestId: record.requestId }, 'could not record the exchange');
+      this.recordDecisionAlone(record);
+    }
+  }
+
+  /** The decision a record carries is audited even when the record itself is not kept. */
+  private recordDecisionAlone(record: ExchangeRecord): void {
+    try {
+      const event = decisionAudit(record);
+      if (event) this.outbox.push({ kind: 'audit', id: event.id, data: redactValue(event, this.patterns) });
+    } catch (err) {
+      this.outbox.note('audit', 'invalid_record');
+      this.logger.error({ err, requestId: record.requestId }, 'could not record the policy decision');
     }
   }
 }
@@ -74,7 +90,7 @@ export class OutboxAuditSink implements AuditSink {
   record(event: AuditEventInput, obligations: Pick<RecordObligations, 'redact'> = {}): void {
     try {
       const stamped = { ...event, id: event.id ?? randomUUID(), time: event.time ?? new Date(this.clock.now()).toISOString() };
-      const data = redactValue(stamped, [...this.patterns, ...patternsFor(obligations.redact)]);
+      const data = redactValue(stamped, patternsWith(this.patterns, obligations.redact));
       this.outbox.push({ kind: 'audit', id: data.id, data });
     } catch (err) {
       this.outbox.note('audit', 'invalid_record');

@@ -67,6 +67,11 @@ export interface ExchangeRecord {
   /** Whether the answer is complete (false when the stream was cut). */
   complete: boolean;
   decisionId?: string;
+  /**
+   * The policy decision that allowed this exchange. Its audit event travels inside the record (one
+   * outbox item per request) and the store writes it to the audit log (see decision-audit.ts).
+   */
+  decision?: { reasons: string[] };
 }
 
 export type AuditOutcome = 'allow' | 'deny' | 'ok' | 'error';

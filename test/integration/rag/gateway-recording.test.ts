@@ -1,6 +1,6 @@
 // Recording at the HTTP surface: MongoDB stops while requests stream through Aegis and comes back;
-// every exchange is recorded exactly once and no client saw an error. Secrets in a prompt reach no
-// sink unredacted: not MongoDB, not the spool file, not the log.
+// every exchange is recorded (and its policy decision audited) exactly once and no client saw an
+// error. Secrets in a prompt reach no sink unredacted: not MongoDB, not the spool file, not the log.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,8 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
       {
         mongodb: { uri: `mongodb://127.0.0.1:${port}/`, database: 'aegis_gw_fault' },
         rag: { spool: { dir: mkdtempSync(join(tmpdir(), 'aegis-gw-spool-')) }, queue: { insertTimeoutMs: 1_500, retryMinMs: 100, retryMaxMs: 1_000 } },
+        // The shipped policy: every request's allow decision is audited along with its exchange.
+        policy: {},
         upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }],
         models: [{ name: 'fake', upstream: 'fake' }],
       },
@@ -64,6 +66,9 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
       const docs = await coll.find({}, { projection: { _id: 1 } }).toArray();
       expect(docs).toHaveLength(30);
       expect(docs.map((d) => d._id).sort()).toEqual([...ids].sort());
+      // Each allow decision is audited once, carried by its exchange record through the outage.
+      const audits = await client.db('aegis_gw_fault').collection('audit').find({ type: 'policy.decision' }).toArray();
+      expect(audits.map((a) => [a.requestId, a.outcome]).sort()).toEqual([...ids].sort().map((id) => [id, 'allow']));
     } finally {
       await client.close();
       await server.stop();

@@ -76,6 +76,18 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     expect(await db.collection('idem_r').countDocuments()).toBe(4);
   });
 
+  it('writes the allow decision an exchange record carries to the audit collection, once', async () => {
+    const store = new MongoExchangeStore({ db, collections: { exchanges: 'dec_x', rag: 'dec_r', audit: 'dec_a' } });
+    const items = [1, 2].map((i) => ({ kind: 'exchange' as const, id: `req-${i}`, data: makeRecord(i, { id: `req-${i}`, decision: { reasons: [] } }) }));
+    expect(await store.insert(items)).toEqual({ duplicates: [], rejected: [] });
+    // A replay (the spool after a timed-out insert): duplicates of the exchanges only, no second audit entry.
+    expect(await store.insert(items)).toEqual({ duplicates: ['req-1', 'req-2'], rejected: [] });
+    const audit = await db.collection('dec_a').find({}).sort({ _id: 1 }).toArray();
+    expect(audit).toHaveLength(2);
+    expect(audit[0]).toMatchObject({ _id: 'dec-1', type: 'policy.decision', actor: 'team-a', outcome: 'allow', requestId: 'req-000001', decisionId: 'dec-1', details: { reasons: [] } });
+    expect(audit[0]?.time).toBeInstanceOf(Date);
+  });
+
   it('reports documents the server refuses instead of failing the batch', async () => {
     const coll = db.collection(`refuse_${Date.now()}`);
     const outcome = await insertIdempotent(coll, [{ _id: 'a' }, { _id: 'b', m: { 'a.b': 1 } }, { _id: 'c' }]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateKey, hashKey, KeyStore } from '../../../src/gateway';
-import { ModelCatalog, type ModelEntry } from '../../../src/registry';
+import { ModelCatalog } from '../../../src/registry';
+import { modelEntry as entry } from './fixtures';
 
 describe('KeyStore', () => {
   it('verifies a key by its hash only and returns the principal', () => {
@@ -14,21 +15,6 @@ describe('KeyStore', () => {
     expect(hashKey(secret)).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(hashKey(secret)).not.toContain(secret);
   });
-});
-
-const entry = (over: Partial<ModelEntry>): ModelEntry => ({
-  name: 'm',
-  version: '1',
-  aliases: [],
-  tags: [],
-  upstream: 'u',
-  upstreamModel: 'm',
-  capabilities: { chat: true, completion: true, embeddings: false, tools: 'emulated', vision: false },
-  priority: 'standard',
-  pinned: false,
-  status: 'active',
-  origin: 'config',
-  ...over,
 });
 
 describe('ModelCatalog', () => {

@@ -65,6 +65,33 @@ describe('OutboxExchangeRecorder', () => {
     expect(() => recorder.record(makeRecord(1), { redact: ['(unclosed'] })).not.toThrow();
     expect(outbox.stats().exchange.dropped).toBe(1);
   });
+
+  it('audits the allow decision a record carries: one outbox item, an audit event in the store', async () => {
+    const store = new MemoryExchangeStore();
+    const { outbox, recorder } = await setup(store);
+    recorder.record(makeRecord(5, { decision: { reasons: ['max_tokens 8000 capped to 4096'] } }));
+    recorder.record(makeRecord(6));
+    await waitFor(() => outbox.idle());
+    expect(outbox.stats().exchange.inserted).toBe(2);
+    expect(outbox.stats().audit.enqueued).toBe(0);
+    expect(store.of('audit').map((i) => i.data)).toEqual([
+      { id: 'dec-5', time: makeRecord(5).time, type: 'policy.decision', actor: 'team-a', target: 'smollm2@1', outcome: 'allow', requestId: 'req-000005', decisionId: 'dec-5', details: { route: '/v1/chat/completions', reasons: ['max_tokens 8000 capped to 4096'] } },
+    ]);
+  });
+
+  it('still audits the decision when the record itself is not kept', async () => {
+    const store = new MemoryExchangeStore();
+    const { outbox, recorder } = await setup(store);
+    const decided = (i: number) => makeRecord(i, { decision: { reasons: [] } });
+    recorder.record(decided(7), { log: 'none' });
+    recorder.record(decided(8), { redact: ['(unclosed'] });
+    await waitFor(() => outbox.idle());
+    expect(store.of('exchange')).toHaveLength(0);
+    expect(store.of('audit').map((i) => [i.id, (i.data as AuditEvent).outcome])).toEqual([
+      ['dec-7', 'allow'],
+      ['dec-8', 'allow'],
+    ]);
+  });
 });
 
 describe('OutboxAuditSink', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../../src/core';
-import { compilePattern, defaultSecretPatterns, redactingLogger, redactRecord, redactText, redactValue } from '../../../src/rag';
+import { compilePattern, defaultSecretPatterns, optionalPatterns, patternsWith, redactingLogger, redactRecord, redactText, redactValue } from '../../../src/rag';
 import { API_KEY, PRIVATE_KEY, makeRecord } from './fixtures';
 
 describe('redactText', () => {
@@ -36,6 +36,33 @@ describe('redactText', () => {
     expect(redactText(text)).toBe(text);
   });
 
+  // The prefilter looks for each pattern's anchor only: a sample of every pattern must still go.
+  it.each([
+    ['private_key', `x ${PRIVATE_KEY} y`],
+    ['openai_key', `x ${API_KEY} y`],
+    ['aegis_key', 'x aegis-0123456789abcdefghij y'],
+    ['aws_access_key', 'x ASIAIOSFODNN7EXAMPLE y'],
+    ['github_token', 'x github_pat_0123456789abcdefghijklmn y'],
+    ['slack_token', 'x xoxb-0123456789-abcdef y'],
+    ['google_api_key', 'x AIzaSyA0123456789abcdefghijklmnopqrstuv y'],
+    ['huggingface_token', 'x hf_abcdefghijklmnopqrstuvwxyzABCDEF y'],
+    ['jwt', 'x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmN y'],
+    ['bearer_token', 'x BEARER abcdefghijklmnopqrstuvwxyz y'],
+    ['url_password', 'x HTTPS://user:hunter2@example.com y'],
+    ['secret', 'x Client_Secret: "abcdefgh" y'],
+  ])('finds every built-in pattern through the prefilter: %s', (name, text) => {
+    expect(redactText(text)).toContain(`[REDACTED:${name}]`);
+  });
+
+  it.each([
+    ['email', 'mail bob@example.com'],
+    ['ipv4', 'host 10.1.2.3'],
+    ['phone', 'call +1 (555) 010-9999'],
+    ['credit_card', 'card 4111 1111 1111 1111'],
+  ])('finds every optional pattern through the prefilter: %s', (name, text) => {
+    expect(redactText(text, [optionalPatterns[name]!])).toContain(`[REDACTED:${name}]`);
+  });
+
   it('applies operator regexes from config', () => {
     const patterns = [...defaultSecretPatterns, compilePattern({ name: 'ticket', regex: 'INC-\\d{6}' })];
     expect(redactText('see INC-123456', patterns)).toBe('see [REDACTED:ticket]');
@@ -55,6 +82,24 @@ describe('redactRecord', () => {
     expect(text).not.toContain(API_KEY);
     expect(record.answer).toContain(API_KEY);
     expect(out.id).toBe(record.id);
+  });
+
+  it('shares what needs no redaction and never changes its input', () => {
+    const record = makeRecord(3, { answer: `I saw ${API_KEY}` });
+    const out = redactRecord(record);
+    expect(out).not.toBe(record);
+    expect(out.messages).toBe(record.messages);
+    expect(out.answer).toBe('I saw [REDACTED:openai_key]');
+    expect(record.answer).toContain(API_KEY);
+    const clean = makeRecord(4);
+    expect(redactRecord(clean)).toBe(clean);
+  });
+
+  it('builds one pattern list per distinct obligation, so the prefilter is compiled once', () => {
+    expect(patternsWith(defaultSecretPatterns, [])).toBe(defaultSecretPatterns);
+    const a = patternsWith(defaultSecretPatterns, ['email', 'PRJ-\\d+']);
+    expect(patternsWith(defaultSecretPatterns, ['email', 'PRJ-\\d+'])).toBe(a);
+    expect(a.map((p) => p.name).slice(-2)).toEqual(['email', 'policy']);
   });
 
   it('adds what the obligations ask for: named patterns and regexes', () => {
