@@ -65,6 +65,9 @@ export interface Extension {
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
 
+/** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 export class GatewayRuntime {
   readonly deps: GatewayDeps;
   readonly app;
@@ -189,6 +192,12 @@ export class GatewayRuntime {
       this.server = serve({ fetch: this.app.fetch, hostname: host, port }, (info) => {
         resolve({ host, port: info.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
       });
+      // Node closes idle keep-alive sockets after 5 s; a client pool that keeps them longer (undici
+      // pools in agents, nginx's 60 s upstream keepalive) can send on a socket the server is closing
+      // and get ECONNRESET. Idle sockets outlive the clients' usual timeouts instead.
+      const http = this.server as { keepAliveTimeout?: number; headersTimeout?: number };
+      http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      http.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
     });
   }
 

@@ -1,6 +1,7 @@
 // `aegis serve` as a process: it starts from a config file, logs JSON without secrets, and on
 // SIGTERM lets an in-flight stream finish before exiting.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +38,26 @@ describe('aegis serve', () => {
     child.kill('SIGKILL');
     await up.close();
   });
+
+  it('keeps an idle keep-alive connection open past Node’s 5 s default (no ECONNRESET for pooled clients)', async () => {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => (received += d.toString()));
+    socket.on('close', () => (closed = true));
+    const ask = () => socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: keep-alive\r\n\r\n`);
+    const answers = () => received.split('HTTP/1.1 200').length - 1;
+    ask();
+    while (answers() < 1) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 6_000));
+    expect(closed).toBe(false);
+    ask();
+    const end = Date.now() + 5_000;
+    while (answers() < 2 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(answers()).toBe(2);
+    socket.destroy();
+  }, 20_000);
 
   it('drains an in-flight stream on SIGTERM, then exits 0 and stops accepting', async () => {
     const res = await fetch(`${url}/v1/chat/completions`, {
