@@ -126,6 +126,10 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     }
   };
   const gate: ModelGate = {
+    tryAcquire(entry, priority, listener) {
+      const id = physicalId(entry);
+      return byId.has(id) ? scheduler.tryAcquire(id, priority, listener) : undefined;
+    },
     async acquire(entry, { priority, signal, onProgress }) {
       if (!byId.has(physicalId(entry))) await sync();
       return scheduler.acquire(physicalId(entry), {

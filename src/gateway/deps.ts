@@ -24,8 +24,18 @@ export interface AcquireOptions {
   onProgress?: (message: string, fraction?: number) => void;
 }
 
+/** Told when the scheduler revokes a lease (preemption); an object, so a lease needs no closure. */
+export interface RevocationListener {
+  leaseRevoked(reason: Error): void;
+}
+
 /** The scheduler as the gateway sees it (see src/scheduler). */
 export interface ModelGate {
+  /**
+   * A lease at once when nothing has to queue or load (no promise, no waiter); undefined otherwise,
+   * and then `acquire`. The caller must release it; `listener` hears of preemption.
+   */
+  tryAcquire?(model: ModelEntry, priority: string, listener: RevocationListener): ModelLease | undefined;
   acquire(model: ModelEntry, options: AcquireOptions): Promise<ModelLease>;
 }
 

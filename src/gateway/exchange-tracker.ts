@@ -3,7 +3,7 @@
 import { GatewayError, toGatewayError, type ChatChunk, type ChatCompletion, type Completion, type ToolCall, type Usage } from '../core';
 import type { ModelEntry } from '../registry';
 import type { Upstream } from '../upstreams';
-import type { GatewayDeps, ModelLease } from './deps';
+import type { GatewayDeps, ModelLease, RevocationListener } from './deps';
 import type { ExchangeOutcome } from './exchange';
 import { estimatePromptTokens } from './token-estimate';
 import type { Principal } from './keys';
@@ -25,7 +25,7 @@ export interface ExchangeInit {
   redact: string[];
 }
 
-export class ExchangeTracker {
+export class ExchangeTracker implements RevocationListener {
   /** Aborts the upstream call: client gone (cancel mode) or preempted. */
   readonly upstreamAbort = new AbortController();
   clientGone = false;
@@ -54,9 +54,22 @@ export class ExchangeTracker {
     if (this.init.upstream.onDisconnect === 'cancel') this.upstreamAbort.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
   }
 
-  async acquire(onProgress?: (message: string, fraction?: number) => void): Promise<void> {
+  /**
+   * Takes a lease on the model. Synchronous (returns nothing) when the scheduler grants at once,
+   * which is almost always; a promise only when the request has to queue or wait for a load.
+   */
+  acquire(onProgress?: (message: string, fraction?: number) => void): Promise<void> | undefined {
     const { scheduler } = this.init.deps;
-    if (!scheduler) return;
+    if (!scheduler) return undefined;
+    const lease = scheduler.tryAcquire?.(this.init.entry, this.init.priority, this);
+    if (lease) {
+      this.lease = lease;
+      return undefined;
+    }
+    return this.queue(scheduler, onProgress);
+  }
+
+  private async queue(scheduler: NonNullable<GatewayDeps['scheduler']>, onProgress?: (message: string, fraction?: number) => void): Promise<void> {
     // While queued, a client that goes away leaves the queue. In cancel mode the upstream signal
     // already fires then; drain mode needs its own (nothing has started yet to drain).
     let waiting = this.upstreamAbort;
@@ -71,16 +84,16 @@ export class ExchangeTracker {
     if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
     // Inline callbacks: tsx (esbuild keepNames) wraps each named function expression in a
     // defineProperty call, which would run once per request here.
-    if (lease.onRevoked) lease.onRevoked((reason) => this.revoked(lease, reason));
+    if (lease.onRevoked) lease.onRevoked((reason) => this.leaseRevoked(reason));
     else if (lease.signal) {
-      if (lease.signal.aborted) this.revoked(lease);
-      else lease.signal.addEventListener('abort', () => this.revoked(lease), { once: true });
+      if (lease.signal.aborted) this.leaseRevoked(lease.abortReason?.());
+      else lease.signal.addEventListener('abort', () => this.leaseRevoked(lease.abortReason?.()), { once: true });
     }
   }
 
   /** The scheduler took the slot back (preemption): the upstream call is cut. */
-  private revoked(lease: ModelLease, reason?: Error): void {
-    this.upstreamAbort.abort(reason ?? lease.abortReason?.() ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
+  leaseRevoked(reason?: Error): void {
+    this.upstreamAbort.abort(reason ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
   }
 
   /** The error to show for a failure, seen from this exchange (aborts become 499 or preempted). */

@@ -89,7 +89,8 @@ function onClientClose(c: Context, listener: () => void): void {
 /** Runs a non-streaming exchange; failures are recorded, then rethrown for the error handler. */
 export async function runWhole<T>(tracker: ExchangeTracker, call: () => Promise<T>, absorb: (body: T) => void): Promise<T> {
   try {
-    await tracker.acquire();
+    const queued = tracker.acquire();
+    if (queued) await queued;
     const body = await call();
     absorb(body);
     tracker.finish(200);

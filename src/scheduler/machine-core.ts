@@ -173,6 +173,11 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.timers.clearWaiter(w);
   }
 
+  /** True while an event and its pass run (effects calling back in must queue, not re-enter). */
+  protected get dispatching(): boolean {
+    return this.running;
+  }
+
   /**
    * Runs one event and then the scheduling pass. Effects may call back synchronously (a fake runtime
    * that loads instantly); those calls queue behind the current event instead of re-entering it.

@@ -4,9 +4,9 @@
 import { GatewayError } from '../core';
 import { MachineCore, type SchedulerMachineOptions } from './machine-core';
 import { canEverFit } from './planner';
-import { effectiveFootprint, newModelRecord, recordDemand, retryAfterSeconds, type Waiter } from './records';
+import { effectiveFootprint, newModelRecord, recordDemand, retryAfterSeconds, type ModelRecord, type Waiter } from './records';
 import { buildSnapshot, type SchedulerSnapshot } from './snapshot';
-import type { LoadResult, ModelSpec, RequestEvent, ResidentModel } from './types';
+import type { Grant, LoadResult, ModelSpec, RequestEvent, ResidentModel } from './types';
 
 export type { SchedulerMachineOptions } from './machine-core';
 
@@ -36,17 +36,37 @@ export class SchedulerMachine extends MachineCore {
     this.dispatch(() => this.admit(req));
   }
 
+  /**
+   * The common case without a pass: nobody waits for anything and the model is ready with a free slot,
+   * so a pass would grant this request at once and do nothing else. Grants it (the same bookkeeping as
+   * `onRequest` then `grant`) and returns the grant; returns undefined, touching nothing, whenever the
+   * full path must decide (then call `onRequest`). No waiter record, deadline timer or pass.
+   */
+  tryGrant(req: RequestEvent): Grant | undefined {
+    if (this.dispatching || this.waiters.size > 0 || req.loadOnly || this.leases.has(req.id)) return undefined;
+    const m = this.models.get(req.model);
+    if (!m || m.state !== 'ready' || m.drainRequested || m.inFlight.size >= m.spec.parallel) return undefined;
+    const now = this.now();
+    const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
+    recordDemand(m, now);
+    this.leases.set(req.id, { id: req.id, model: m.spec.id, cls, grantedAt: now });
+    m.inFlight.add(req.id);
+    m.lastUsedAt = now;
+    m.lastClass = cls;
+    this.timers.settleModel(m, now);
+    return { requestId: req.id, model: m.spec.id, loadOnly: false, waitedMs: 0, coldStart: false };
+  }
+
   /** The lease ended (response body finished or client gone). Idempotent; unknown ids are ignored. */
   onRelease(id: string): void {
+    // With nobody waiting a pass has nothing to decide: settle the one model the lease held.
+    if (!this.dispatching && this.waiters.size === 0) {
+      const m = this.endLease(id);
+      if (m) this.timers.settleModel(m, this.now());
+      return;
+    }
     this.dispatch(() => {
-      const lease = this.leases.get(id);
-      if (!lease) return this.dropWaiter(id);
-      this.leases.delete(id);
-      const m = this.models.get(lease.model);
-      if (!m) return;
-      m.inFlight.delete(id);
-      m.lastUsedAt = this.now();
-      m.holdEwmaMs = 0.8 * m.holdEwmaMs + 0.2 * (this.now() - lease.grantedAt);
+      if (!this.endLease(id)) this.dropWaiter(id);
     });
   }
 
@@ -220,6 +240,20 @@ export class SchedulerMachine extends MachineCore {
     this.waiters.set(w.id, w);
     this.timers.armDeadline(w, this.priorities.get(cls).maxQueueWaitMs);
     if (m.state === 'loading' && m.load) this.timers.notifyJoin(m, w);
+  }
+
+  /** Forgets lease `id`; returns its model's record, or undefined when there was no such lease. */
+  private endLease(id: string): ModelRecord | undefined {
+    const lease = this.leases.get(id);
+    if (!lease) return undefined;
+    this.leases.delete(id);
+    const m = this.models.get(lease.model);
+    if (!m) return undefined;
+    const now = this.now();
+    m.inFlight.delete(id);
+    m.lastUsedAt = now;
+    m.holdEwmaMs = 0.8 * m.holdEwmaMs + 0.2 * (now - lease.grantedAt);
+    return m;
   }
 
   private dropWaiter(id: string): void {

@@ -46,10 +46,70 @@ export interface Lease {
   onRevoked(listener: (reason: Error) => void): void;
 }
 
-interface LeaseState {
-  controller?: AbortController;
-  reason?: Error;
-  listeners: ((reason: Error) => void)[];
+/** Told when its lease is revoked; an object rather than a closure, so a lease allocates none. */
+export interface RevocationListener {
+  leaseRevoked(reason: Error): void;
+}
+
+/**
+ * A granted slot. A class rather than closures: a lease lives exactly as long as its response, which
+ * at thousands of requests per second is long enough for per-lease closures to be promoted by the GC.
+ */
+class LeaseHandle implements Lease {
+  private controller?: AbortController;
+  private reason?: Error;
+  private listeners?: ((reason: Error) => void)[];
+  private released = false;
+
+  constructor(
+    private readonly owner: { leaseEnded(id: string): void },
+    readonly id: string,
+    readonly model: string,
+    readonly coldStart: boolean,
+    readonly waitedMs: number,
+    private readonly clientSignal: AbortSignal | undefined,
+    private readonly revocation: RevocationListener | undefined,
+  ) {
+    // A client that disconnects mid-response frees its slot even if the gateway forgets to.
+    clientSignal?.addEventListener('abort', this, { once: true });
+  }
+
+  /** The AbortController is made only if someone reads `signal`: most leases are never revoked. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.clientSignal?.removeEventListener('abort', this);
+    this.owner.leaseEnded(this.id);
+  }
+
+  /** EventListener protocol: the client's signal aborted. */
+  handleEvent(): void {
+    this.release();
+  }
+
+  abortReason(): Error | undefined {
+    return this.reason;
+  }
+
+  onRevoked(listener: (reason: Error) => void): void {
+    if (this.reason) listener(this.reason);
+    else (this.listeners ??= []).push(listener);
+  }
+
+  revoke(reason: Error): void {
+    this.reason = reason;
+    this.controller?.abort(reason);
+    this.revocation?.leaseRevoked(reason);
+    for (const listener of this.listeners?.splice(0) ?? []) listener(reason);
+  }
 }
 
 export interface SchedulerFacadeOptions extends SchedulerOptions {
@@ -74,7 +134,7 @@ export class Scheduler {
   private readonly logger: Logger;
   private readonly loadTimeoutMs: number;
   private readonly pending = new Map<string, PendingRequest>();
-  private readonly leaseStates = new Map<string, LeaseState>();
+  private readonly leases = new Map<string, LeaseHandle>();
   private readonly loads = new Map<string, { controller: AbortController; timer: TimerHandle }>();
   private readonly unloadWaiters = new Map<string, Array<() => void>>();
   private nextId = 1;
@@ -88,7 +148,28 @@ export class Scheduler {
   }
 
   acquire(model: string, options: AcquireOptions = {}): Promise<Lease> {
+    if (!options.signal?.aborted) {
+      const lease = this.tryAcquire(model, options.priority, undefined, options.signal);
+      if (lease) return Promise.resolve(lease);
+    }
     return this.request(model, false, options) as Promise<Lease>;
+  }
+
+  /**
+   * A lease at once, when the model is ready with a free slot and nobody waits (the machine's
+   * `tryGrant`); undefined when the request would have to queue or load (then `acquire`). The caller
+   * releases it; `revocation` hears of preemption without a closure per lease.
+   */
+  tryAcquire(model: string, priority?: string, revocation?: RevocationListener, clientSignal?: AbortSignal): Lease | undefined {
+    const id = `req-${this.nextId++}`;
+    const grant = this.machine.tryGrant({ id, model, priority });
+    return grant && this.makeLease(grant, clientSignal, revocation);
+  }
+
+  /** LeaseHandle#release. */
+  leaseEnded(id: string): void {
+    this.leases.delete(id);
+    this.machine.onRelease(id);
   }
 
   /** Admin load: resolves when the model is resident (joins a load under way), takes no slot. */
@@ -159,40 +240,10 @@ export class Scheduler {
     });
   }
 
-  private makeLease(grant: Grant, clientSignal: AbortSignal | undefined): Lease {
-    // The AbortController is made only if someone reads `signal`: creating one costs more than the
-    // rest of a lease on Node 20, and most leases are never revoked.
-    const state: LeaseState = { listeners: [] };
-    this.leaseStates.set(grant.requestId, state);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      clientSignal?.removeEventListener('abort', release);
-      this.leaseStates.delete(grant.requestId);
-      this.machine.onRelease(grant.requestId);
-    };
-    // A client that disconnects mid-response frees its slot even if the gateway forgets to.
-    clientSignal?.addEventListener('abort', release, { once: true });
-    return {
-      id: grant.requestId,
-      model: grant.model,
-      get signal() {
-        if (!state.controller) {
-          state.controller = new AbortController();
-          if (state.reason) state.controller.abort(state.reason);
-        }
-        return state.controller.signal;
-      },
-      onRevoked(listener) {
-        if (state.reason) listener(state.reason);
-        else state.listeners.push(listener);
-      },
-      coldStart: grant.coldStart,
-      waitedMs: grant.waitedMs,
-      release,
-      abortReason: () => state.reason,
-    };
+  private makeLease(grant: Grant, clientSignal: AbortSignal | undefined, revocation?: RevocationListener): Lease {
+    const lease = new LeaseHandle(this, grant.requestId, grant.model, grant.coldStart, grant.waitedMs, clientSignal, revocation);
+    this.leases.set(grant.requestId, lease);
+    return lease;
   }
 
   private effects(): SchedulerEffects {
@@ -206,12 +257,9 @@ export class Scheduler {
       },
       fail: (requestId, error) => this.pending.get(requestId)?.onFail(error),
       revoke: (requestId, error) => {
-        const state = this.leaseStates.get(requestId);
-        this.leaseStates.delete(requestId);
-        if (!state) return;
-        state.reason = error;
-        state.controller?.abort(error);
-        for (const listener of state.listeners.splice(0)) listener(error);
+        const lease = this.leases.get(requestId);
+        this.leases.delete(requestId);
+        lease?.revoke(error);
       },
       progress: (requestId, event) => {
         try {

@@ -55,25 +55,28 @@ export class MachineTimers {
    */
   settleIdle(): void {
     const now = this.host.clock.now();
-    for (const m of this.host.models.values()) {
-      if (m.state !== 'ready') continue;
-      if (m.inFlight.size > 0) {
-        this.clearIdle(m);
-        m.idleSince = undefined;
-        continue;
-      }
-      m.idleSince ??= now;
-      if (m.drainRequested) {
-        this.host.beginUnload(m, 'admin');
-        continue;
-      }
-      if (m.spec.pinned || m.ttlTimer !== undefined) continue;
-      const ttl = m.spec.ttlMs ?? this.host.priorities.get(m.spec.priority).idleTtlMs;
-      if (!Number.isFinite(ttl) || ttl < 0) continue;
-      const op = m.op;
-      m.ttlDeadline = now + ttl;
-      m.ttlTimer = this.host.clock.setTimeout(() => this.host.onIdleExpired(m.spec.id, op), Math.min(ttl, MAX_TIMER_MS));
+    for (const m of this.host.models.values()) this.settleModel(m, now);
+  }
+
+  /** `settleIdle` for one model: all an event that touched only this model needs. */
+  settleModel(m: ModelRecord, now: number): void {
+    if (m.state !== 'ready') return;
+    if (m.inFlight.size > 0) {
+      this.clearIdle(m);
+      m.idleSince = undefined;
+      return;
     }
+    m.idleSince ??= now;
+    if (m.drainRequested) {
+      this.host.beginUnload(m, 'admin');
+      return;
+    }
+    if (m.spec.pinned || m.ttlTimer !== undefined) return;
+    const ttl = m.spec.ttlMs ?? this.host.priorities.get(m.spec.priority).idleTtlMs;
+    if (!Number.isFinite(ttl) || ttl < 0) return;
+    const op = m.op;
+    m.ttlDeadline = now + ttl;
+    m.ttlTimer = this.host.clock.setTimeout(() => this.host.onIdleExpired(m.spec.id, op), Math.min(ttl, MAX_TIMER_MS));
   }
 
   startLoad(m: ModelRecord): void {

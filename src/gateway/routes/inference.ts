@@ -35,9 +35,10 @@ interface StreamPlan<T> {
 async function streamExchange<T>(c: Context, deps: GatewayDeps, tracker: ExchangeTracker, p: Prepared, plan: StreamPlan<T>): Promise<Response> {
   let progress = `waiting for model ${p.entry.name}`;
   const start = (async (): Promise<AsyncIterable<T>> => {
-    await tracker.acquire((message, fraction) => {
+    const queued = tracker.acquire((message, fraction) => {
       progress = fraction === undefined ? message : `${message} ${Math.round(fraction * 100)}%`;
     });
+    if (queued) await queued;
     const result = await plan.call();
     if (result.kind === 'stream') return result.chunks;
     const whole = result.body as T;

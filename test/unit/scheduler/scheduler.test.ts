@@ -117,6 +117,33 @@ describe('Scheduler (async facade)', () => {
     await expect(urgent).resolves.toMatchObject({ model: 'b' });
   });
 
+  it('hands out a lease synchronously when nothing has to wait, and tells its listener of preemption', async () => {
+    const { clock, runtime, scheduler } = setup({ preemption: { enabled: true, graceMs: 1_000 } });
+    expect(scheduler.tryAcquire('a')).toBeUndefined(); // cold: the caller must acquire (and wait)
+    expect(runtime.loads).toHaveLength(0);
+    const warm = scheduler.acquire('a');
+    await flush();
+    runtime.loads[0]!.resolve({});
+    (await warm).release();
+
+    const heard: Error[] = [];
+    const lease = scheduler.tryAcquire('a', 'batch', { leaseRevoked: (reason) => heard.push(reason) });
+    expect(lease).toMatchObject({ model: 'a', coldStart: false, waitedMs: 0 });
+    expect(scheduler.snapshot().inFlight).toBe(1);
+    const urgent = scheduler.acquire('b', { priority: 'critical' });
+    clock.advance(1_000);
+    expect(heard).toHaveLength(1);
+    expect(heard[0]).toMatchObject({ code: 'preempted' });
+    expect(lease!.abortReason()).toBe(heard[0]);
+    expect(lease!.signal.reason).toBe(heard[0]); // made after the fact, already aborted
+    lease!.release();
+    lease!.release();
+    await flush();
+    runtime.loads[1]!.resolve({});
+    await expect(urgent).resolves.toMatchObject({ model: 'b' });
+    expect(scheduler.snapshot().inFlight).toBe(1);
+  });
+
   it('fails a load that takes longer than loadTimeoutMs and aborts the runtime call', async () => {
     const { clock, runtime, scheduler } = setup({ loadTimeoutMs: 30_000 });
     const p = scheduler.acquire('a');
