@@ -1,6 +1,6 @@
 // The life of one proxied exchange: cancellation wiring (client gone, preemption), the lease,
 // answer assembly from chunks, and the once-only finish (release · metrics · record).
-import { GatewayError, toGatewayError, type ChatChunk, type ChatCompletion, type Completion, type ToolCall, type Usage } from '../core';
+import { Cancellation, GatewayError, toGatewayError, type ChatChunk, type ChatCompletion, type Completion, type ToolCall, type Usage } from '../core';
 import type { ModelEntry } from '../registry';
 import type { Upstream } from '../upstreams';
 import type { GatewayDeps, ModelLease, RevocationListener } from './deps';
@@ -27,7 +27,7 @@ export interface ExchangeInit {
 
 export class ExchangeTracker implements RevocationListener {
   /** Aborts the upstream call: client gone (cancel mode) or preempted. */
-  readonly upstreamAbort = new AbortController();
+  readonly upstreamAbort = new Cancellation();
   clientGone = false;
   private lease: ModelLease | undefined;
   private finished = false;
@@ -70,15 +70,12 @@ export class ExchangeTracker implements RevocationListener {
   }
 
   private async queue(scheduler: NonNullable<GatewayDeps['scheduler']>, onProgress?: (message: string, fraction?: number) => void): Promise<void> {
-    // While queued, a client that goes away leaves the queue. In cancel mode the upstream signal
-    // already fires then; drain mode needs its own (nothing has started yet to drain).
-    let waiting = this.upstreamAbort;
-    if (this.init.upstream.onDisconnect === 'drain') {
-      waiting = new AbortController();
-      const leave = () => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
-      if (this.clientGone) leave();
-      else this.onClientGone.push(leave);
-    }
+    // While queued, a client that goes away leaves the queue (in either disconnect mode: nothing has
+    // started yet to drain). Only queued requests pay for a real AbortController.
+    const waiting = new AbortController();
+    const leave = () => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.'));
+    if (this.clientGone) leave();
+    else this.onClientGone.push(leave);
     const lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
     this.lease = lease;
     if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
@@ -98,7 +95,7 @@ export class ExchangeTracker implements RevocationListener {
 
   /** The error to show for a failure, seen from this exchange (aborts become 499 or preempted). */
   failure(err: unknown): GatewayError {
-    const reason: unknown = this.upstreamAbort.signal.aborted ? this.upstreamAbort.signal.reason : undefined;
+    const reason: unknown = this.upstreamAbort.aborted ? this.upstreamAbort.reason : undefined;
     if (reason instanceof GatewayError && reason.code === 'preempted') return reason;
     if (this.clientGone) return new GatewayError('client_closed_request', 'Client closed the request.');
     return toGatewayError(err);

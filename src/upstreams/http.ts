@@ -1,7 +1,7 @@
 // Outbound HTTP for adapters: a per-upstream undici Agent with explicit timeouts, and the one
 // place where transport failures and upstream error bodies become GatewayErrors.
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { GatewayError } from '../core';
+import { GatewayError, type CancelSignal } from '../core';
 import type { TimeoutsConfig } from '../config';
 
 export function createDispatcher(timeouts: TimeoutsConfig, connections: number): Agent {
@@ -18,7 +18,7 @@ export function createDispatcher(timeouts: TimeoutsConfig, connections: number):
 export interface UpstreamCall {
   method?: 'GET' | 'POST' | 'DELETE';
   body?: unknown;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   headers?: Record<string, string>;
   /** Overrides the dispatcher's headers timeout (health checks must be quick). */
   headersTimeout?: number;
@@ -45,7 +45,8 @@ export class UpstreamClient {
         method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: call.signal,
+        // undici takes any EventTarget-like signal (it only reads aborted/reason and adds a listener).
+        signal: call.signal as AbortSignal | undefined,
         dispatcher: this.dispatcher,
         headersTimeout: call.headersTimeout,
       });
@@ -77,12 +78,12 @@ export class UpstreamClient {
   }
 }
 
-export function isAbort(err: unknown, signal?: AbortSignal): boolean {
+export function isAbort(err: unknown, signal?: CancelSignal): boolean {
   return (signal?.aborted ?? false) || (err instanceof Error && (err.name === 'AbortError' || (err as { code?: string }).code === 'UND_ERR_ABORTED'));
 }
 
 /** Connection and timeout failures. A client abort passes through untouched for the caller. */
-export function transportError(upstream: string, err: unknown, signal?: AbortSignal): unknown {
+export function transportError(upstream: string, err: unknown, signal?: CancelSignal): unknown {
   if (err instanceof GatewayError) return err;
   if (isAbort(err, signal)) return err;
   const code = (err as { code?: string }).code ?? '';

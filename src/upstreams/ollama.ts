@@ -1,7 +1,7 @@
 // Ollama through its native API: /api/chat and /api/generate (NDJSON) for num_ctx and keep_alive,
 // /api/tags + /api/show for discovery, /api/ps and keep_alive 0 for load control.
 import { randomUUID } from 'node:crypto';
-import { parseNdjson, type ChatChunk, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import { parseNdjson, type CancelSignal, type ChatChunk, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { fromOllamaChat, fromOllamaGenerate, keepAliveFor, OllamaChatStream, toOllamaChat, toOllamaGenerate, type OllamaChatLine } from './ollama-translate';
@@ -13,7 +13,7 @@ interface ShowResponse {
   details?: { family?: string; quantization_level?: string };
 }
 
-async function* ndjsonLines(upstream: string, body: UpstreamBody, signal: AbortSignal): AsyncGenerator<OllamaChatLine> {
+async function* ndjsonLines(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<OllamaChatLine> {
   let finished = false;
   try {
     for await (const line of parseNdjson<OllamaChatLine & { error?: string }>(body)) {

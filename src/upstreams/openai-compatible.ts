@@ -1,12 +1,12 @@
 // The base adapter for any server with OpenAI's /v1 API (llama.cpp llama-server, llama-cpp-python,
 // vLLM, another Aegis). LM Studio and managed runners build on it.
-import { GatewayError, parseSse, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import { GatewayError, parseSse, type CancelSignal, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
-export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: AbortSignal): AsyncGenerator<T> {
+export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
   let done = false;
   try {
     for await (const event of parseSse(body)) {
@@ -106,7 +106,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   }
 }
 
-export async function readJson<T>(upstream: string, body: UpstreamBody, signal?: AbortSignal): Promise<T> {
+export async function readJson<T>(upstream: string, body: UpstreamBody, signal?: CancelSignal): Promise<T> {
   try {
     return (await body.json()) as T;
   } catch (err) {

@@ -1,6 +1,6 @@
 // The Upstream interface every runtime adapter implements, and the optional ModelControl port
 // through which the scheduler loads and unloads models.
-import type { ChatChunk, ChatCompletion, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../core';
+import type { CancelSignal, ChatChunk, ChatCompletion, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../core';
 
 /** What an adapter needs to know about the model it serves (a registry entry satisfies it). */
 export interface UpstreamModelRef {
@@ -17,7 +17,7 @@ export interface UpstreamModelRef {
 
 export interface CallContext {
   model: UpstreamModelRef;
-  signal: AbortSignal;
+  signal: CancelSignal;
   requestId: string;
 }
 

@@ -94,7 +94,7 @@ function generationRoute<Req extends { model: string }, W extends ChatCompletion
     const p = prepare(c, deps, r.route, body as Req & Record<string, unknown>);
     const stream = p.request.stream === true;
     const tracker = track(c, deps, r.route, p, stream);
-    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
+    const ctx = { model: p.entry, signal: tracker.upstreamAbort, requestId: c.get('requestId') };
     const request = p.request as Req;
     if (!stream) {
       const res = await runWhole(tracker, () => r.call(p.upstream, { ...request, stream: false }, ctx), (res) => tracker.absorbWhole((res as Whole<W>).body));
@@ -132,7 +132,7 @@ export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
     const body = await readJsonBody(c, embeddingRequestSchema, limit);
     const p = prepare(c, deps, 'embeddings', body);
     const tracker = track(c, deps, 'embeddings', p, false);
-    const ctx = { model: p.entry, signal: tracker.upstreamAbort.signal, requestId: c.get('requestId') };
+    const ctx = { model: p.entry, signal: tracker.upstreamAbort, requestId: c.get('requestId') };
     // Upstreams always answer in floats; Aegis does the base64 encoding itself, because runtimes
     // differ (some ignore encoding_format, some encode float64 where OpenAI means float32).
     const { encoding_format: encoding, ...request } = p.request as typeof body;
