@@ -22,6 +22,15 @@ async function settledWithin<T>(p: Promise<T>, ms: number): Promise<{ error?: un
   return result;
 }
 
+/**
+ * A 200 JSON answer with the exchange's headers (which carry x-request-id). Not `c.json`: with more
+ * than one header Hono builds a web Headers object, which @hono/node-server then converts back into
+ * a plain one; a plain object goes straight to writeHead.
+ */
+function jsonResponse(body: unknown, headers: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
+}
+
 interface StreamPlan<T> {
   call: () => Promise<Streamed<T> | { kind: 'json'; body: unknown }>;
   onChunk: (chunk: T) => unknown;
@@ -100,7 +109,7 @@ function generationRoute<Req extends { model: string }, W extends ChatCompletion
       const res = await runWhole(tracker, () => r.call(p.upstream, { ...request, stream: false }, ctx), (res) => tracker.absorbWhole((res as Whole<W>).body));
       const out = (res as Whole<W>).body;
       out.model = p.entry.name;
-      return c.json(out, 200, p.headers);
+      return jsonResponse(out, p.headers);
     }
     const plan = usagePlan<C>(tracker, p, (chunk) => r.absorbChunk(tracker, chunk));
     return streamExchange<C>(c, deps, tracker, p, {
@@ -138,7 +147,7 @@ export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
     const { encoding_format: encoding, ...request } = p.request as typeof body;
     const res = await runWhole(tracker, () => p.upstream.embed(request as typeof body, ctx), (r) => tracker.setUsage({ prompt_tokens: r.usage.prompt_tokens, completion_tokens: 0, total_tokens: r.usage.total_tokens }));
     const data = encoding === 'base64' ? res.data.map((d) => ({ ...d, embedding: toBase64Float32(d.embedding as number[]) })) : res.data;
-    return c.json({ ...res, data, model: p.entry.name }, 200, p.headers);
+    return jsonResponse({ ...res, data, model: p.entry.name }, p.headers);
   });
 }
 

@@ -58,6 +58,9 @@ describe('error envelope and statuses', () => {
     const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: json, body: chat('fake') });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-aegis-model')).toMatch(/^fake@/);
+    expect((await res.json()).model).toBe('fake');
   });
 
   it('400 for a body that is not JSON', async () => {
