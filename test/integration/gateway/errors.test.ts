@@ -60,7 +60,7 @@ describe('error envelope and statuses', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^req_/);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-aegis-model')).toMatch(/^fake@/);
-    expect((await res.json()).model).toBe('fake');
+    expect(((await res.json()) as { model: string }).model).toBe('fake');
   });
 
   it('400 for a body that is not JSON', async () => {
