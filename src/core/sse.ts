@@ -19,39 +19,74 @@ export interface SseEvent {
   data: string;
 }
 
-/** Parses an SSE byte stream into events (only `event:` and `data:` fields matter here). */
-export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent> {
-  const decoder = new TextDecoder();
-  let buffer = '';
-  let data: string[] = [];
-  let event: string | undefined;
-  const flushLine = function* (line: string): Generator<SseEvent> {
-    if (line === '') {
-      if (data.length > 0) yield { event, data: data.join('\n') };
-      data = [];
-      event = undefined;
-      return;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * Incremental SSE parser (only `event:` and `data:` fields matter here). It cuts lines on the bytes:
+ * CR and LF never occur inside a UTF-8 sequence, so only whole lines are decoded, with no decoder
+ * state and no rescanning of a growing string. Sync, so a caller iterates its events without an
+ * async generator per layer (one per token adds up at a thousand streams).
+ */
+export class SseParser {
+  /** An unterminated line from the previous chunk. */
+  private rest: Buffer | undefined;
+  /** The previous chunk ended in CR: a leading LF belongs to that line break. */
+  private afterCr = false;
+  private data: string | undefined;
+  private event: string | undefined;
+
+  /** The events completed by `chunk`. */
+  push(chunk: Uint8Array): SseEvent[] {
+    const events: SseEvent[] = [];
+    let buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, buf]);
+      this.rest = undefined;
     }
-    if (line.startsWith(':')) return;
+    let from = 0;
+    if (this.afterCr && buf[0] === LF) from = 1;
+    this.afterCr = false;
+    for (let i = from; i < buf.length; i++) {
+      const b = buf[i];
+      if (b !== LF && b !== CR) continue;
+      this.line(buf, from, i, events);
+      if (b === CR) {
+        if (i + 1 === buf.length) this.afterCr = true;
+        else if (buf[i + 1] === LF) i++;
+      }
+      from = i + 1;
+    }
+    // A copy: the caller's buffer may be a view of memory that gets reused.
+    if (from < buf.length) this.rest = Buffer.from(buf.subarray(from));
+    return events;
+  }
+
+  /** The last event when the stream ends without a blank line. */
+  end(): SseEvent[] {
+    const events: SseEvent[] = [];
+    if (this.rest) this.line(this.rest, 0, this.rest.length, events);
+    this.rest = undefined;
+    this.dispatch(events);
+    return events;
+  }
+
+  private line(buf: Buffer, from: number, to: number, events: SseEvent[]): void {
+    if (from === to) return this.dispatch(events);
+    if (buf[from] === 0x3a) return; // ':' opens a comment
+    const line = buf.toString('utf8', from, to);
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-  };
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buffer.search(/\r\n|\n|\r/)) !== -1) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(buffer[nl] === '\r' && buffer[nl + 1] === '\n' ? nl + 2 : nl + 1);
-      yield* flushLine(line);
-    }
+    const value = colon === -1 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
+    if (field === 'data') this.data = this.data === undefined ? value : `${this.data}\n${value}`;
+    else if (field === 'event') this.event = value;
   }
-  buffer += decoder.decode();
-  if (buffer.length > 0) yield* flushLine(buffer);
-  yield* flushLine('');
+
+  private dispatch(events: SseEvent[]): void {
+    if (this.data !== undefined) events.push({ event: this.event, data: this.data });
+    this.data = undefined;
+    this.event = undefined;
+  }
 }
 
 /** Parses newline-delimited JSON (Ollama's streaming format). */

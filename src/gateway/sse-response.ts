@@ -55,7 +55,11 @@ export function sseResponse<T>(tracker: ExchangeTracker, source: SseSource<T>, k
       () => (settled = true),
     );
     while (!settled) {
-      await Promise.race([source.start.catch(() => {}), new Promise((r) => setTimeout(r, keepAliveMs).unref())]);
+      // Cleared, not just unref'd: `start` has usually settled before the first turn (the route
+      // waits one interval first), and a left-over timer per stream would live a whole interval.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([source.start.catch(() => {}), new Promise((r) => (timer = setTimeout(r, keepAliveMs)))]);
+      clearTimeout(timer);
       if (!settled) await write(sseComment(source.progress()));
     }
     let status = 200;

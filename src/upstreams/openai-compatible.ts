@@ -1,6 +1,6 @@
 // The base adapter for any server with OpenAI's /v1 API (llama.cpp llama-server, llama-cpp-python,
 // vLLM, another Aegis). LM Studio and managed runners build on it.
-import { GatewayError, parseSse, type CancelSignal, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import { GatewayError, SseParser, type CancelSignal, type SseEvent, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
@@ -8,18 +8,29 @@ import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelC
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
 export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
   let done = false;
+  const parser = new SseParser();
+  const parse = (event: SseEvent): T => {
+    const parsed = JSON.parse(event.data) as T & { error?: unknown };
+    if (parsed.error !== undefined && !(parsed as { choices?: unknown }).choices) {
+      const e = parsed.error as { message?: string } | string;
+      throw new GatewayError('upstream_error', `Upstream "${upstream}" failed mid-stream: ${typeof e === 'string' ? e : (e.message ?? JSON.stringify(e))}`);
+    }
+    return parsed;
+  };
   try {
-    for await (const event of parseSse(body)) {
-      if (event.data === '[DONE]') {
-        done = true;
-        return;
+    // Events straight from the sync parser: another async generator in between would cost its
+    // promises on every token.
+    for await (const chunk of body) {
+      for (const event of parser.push(chunk)) {
+        done = event.data === '[DONE]';
+        if (done) return;
+        yield parse(event) as Awaited<T>;
       }
-      const parsed = JSON.parse(event.data) as T & { error?: unknown };
-      if (parsed.error !== undefined && !(parsed as { choices?: unknown }).choices) {
-        const e = parsed.error as { message?: string } | string;
-        throw new GatewayError('upstream_error', `Upstream "${upstream}" failed mid-stream: ${typeof e === 'string' ? e : (e.message ?? JSON.stringify(e))}`);
-      }
-      yield parsed as Awaited<T>;
+    }
+    for (const event of parser.end()) {
+      done = event.data === '[DONE]';
+      if (done) return;
+      yield parse(event) as Awaited<T>;
     }
     if (!done && !signal.aborted) throw new GatewayError('upstream_error', `Upstream "${upstream}" closed the stream before it finished.`);
   } catch (err) {

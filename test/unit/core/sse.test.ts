@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseNdjson, parseSse } from '../../../src/core';
+import { parseNdjson, SseParser, type SseEvent } from '../../../src/core';
 
 async function* bytes(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield new TextEncoder().encode(p);
@@ -11,20 +11,34 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-describe('parseSse', () => {
-  it('reassembles events split across chunks, including inside a UTF-8 sequence', async () => {
+function parseAll(...chunks: Uint8Array[]): SseEvent[] {
+  const parser = new SseParser();
+  return [...chunks.flatMap((c) => parser.push(c)), ...parser.end()];
+}
+
+describe('SseParser', () => {
+  it('reassembles events split across chunks, including inside a UTF-8 sequence', () => {
     const euro = new TextEncoder().encode('data: {"x":"€"}\n\n');
-    async function* split(): AsyncGenerator<Uint8Array> {
-      yield euro.slice(0, 13);
-      yield euro.slice(13);
-      yield new TextEncoder().encode('event: ping\ndata: a\ndata: b\r\n\r\n: comment\n\ndata: [DONE]\n\n');
-    }
-    const events = await collect(parseSse(split()));
+    const rest = new TextEncoder().encode('event: ping\ndata: a\ndata: b\r\n\r\n: comment\n\ndata: [DONE]\n\n');
+    const events = parseAll(euro.slice(0, 13), euro.slice(13), rest);
     expect(events).toEqual([{ event: undefined, data: '{"x":"€"}' }, { event: 'ping', data: 'a\nb' }, { event: undefined, data: '[DONE]' }]);
   });
 
-  it('flushes a final event without a trailing blank line', async () => {
-    expect(await collect(parseSse(bytes('data: last')))).toEqual([{ event: undefined, data: 'last' }]);
+  it('treats CRLF split between two chunks as one line break', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    expect(parseAll(enc('data: a\r'), enc('\n\r'), enc('\ndata:b\r\r'))).toEqual([{ event: undefined, data: 'a' }, { event: undefined, data: 'b' }]);
+  });
+
+  it('flushes a final event without a trailing blank line', () => {
+    expect(parseAll(new TextEncoder().encode('data: last'))).toEqual([{ event: undefined, data: 'last' }]);
+  });
+
+  it('does not depend on the caller keeping its buffer intact', () => {
+    const parser = new SseParser();
+    const chunk = Buffer.from('data: ab');
+    expect(parser.push(chunk)).toEqual([]);
+    chunk.fill(0x78);
+    expect(parser.push(Buffer.from('c\n\n'))).toEqual([{ event: undefined, data: 'abc' }]);
   });
 });
 
