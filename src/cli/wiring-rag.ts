@@ -46,7 +46,7 @@ function recordedMessages(o: ExchangeOutcome): RecordedMessage[] {
   return prompt ? [{ role: 'user', content: prompt }] : [];
 }
 
-export function exchangeRecord(o: ExchangeOutcome, upstreamModel?: string): ExchangeRecord {
+export function exchangeRecord(o: ExchangeOutcome): ExchangeRecord {
   return {
     id: o.requestId,
     requestId: o.requestId,
@@ -57,7 +57,7 @@ export function exchangeRecord(o: ExchangeOutcome, upstreamModel?: string): Exch
     model: o.model,
     modelVersion: o.modelVersion,
     upstream: o.upstream,
-    upstreamModel,
+    upstreamModel: o.upstreamModel,
     stream: o.stream,
     messages: recordedMessages(o),
     answer: o.answer,
@@ -98,8 +98,7 @@ export async function wireRag(deps: GatewayDeps, config: AegisConfig, { logger, 
   const previous = deps.onExchange;
   deps.onExchange = (o) => {
     previous?.(o);
-    const entry = deps.catalog.resolve(`${o.model}@${o.modelVersion}`);
-    storage.recorder.record(exchangeRecord(o, entry?.upstreamModel), { redact: recordObligationRedactions(o.redact), log: o.log ? 'full' : 'metadata' });
+    storage.recorder.record(exchangeRecord(o), { redact: recordObligationRedactions(o.redact), log: o.log ? 'full' : 'metadata' });
   };
   deps.audit = (event) => storage.audit.record(event);
   const stats = () => storage.stats();

@@ -201,6 +201,7 @@ export class ExchangeTracker implements RevocationListener {
       model: entry.name,
       modelVersion: entry.version,
       upstream: entry.upstream,
+      upstreamModel: entry.upstreamModel,
       stream: this.init.stream,
       status: finalStatus,
       errorCode: finalStatus === 499 ? 'client_closed_request' : error?.code,

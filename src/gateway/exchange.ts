@@ -12,6 +12,8 @@ export interface ExchangeOutcome {
   model: string;
   modelVersion: string;
   upstream: string;
+  /** The runtime's own id of the model. */
+  upstreamModel: string;
   stream: boolean;
   /** HTTP status as the client saw it; 499 when the client went away. */
   status: number;

@@ -63,9 +63,10 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
       const coll = client.db('aegis_gw_fault').collection<{ _id: string }>('exchanges');
       await until(async () => (await coll.countDocuments({}).catch(() => 0)) >= 30, 60_000, '30 exchanges in MongoDB');
       await gw.close();
-      const docs = await coll.find({}, { projection: { _id: 1 } }).toArray();
+      const docs = await coll.find({}, { projection: { _id: 1, upstreamModel: 1 } }).toArray();
       expect(docs).toHaveLength(30);
       expect(docs.map((d) => d._id).sort()).toEqual([...ids].sort());
+      expect(new Set(docs.map((d) => (d as { upstreamModel?: string }).upstreamModel))).toEqual(new Set(['fake']));
       // Each allow decision is audited once, carried by its exchange record through the outage.
       const audits = await client.db('aegis_gw_fault').collection('audit').find({ type: 'policy.decision' }).toArray();
       expect(audits.map((a) => [a.requestId, a.outcome]).sort()).toEqual([...ids].sort().map((id) => [id, 'allow']));
