@@ -101,12 +101,7 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
   grant(w: Waiter, m: ModelRecord): void {
     this.removeWaiter(w);
     const now = this.now();
-    if (!w.loadOnly) {
-      this.leases.set(w.id, { id: w.id, model: m.spec.id, cls: w.cls, grantedAt: now });
-      m.inFlight.add(w.id);
-      m.lastUsedAt = now;
-      m.lastClass = w.cls;
-    }
+    if (!w.loadOnly) this.startLease(w.id, m, w.cls, now);
     this.effects.grant({
       requestId: w.id,
       model: m.spec.id,
@@ -114,6 +109,14 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
       waitedMs: now - w.enqueuedAt,
       coldStart: w.coldStart,
     });
+  }
+
+  /** Request `id` holds one of `m`'s slots from `now` (the bookkeeping of every grant, queued or not). */
+  protected startLease(id: string, m: ModelRecord, cls: LeaseRecord['cls'], now: number): void {
+    this.leases.set(id, { id, model: m.spec.id, cls, grantedAt: now });
+    m.inFlight.add(id);
+    m.lastUsedAt = now;
+    m.lastClass = cls;
   }
 
   startLoad(m: ModelRecord): void {

@@ -49,10 +49,7 @@ export class SchedulerMachine extends MachineCore {
     const now = this.now();
     const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
     recordDemand(m, now);
-    this.leases.set(req.id, { id: req.id, model: m.spec.id, cls, grantedAt: now });
-    m.inFlight.add(req.id);
-    m.lastUsedAt = now;
-    m.lastClass = cls;
+    this.startLease(req.id, m, cls, now);
     this.timers.settleModel(m, now);
     return { requestId: req.id, model: m.spec.id, loadOnly: false, waitedMs: 0, coldStart: false };
   }
