@@ -1,6 +1,6 @@
 // Outbound HTTP for adapters: a per-upstream undici Agent with explicit timeouts, and the one
 // place where transport failures and upstream error bodies become GatewayErrors.
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, type CancelSignal } from '../core';
 import type { TimeoutsConfig } from '../config';
 
@@ -27,12 +27,21 @@ export interface UpstreamCall {
 export type UpstreamBody = Dispatcher.ResponseData['body'];
 
 export class UpstreamClient {
+  /** The base URL split once: undici's top-level request() would parse a URL on every call. */
+  private readonly origin: string;
+  private readonly prefix: string;
+
   constructor(
     readonly name: string,
     readonly baseUrl: string,
     private readonly dispatcher: Dispatcher,
     private readonly apiKey?: string,
-  ) {}
+  ) {
+    // An unparsable URL (a runner not started yet) fails each call as an unreachable upstream would.
+    const url = URL.canParse(baseUrl) ? new URL(baseUrl) : undefined;
+    this.origin = url?.origin ?? baseUrl;
+    this.prefix = url?.pathname.replace(/\/+$/, '') ?? '';
+  }
 
   /** Sends a request; resolves with the body stream of a 2xx answer, throws GatewayError otherwise. */
   async send(path: string, call: UpstreamCall = {}): Promise<UpstreamBody> {
@@ -41,13 +50,14 @@ export class UpstreamClient {
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${this.baseUrl}${path}`, {
+      res = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.prefix + path,
         method: call.method ?? (call.body === undefined ? 'GET' : 'POST'),
         headers,
         body: call.body === undefined ? undefined : JSON.stringify(call.body),
         // undici takes any EventTarget-like signal (it only reads aborted/reason and adds a listener).
         signal: call.signal as AbortSignal | undefined,
-        dispatcher: this.dispatcher,
         headersTimeout: call.headersTimeout,
       });
     } catch (err) {
