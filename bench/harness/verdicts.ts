@@ -69,12 +69,12 @@ export function verdicts(r: RunResults): Verdict[] {
   }
   out.push(judge(`${hold.streams} open streams: peak RSS`, hold.rssMaxMiB, 'MiB', '≤', 300 * MB_IN_MIB, '≤ 300 MB (286 MiB)', 1));
   out.push(judge(`${hold.streams} open streams: errors`, hold.load.errors, 'errors', '≤', 0, '0', 0));
-  const growth = judge(`${hold.streams} open streams: RSS growth, 2nd half of the hold`, hold.rssSlopeMiBPerMin, 'MiB/min', '≤', 1, '≤ 1 MiB/min (no growth)', 2);
+  const growth = judge(`${hold.streams} open streams: RSS growth, last ${Math.round(hold.seconds / 120)} min of the ${Math.round(hold.seconds / 60)}-min hold`, hold.rssSlopeMiBPerMin, 'MiB/min', '≤', 1, '≤ 1 MiB/min (no growth)', 2);
   if (Number.isFinite(hold.rssSlopeWholeMiBPerMin)) growth.note = `${growth.note ? `${growth.note}; ` : ''}whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`;
   if (hold.seconds < 120) {
     growth.pass = undefined;
-    growth.note = `not judged: a ${hold.seconds} s hold is too short to tell growth from warm-up (default 5 min)`;
-  } else if (hold.seconds < 300) growth.note = `${growth.note ? `${growth.note}; ` : ''}hold ${hold.seconds} s (target: 5 min)`;
+    growth.note = `not judged: a ${hold.seconds} s hold is too short to tell growth from warm-up (default 10 min)`;
+  } else if (hold.seconds < 600) growth.note = `${growth.note ? `${growth.note}; ` : ''}hold ${hold.seconds} s (target: 10 min, the last 5 judged)`;
   out.push(growth);
   out.push(judge(`${hold.streams} open streams: all held open`, hold.minOpen, 'streams', '≥', hold.streams, `${hold.streams} open throughout`, 0));
   return out;
