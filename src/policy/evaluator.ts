@@ -23,18 +23,22 @@ interface OpaExports {
 }
 
 const PAGE = 64 * 1024;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const MAX_RESULTS = 256;
 
 export class PolicyEvaluator {
   private readonly exports: OpaExports;
   private readonly memory: WasmMemory;
-  private bytes: Uint8Array;
+  private view: Buffer;
+  /**
+   * Parsed results by their JSON text: most requests of a principal get the same decision document,
+   * and a map lookup costs less than parsing it again. Bounded: a burst of distinct ones clears it.
+   */
+  private readonly results = new Map<string, unknown>();
 
   private constructor(private readonly policy: LoadedPolicy) {
     this.exports = (policy.wasmInstance as unknown as { exports: OpaExports }).exports;
     this.memory = policy.mem as unknown as WasmMemory;
-    this.bytes = new Uint8Array(this.memory.buffer);
+    this.view = Buffer.from(this.memory.buffer);
   }
 
   /** Instantiates a compiled module with its own memory; `data` is the prepared data document. */
@@ -57,16 +61,31 @@ export class PolicyEvaluator {
     const json: string | undefined = JSON.stringify(input);
     if (json === undefined) throw new Error('the policy input is not a JSON value');
     const at = this.policy.dataHeapPtr as number;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; grow first so encodeInto never truncates.
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; grow first so the write never truncates.
     const need = at + json.length * 3 - this.memory.buffer.byteLength;
     if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
-    if (this.bytes.buffer !== this.memory.buffer) this.bytes = new Uint8Array(this.memory.buffer);
-    const { written } = encoder.encodeInto(json, this.bytes.subarray(at));
+    // Evaluation may grow memory too, which detaches the old view.
+    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
+    const written = this.view.write(json, at, 'utf8');
     const result = this.exports.opa_eval(0, entrypoint, this.policy.dataAddr, at, written, at + written, 0);
-    // Evaluation may grow memory, which detaches the old view.
-    if (this.bytes.buffer !== this.memory.buffer) this.bytes = new Uint8Array(this.memory.buffer);
-    const end = this.bytes.indexOf(0, result);
-    const set = JSON.parse(decoder.decode(this.bytes.subarray(result, end))) as { result: unknown }[];
-    return set[0]?.result;
+    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
+    const end = this.view.indexOf(0, result);
+    const text = this.view.toString('utf8', result, end);
+    let value = this.results.get(text);
+    if (value === undefined) {
+      value = deepFreeze((JSON.parse(text) as { result: unknown }[])[0]?.result);
+      if (this.results.size >= MAX_RESULTS) this.results.clear();
+      this.results.set(text, value);
+    }
+    return value;
   }
+}
+
+/** Results are shared between evaluations (see `results`), so nobody may change one. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }

@@ -29,6 +29,19 @@ beforeAll(async () => {
 });
 
 describe('WasmPolicyEngine', () => {
+  it('shares one frozen obligations document between requests that get the same decision', async () => {
+    const e = await engine();
+    const a = e.decide(chat(['user'], 100));
+    const b = e.decide(chat(['user'], 100));
+    const capped = e.decide(chat(['user'], 1_000_000));
+    expect(b.obligations.truncation).toBe(a.obligations.truncation);
+    expect(Object.isFrozen(a.obligations.log.redact)).toBe(true);
+    expect(() => (a.reasons as string[]).push('changed')).toThrow(TypeError);
+    expect(capped.reasons).not.toBe(a.reasons);
+    expect(capped.reasons.join(' ')).toMatch(/capped/);
+    expect(e.decide(chat(['user'], 100)).reasons).toEqual([]);
+  });
+
   it('stamps every decision with an id and the revision that decided', async () => {
     const e = await engine();
     const a = e.decide(chat(['user']));
