@@ -209,8 +209,26 @@ export interface RedactRecordOptions {
   extra?: readonly string[];
 }
 
+/**
+ * Record fields whose values Aegis itself produces (times, numbers, its decision id, names from the
+ * config or registry), never text a client, model or tool wrote: skipped, since scanning a dozen
+ * such strings cost as much as scanning the conversation. The request id is scanned (a client may
+ * choose it), as are decision reasons (they quote tool names).
+ */
+const AEGIS_FIELDS = new Set<string>(['time', 'endedAt', 'principalId', 'route', 'model', 'modelVersion', 'upstream', 'upstreamModel', 'stream', 'usage', 'latencyMs', 'ttftMs', 'status', 'complete', 'decisionId'] satisfies (keyof ExchangeRecord)[]);
+
 export function redactRecord(record: ExchangeRecord, { patterns = defaultSecretPatterns, extra = [] }: RedactRecordOptions = {}): ExchangeRecord {
-  return redactValue(record, patternsWith(patterns, extra));
+  const c = compile(patternsWith(patterns, extra));
+  const source = record as unknown as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(source)) {
+    if (AEGIS_FIELDS.has(k)) continue;
+    const v = source[k];
+    const w = v != null && isSecretKey(k) ? '[REDACTED]' : walk(v, c);
+    if (w !== v) out ??= { ...source };
+    if (out) out[k] = w;
+  }
+  return (out ?? record) as ExchangeRecord;
 }
 
 /** A Logger that redacts its message and fields before they reach the real one. */

@@ -95,6 +95,16 @@ describe('redactRecord', () => {
     expect(redactRecord(clean)).toBe(clean);
   });
 
+  it('still scans the fields a client can choose (request id, decision reasons) and skips only Aegis-made ones', () => {
+    const record = makeRecord(5, { id: `req-${API_KEY}`, requestId: `req-${API_KEY}`, decision: { reasons: [`tools removed by policy: ${API_KEY}`] } });
+    const out = redactRecord(record);
+    expect(JSON.stringify(out)).not.toContain(API_KEY);
+    expect(out.decision?.reasons[0]).toBe('tools removed by policy: [REDACTED:openai_key]');
+    // The model name is the registry's, never a client's text: left as configured.
+    const named = makeRecord(6, { model: `m-${API_KEY}` });
+    expect(redactRecord(named).model).toBe(`m-${API_KEY}`);
+  });
+
   it('builds one pattern list per distinct obligation, so the prefilter is compiled once', () => {
     expect(patternsWith(defaultSecretPatterns, [])).toBe(defaultSecretPatterns);
     const a = patternsWith(defaultSecretPatterns, ['email', 'PRJ-\\d+']);
