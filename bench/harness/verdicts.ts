@@ -49,10 +49,15 @@ export function verdicts(r: RunResults): Verdict[] {
   const low = r.fixedRates.find((p) => p.spec > 1);
   const lowAdded = (pct: 'p50' | 'p99') => (low ? addedPerRound(low.rounds['aegis-full'], low.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
   const nearest = low && Number.isFinite(lowAdded('p50')) ? `; at ${low.rate} RPS it adds ${lowAdded('p50').toFixed(3)} ms p50 / ${lowAdded('p99').toFixed(3)} ms p99` : '';
+  // The floor at that rate: what the thin pass-through adds there, and direct's own tail (the
+  // load generator's core), so a reader can tell a gateway's miss from the machine's.
+  const thinAdded = (pct: 'p50' | 'p99') => (quarter ? addedPerRound(quarter.rounds.thin, quarter.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
+  const directP99 = quarter ? medianOf(quarter.rounds.direct, (x) => x.latency.p99) : Number.NaN;
+  const floor = Number.isFinite(thinAdded('p50')) ? `; the thin pass-through adds ${thinAdded('p50').toFixed(3)} ms p50 / ${thinAdded('p99').toFixed(3)} ms p99 at ${quarter!.rate} RPS (direct's own p99 there: ${directP99.toFixed(3)} ms)` : '';
   // A rate the gateway cannot carry at all is a miss, not a missing figure.
   const overCapacity = quarter !== undefined && why?.startsWith('above') === true;
   for (const v of [judge('Added latency p50 at 25 % load', p50, 'ms', '≤', 0.5, '≤ 0.5 ms', 3), judge('Added latency p99 at 25 % load', p99, 'ms', '≤', 2, '≤ 2 ms', 3)]) {
-    if (v.pass === undefined && why) v.note = overCapacity ? `25 % of direct's max is ${quarter!.rate} RPS, ${why}: Aegis full cannot carry that load${nearest}` : why;
+    if (v.pass === undefined && why) v.note = overCapacity ? `25 % of direct's max is ${quarter!.rate} RPS, ${why}: Aegis full cannot carry that load${nearest}${floor}` : why;
     if (overCapacity) v.pass = false;
     out.push(v);
   }
