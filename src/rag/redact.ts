@@ -191,15 +191,20 @@ function walk(value: unknown, patterns: CompiledPatterns): unknown {
     const code = (value as { code?: unknown }).code;
     return { name: value.name, message: redactCompiled(value.message, patterns), ...(code === undefined ? {} : { code }) };
   }
-  const source = value as Record<string, unknown>;
+  return walkObject(value as Record<string, unknown>, patterns);
+}
+
+/** An object's fields redacted, copy on write; fields named in `skip` are kept as they are. */
+function walkObject(source: Record<string, unknown>, patterns: CompiledPatterns, skip?: ReadonlySet<string>): Record<string, unknown> {
   let out: Record<string, unknown> | undefined;
   for (const k of Object.keys(source)) {
+    if (skip?.has(k)) continue;
     const v = source[k];
     const w = v != null && isSecretKey(k) ? '[REDACTED]' : walk(v, patterns);
     if (w !== v) out ??= { ...source };
     if (out) out[k] = w;
   }
-  return out ?? value;
+  return out ?? source;
 }
 
 export interface RedactRecordOptions {
@@ -218,17 +223,7 @@ export interface RedactRecordOptions {
 const AEGIS_FIELDS = new Set<string>(['time', 'endedAt', 'principalId', 'route', 'model', 'modelVersion', 'upstream', 'upstreamModel', 'stream', 'usage', 'latencyMs', 'ttftMs', 'status', 'complete', 'decisionId'] satisfies (keyof ExchangeRecord)[]);
 
 export function redactRecord(record: ExchangeRecord, { patterns = defaultSecretPatterns, extra = [] }: RedactRecordOptions = {}): ExchangeRecord {
-  const c = compile(patternsWith(patterns, extra));
-  const source = record as unknown as Record<string, unknown>;
-  let out: Record<string, unknown> | undefined;
-  for (const k of Object.keys(source)) {
-    if (AEGIS_FIELDS.has(k)) continue;
-    const v = source[k];
-    const w = v != null && isSecretKey(k) ? '[REDACTED]' : walk(v, c);
-    if (w !== v) out ??= { ...source };
-    if (out) out[k] = w;
-  }
-  return (out ?? record) as ExchangeRecord;
+  return walkObject(record as unknown as Record<string, unknown>, compile(patternsWith(patterns, extra)), AEGIS_FIELDS) as unknown as ExchangeRecord;
 }
 
 /** A Logger that redacts its message and fields before they reach the real one. */
