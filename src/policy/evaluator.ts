@@ -56,6 +56,12 @@ export class PolicyEvaluator {
     return id;
   }
 
+  /** A view of wasm memory; growing memory (here or in an evaluation) detaches the old one. */
+  private bytes(): Buffer {
+    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
+    return this.view;
+  }
+
   /** The value of the entrypoint rule, or undefined when the rule is undefined for this input. */
   evaluate(entrypoint: number, input: unknown): unknown {
     const json: string | undefined = JSON.stringify(input);
@@ -64,13 +70,10 @@ export class PolicyEvaluator {
     // UTF-8 needs at most 3 bytes per UTF-16 unit; grow first so the write never truncates.
     const need = at + json.length * 3 - this.memory.buffer.byteLength;
     if (need > 0) this.memory.grow(Math.ceil(need / PAGE));
-    // Evaluation may grow memory too, which detaches the old view.
-    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
-    const written = this.view.write(json, at, 'utf8');
+    const written = this.bytes().write(json, at, 'utf8');
     const result = this.exports.opa_eval(0, entrypoint, this.policy.dataAddr, at, written, at + written, 0);
-    if (this.view.buffer !== this.memory.buffer) this.view = Buffer.from(this.memory.buffer);
-    const end = this.view.indexOf(0, result);
-    const text = this.view.toString('utf8', result, end);
+    const bytes = this.bytes();
+    const text = bytes.toString('utf8', result, bytes.indexOf(0, result));
     let value = this.results.get(text);
     if (value === undefined) {
       value = deepFreeze((JSON.parse(text) as { result: unknown }[])[0]?.result);
