@@ -160,7 +160,8 @@ which include the engine's decision id and reshaping). CPU profile of the final 
 JSON.parse of the result). Each Rego rule or function invocation costs ~0.25–0.3 µs; \`setData\` preparation
 and merging roles into one \`grant\` are what keep that count down. Further levers, not taken: dropping
 documented input fields the shipped rules do not read (route.method/path, principal.name, time.now_ms,
-model.upstream: ~0.5 µs), and caching parsed results by their JSON text (~1.5 µs when decisions repeat).
+model.upstream: ~0.5 µs). Taken since: parsed results reused by their JSON text, and the input and result moved
+through a Buffer view of wasm memory instead of TextEncoder/TextDecoder (evaluation alone 15.3 → 13.9 µs in a loop).
 `;
   mkdirSync(repo('bench/results'), { recursive: true });
   writeFileSync(repo('bench/results/policy.md'), report);
