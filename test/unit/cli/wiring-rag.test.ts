@@ -1,0 +1,89 @@
+// The RAG wiring records exchanges once per event-loop turn (after the answers went out), so these
+// pin what that deferral must never cost: an exchange finished just before shutdown is still
+// recorded, `idle()` counts the ones waiting, and an outcome no record can be built from is logged
+// instead of throwing outside any request.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { wireRag } from '../../../src/cli/wiring-rag';
+import type { AegisConfig } from '../../../src/config';
+import { MemoryLogger, systemClock } from '../../../src/core';
+import type { ExchangeOutcome, GatewayDeps } from '../../../src/gateway';
+import { Metrics } from '../../../src/metrics';
+
+function outcome(requestId: string, extra: Partial<ExchangeOutcome> = {}): ExchangeOutcome {
+  return {
+    requestId,
+    route: 'chat',
+    startedAt: 1_000,
+    endedAt: 1_250,
+    principalId: 'k1',
+    model: 'm',
+    modelVersion: '1',
+    upstream: 'u',
+    upstreamModel: 'm-1',
+    stream: false,
+    status: 200,
+    messages: [{ role: 'user', content: `question ${requestId}` }],
+    answer: 'answer',
+    toolCalls: [],
+    finishReason: 'stop',
+    log: true,
+    redact: [],
+    ...extra,
+  };
+}
+
+async function wired() {
+  const dir = mkdtempSync(join(tmpdir(), 'aegis-wiring-rag-'));
+  const logger = new MemoryLogger();
+  const deps = { metrics: new Metrics(), clock: systemClock, logger } as unknown as GatewayDeps;
+  const storage = await wireRag(deps, { rag: { spool: { dir } } } as unknown as AegisConfig, { logger });
+  if (!storage) throw new Error('recording is on by default');
+  const spooled = () =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
+      .map((line) => JSON.parse(line) as { kind: string; id: string; data: { messages: { content: string }[] } });
+  return { deps, storage, logger, spooled };
+}
+
+describe('RAG wiring: exchanges recorded once per event-loop turn', () => {
+  it('records exchanges that finished in the same turn as the shutdown', async () => {
+    const { deps, storage, spooled } = await wired();
+    for (const id of ['r1', 'r2', 'r3']) deps.onExchange!(outcome(id));
+    // Still waiting for the turn to end: not idle, and not yet in the queue.
+    expect(storage.idle()).toBe(false);
+    expect(storage.stats().exchange.enqueued).toBe(0);
+    await storage.close();
+    const records = spooled().filter((r) => r.kind === 'exchange');
+    expect(records.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
+    expect(records[1]!.data.messages[0]!.content).toBe('question r2');
+  });
+
+  it('queues every exchange of a turn once the turn ends, and is idle only after that', async () => {
+    const { deps, storage } = await wired();
+    deps.onExchange!(outcome('a'));
+    deps.onExchange!(outcome('b'));
+    await nextTurn();
+    expect(storage.stats().exchange.enqueued).toBe(2);
+    deps.onExchange!(outcome('c'));
+    await nextTurn();
+    expect(storage.stats().exchange.enqueued).toBe(3);
+    await storage.close();
+    expect(storage.stats().exchange.spooled).toBe(3);
+  });
+
+  it('logs an outcome no record can be built from and still records the rest of its turn', async () => {
+    const { deps, storage, logger, spooled } = await wired();
+    const broken = outcome('bad', { toolCalls: [{ id: 't1', type: 'function' } as unknown as ExchangeOutcome['toolCalls'][number]] });
+    deps.onExchange!(broken);
+    deps.onExchange!(outcome('good'));
+    await nextTurn();
+    await storage.close();
+    expect(spooled().map((r) => r.id)).toEqual(['good']);
+    expect(logger.lines.find((l) => l.msg === 'could not record the exchange')).toMatchObject({ level: 'error', requestId: 'bad' });
+  });
+});
