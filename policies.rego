@@ -28,6 +28,7 @@ decision := {
 	"mcp_servers": grant.mcp,
 	"log_rag": log_rag,
 	"redact": redact,
+	"quotas": grant.quotas,
 }
 
 tool_decision := {

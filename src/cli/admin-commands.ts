@@ -1,9 +1,19 @@
 // `aegis ps | load | unload`: talk to a running gateway's admin API.
 import { flag, type ParsedArgs } from './args';
+import { readOperatorToken, runtimeDir } from './operator-token';
+
+/** A key given on the command line or in the environment, else the local gateway's operator token. */
+function keyFor(args: ParsedArgs, base: string): string | undefined {
+  const given = flag(args, 'key') ?? process.env.AEGIS_API_KEY;
+  if (given) return given;
+  const url = URL.canParse(base) ? new URL(base) : undefined;
+  const port = url ? Number(url.port || (url.protocol === 'https:' ? 443 : 80)) : NaN;
+  return Number.isInteger(port) ? readOperatorToken(runtimeDir(), port) : undefined;
+}
 
 async function call(args: ParsedArgs, method: string, path: string): Promise<unknown> {
   const base = flag(args, 'url') ?? process.env.AEGIS_URL ?? 'http://127.0.0.1:4000';
-  const key = flag(args, 'key') ?? process.env.AEGIS_API_KEY;
+  const key = keyFor(args, base);
   const res = await fetch(`${base}${path}`, { method, headers: key ? { authorization: `Bearer ${key}` } : {} });
   const body = (await res.json()) as { error?: { message: string } };
   if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);

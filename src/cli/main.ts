@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
     case 'ps':
     case 'load':
     case 'unload':
-      return adminCommand(command, parseArgs(rest));
+      return adminCommand(command, parseArgs(rest, ['json']));
     default:
       process.stderr.write(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

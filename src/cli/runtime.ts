@@ -4,9 +4,9 @@ import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { keySchema, type AegisConfig, type ModelConfig } from '../config';
+import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
 import { systemClock, type Clock, type Logger } from '../core';
-import { createApp, KeyStore, type GatewayDeps } from '../gateway';
+import { createApp, isLoopbackHost, KeyStore, type GatewayDeps } from '../gateway';
 import { Metrics } from '../metrics';
 import { ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
@@ -65,6 +65,20 @@ export interface Extension {
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
 
+/**
+ * Who may call, from the config and where the listener is bound. Without keys only loopback callers
+ * are served (the auth middleware checks each socket); unset `allowedHosts` means loopback names
+ * only on a loopback listener, any name beyond loopback (where every caller needs a key).
+ */
+export function accessOptions(config: AegisConfig, keys: KeyStore, boundHost: string | undefined): Pick<GatewayDeps['options'], 'anonymous' | 'allowedHosts' | 'allowedOrigins'> {
+  const beyondLoopback = boundHost !== undefined && !isLoopbackHost(boundHost);
+  return {
+    anonymous: { allowed: keys.size === 0, admin: config.auth.anonymousAdmin },
+    allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
+    allowedOrigins: config.server.allowedOrigins,
+  };
+}
+
 /** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -80,6 +94,8 @@ export class GatewayRuntime {
   private server: ServerType | undefined;
   private readonly logger: Logger;
   private extension: Extension = {};
+  /** The address the listener is bound to, once it is. */
+  private boundHost: string | undefined;
 
   private constructor(config: AegisConfig, options: GatewayRuntimeOptions) {
     this.config = config;
@@ -96,7 +112,7 @@ export class GatewayRuntime {
         bodyLimitBytes: config.server.bodyLimitBytes,
         keepAliveMs: config.server.keepAliveMs,
         logPrompts: config.logging.prompts,
-        allowAnonymous: keys.size === 0,
+        ...accessOptions(config, keys, undefined),
       },
       ready: async () => this.readiness(),
       modelState: (entry) => {
@@ -163,8 +179,15 @@ export class GatewayRuntime {
     return { ready, checks };
   }
 
-  /** Applies a new config: upstreams whose settings changed are replaced, the rest kept. */
+  /**
+   * Applies a new config: upstreams whose settings changed are replaced, the rest kept. Throws (and
+   * applies nothing) when the new config would serve callers beyond loopback without keys.
+   */
   async reload(config: AegisConfig): Promise<void> {
+    const keys = loadKeys(config);
+    if (keys.size === 0 && this.boundHost !== undefined && !isLoopbackHost(this.boundHost)) {
+      throw new ConfigError(`auth: the new config has no API keys, but Aegis listens on ${this.boundHost} (beyond loopback); refusing it, the previous config keeps serving. Restart to bind loopback only, or keep at least one key.`, 'auth.keys');
+    }
     const old = this.deps.upstreams;
     const next = new Map<string, Upstream>();
     const retired: Upstream[] = [];
@@ -176,8 +199,8 @@ export class GatewayRuntime {
     for (const [name, u] of old) if (next.get(name) !== u) retired.push(u);
     this.config = config;
     this.deps.upstreams = next;
-    this.deps.keys = loadKeys(config);
-    this.deps.options.allowAnonymous = this.deps.keys.size === 0;
+    this.deps.keys = keys;
+    Object.assign(this.deps.options, accessOptions(config, keys, this.boundHost));
     this.deps.options.logPrompts = config.logging.prompts;
     this.discovered = this.discovered.filter((e) => next.has(e.upstream));
     this.rebuildCatalog();
@@ -187,7 +210,32 @@ export class GatewayRuntime {
     void this.refresh().catch(() => {});
   }
 
+  /**
+   * Hot reload of the config file: each change is applied or refused as a whole, counted, logged
+   * and audited (with the reason when refused); a refused file leaves the previous config serving.
+   */
+  watchConfigFile(file: string, options: { debounceMs?: number } = {}): ConfigWatcher {
+    const audit = (outcome: 'ok' | 'error', details: Record<string, unknown>) => this.deps.audit?.({ type: 'config.reload', actor: 'operator', target: file, outcome, details });
+    return watchConfig({
+      file,
+      debounceMs: options.debounceMs,
+      onReload: async (next) => {
+        await this.reload(next);
+        this.deps.metrics.configReloads.inc({ result: 'ok' });
+        audit('ok', { models: next.models.length, upstreams: next.upstreams.length, keys: this.deps.keys.size });
+        this.logger.info({ models: next.models.length, upstreams: next.upstreams.length }, 'config reloaded');
+      },
+      onError: (err) => {
+        this.deps.metrics.configReloads.inc({ result: 'error' });
+        audit('error', { reason: err.message, path: err instanceof ConfigError ? err.path : undefined });
+        this.logger.error({ err: err.message }, 'config reload rejected; keeping the previous config');
+      },
+    });
+  }
+
   listen(host: string, port: number): Promise<{ host: string; port: number; url: string }> {
+    this.boundHost = host;
+    Object.assign(this.deps.options, accessOptions(this.config, this.deps.keys, host));
     return new Promise((resolve) => {
       this.server = serve({ fetch: this.app.fetch, hostname: host, port }, (info) => {
         resolve({ host, port: info.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });

@@ -1,16 +1,15 @@
 // `aegis serve`: load the config (or the embedded defaults), start the gateway, hot-reload the
-// config file, and shut down gracefully on SIGINT/SIGTERM.
-import { isIP } from 'node:net';
+// config file, and shut down gracefully on SIGINT/SIGTERM/SIGHUP.
 import { dirname, resolve } from 'node:path';
-import { loadConfigFile, watchConfig, type AegisConfig } from '../config';
+import { loadConfigFile, type AegisConfig } from '../config';
+import { isLoopbackHost, operatorKeyStore } from '../gateway';
+import { redactingLogger } from '../rag';
 import { flag, type ParsedArgs } from './args';
 import { defaultConfig, parseUpstreamFlag } from './defaults';
 import { createLogger } from './logger';
-import { redactingLogger } from '../rag';
+import { runtimeDir, writeOperatorToken } from './operator-token';
 import { GatewayRuntime } from './runtime';
 import { extendRuntime } from './wiring';
-
-const loopback = (host: string) => host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 
 export async function serveCommand(args: ParsedArgs): Promise<number> {
   const file = flag(args, 'config') ?? process.env.AEGIS_CONFIG;
@@ -24,39 +23,33 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
 
   const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined, mongoUri: process.env.MONGODB_URI }) });
   if (runtime.deps.keys.size === 0) {
-    if (!loopback(host)) {
+    if (!isLoopbackHost(host)) {
       logger.warn({ requested: host }, 'no API keys configured: refusing to listen beyond loopback; binding 127.0.0.1 instead');
       host = '127.0.0.1';
     }
     logger.warn('no API keys configured: serving unauthenticated on loopback only (add auth.keys to aegis.yaml, see `aegis keys create`)');
   }
-  const { url } = await runtime.listen(host, port);
+  const { url, port: boundPort } = await runtime.listen(host, port);
+  const operator = writeOperatorToken(runtimeDir(), url, boundPort);
+  runtime.deps.operator = operatorKeyStore(operator.token);
   const models = runtime.deps.catalog.current().map((m) => m.name);
   logger.info({ url, config: file ?? '(embedded defaults)', upstreams: config.upstreams.map((u) => `${u.name}:${u.type}`), models }, 'aegis listening');
 
-  const watcher = file
-    ? watchConfig({
-        file: resolve(file),
-        onReload: async (next) => {
-          await runtime.reload(next);
-          runtime.deps.metrics.configReloads.inc({ result: 'ok' });
-          logger.info({ models: next.models.length, upstreams: next.upstreams.length }, 'config reloaded');
-        },
-        onError: (err) => {
-          runtime.deps.metrics.configReloads.inc({ result: 'error' });
-          logger.error({ err: err.message }, 'config reload rejected; keeping the previous config');
-        },
-      })
-    : undefined;
+  const watcher = file ? runtime.watchConfigFile(resolve(file)) : undefined;
 
   await new Promise<void>((done) => {
+    let stopping = false;
     const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
       logger.info({ signal }, 'shutting down: draining in-flight requests');
       watcher?.close();
+      operator.remove();
       void runtime.close().finally(done);
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    // SIGHUP: the terminal closed (on Windows, the console window; Windows ends the process about
+    // ten seconds later whatever it does). Config changes reload by themselves, so it drains too.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
   });
   logger.info('stopped');
   return 0;

@@ -46,6 +46,9 @@ async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, conf
     if (o.usage) usage.addTokens(o.principalId, o.usage.total_tokens);
     previous?.(o);
   };
+  // Policy changes (bundle or data) are audited whether they took or not.
+  running.engine.onReload(({ kind, revision, previous }) => deps.audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'ok', details: { revision, previous } }));
+  running.engine.onReloadError(({ kind, error, revision }) => deps.audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'error', details: { reason: error, revision } }));
   const stats = () => running.engine.stats();
   deps.metrics.counterFrom('aegis_policy_decisions_total', 'Policy decisions by result.', ['result'], () => [
     { labels: { result: 'allow' }, value: stats().allowed },

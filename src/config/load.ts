@@ -1,6 +1,7 @@
 // Loads aegis.yaml from a string or a file: YAML, `${env:NAME}` substitution, schema validation,
 // and errors that name the path of the bad key.
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type AegisConfig } from './schema';
@@ -77,5 +78,15 @@ export function loadConfigFile(file: string, env: Env = process.env): AegisConfi
   } catch (err) {
     throw new ConfigError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return parseConfig(text, env, file);
+  return resolvePaths(parseConfig(text, env, file), dirname(resolve(file)));
+}
+
+/**
+ * Relative paths in a config file mean "next to this file", whatever directory Aegis was started
+ * from (a service manager's working directory is rarely the config's).
+ */
+function resolvePaths(config: AegisConfig, dir: string): AegisConfig {
+  const keysFile = config.auth.keysFile;
+  if (keysFile === undefined || isAbsolute(keysFile)) return config;
+  return { ...config, auth: { ...config.auth, keysFile: resolve(dir, keysFile) } };
 }

@@ -83,6 +83,14 @@ export const configSchema = z.strictObject({
       shutdownGraceMs: duration.default(10_000),
       /** Interval of SSE keep-alive comments while a streamed request waits (model load, queue). */
       keepAliveMs: duration.default(5_000),
+      /**
+       * Host names (without port) requests may be addressed to, besides loopback names. Stops DNS
+       * rebinding: a web page whose name resolves to this machine still sends its own name. Unset,
+       * a gateway bound beyond loopback accepts any host (every caller needs a key there).
+       */
+      allowedHosts: z.array(z.string().min(1).toLowerCase()).optional(),
+      /** Origins (`https://app.example`) whose web pages may call the gateway; `"*"` for any. */
+      allowedOrigins: z.array(z.string().min(1).toLowerCase()).default([]),
     })
     .prefault({}),
   auth: z
@@ -90,6 +98,8 @@ export const configSchema = z.strictObject({
       keys: z.array(keySchema).default([]),
       /** A YAML/JSON file with more keys (same shape), e.g. managed by `aegis keys`. */
       keysFile: z.string().optional(),
+      /** With no keys configured, give anonymous loopback callers the admin role too. */
+      anonymousAdmin: z.boolean().default(false),
     })
     .prefault({}),
   upstreams: z.array(upstreamSchema).default([]),

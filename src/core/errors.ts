@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'queue_full'
   | 'queue_timeout'
   | 'rate_limited'
+  | 'rate_limit_exceeded'
   | 'preempted'
   | 'model_load_failed'
   | 'insufficient_resources'
@@ -51,6 +52,7 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   capability_not_supported: { status: 400, type: 'invalid_request_error' },
   queue_full: { status: 429, type: 'rate_limit_error' },
   rate_limited: { status: 429, type: 'rate_limit_error' },
+  rate_limit_exceeded: { status: 429, type: 'rate_limit_error' },
   queue_timeout: { status: 503, type: 'server_error' },
   preempted: { status: 503, type: 'server_error' },
   model_load_failed: { status: 503, type: 'server_error' },
@@ -71,6 +73,8 @@ export interface GatewayErrorOptions {
   status?: number;
   /** Extra machine-readable detail rendered inside the envelope (e.g. policy reasons). */
   details?: Record<string, unknown>;
+  /** Extra response headers that belong with this error (e.g. `x-ratelimit-*`). */
+  headers?: Record<string, string>;
   cause?: unknown;
 }
 
@@ -91,6 +95,7 @@ export class GatewayError extends Error {
   readonly param: string | null;
   readonly retryAfter?: number;
   readonly details?: Record<string, unknown>;
+  private readonly extraHeaders?: Record<string, string>;
 
   constructor(code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -102,6 +107,7 @@ export class GatewayError extends Error {
     this.param = options.param ?? null;
     this.retryAfter = options.retryAfter;
     this.details = options.details;
+    this.extraHeaders = options.headers;
   }
 
   toJSON(): ErrorEnvelope {
@@ -112,7 +118,9 @@ export class GatewayError extends Error {
 
   /** Headers that belong with this error (Retry-After for saturation and preemption). */
   headers(): Record<string, string> {
-    return this.retryAfter === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(this.retryAfter))) };
+    const retry = this.retryAfter === undefined ? undefined : String(Math.max(1, Math.ceil(this.retryAfter)));
+    if (!this.extraHeaders) return retry === undefined ? {} : { 'retry-after': retry };
+    return retry === undefined ? { ...this.extraHeaders } : { ...this.extraHeaders, 'retry-after': retry };
   }
 }
 

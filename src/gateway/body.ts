@@ -51,6 +51,31 @@ async function readLimited(c: Context, limit: number): Promise<string> {
   return Buffer.concat(parts).toString('utf8');
 }
 
+/**
+ * Deeper than any request OpenAI's API defines (a tool schema nests a few dozen levels at most).
+ * Deeper documents would overflow the stack of every recursive walk after parsing: the token
+ * estimate, redaction, the upstream's JSON encoder.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether `value` nests objects/arrays deeper than `limit`; iterative, so any depth is safe. */
+export function deeperThan(value: unknown, limit: number): boolean {
+  const stack: { v: unknown; d: number }[] = [{ v: value, d: 1 }];
+  while (stack.length > 0) {
+    const { v, d } = stack.pop()!;
+    if (d > limit) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) if (x !== null && typeof x === 'object') stack.push({ v: x, d: d + 1 });
+    } else if (v !== null && typeof v === 'object') {
+      for (const key in v) {
+        const x = (v as Record<string, unknown>)[key];
+        if (x !== null && typeof x === 'object') stack.push({ v: x, d: d + 1 });
+      }
+    }
+  }
+  return false;
+}
+
 export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, limit: number): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -64,6 +89,7 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, l
     throw new GatewayError('invalid_json', `We could not parse the JSON body of your request: ${(err as Error).message}`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
+  if (deeperThan(json, MAX_JSON_DEPTH)) throw new GatewayError('invalid_request', `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels.`);
   const result = schema.safeParse(json);
   if (!result.success) {
     const { message, param } = describeIssue(result.error);

@@ -68,12 +68,21 @@ export interface GatewayDeps {
   audit?: (event: { type: string; actor: string; target?: string; outcome: 'allow' | 'deny' | 'ok' | 'error'; requestId?: string; decisionId?: string; details?: Record<string, unknown> }) => void;
   /** Called once per finished exchange (body end, error or client disconnect). */
   onExchange?: (outcome: ExchangeOutcome) => void;
+  /** The local operator's token as a one-key store (admin from loopback callers). */
+  operator?: KeyStore;
   options: {
     bodyLimitBytes: number;
     keepAliveMs: number;
     logPrompts: boolean;
-    /** With no keys configured, callers are anonymous; the CLI only allows that on loopback. */
-    allowAnonymous: boolean;
+    /**
+     * With no keys configured, loopback callers are anonymous (role `local`), unless `allowed` is
+     * false; `admin` adds the admin role (auth.anonymousAdmin).
+     */
+    anonymous: { allowed: boolean; admin: boolean };
+    /** Host names requests may be addressed to besides loopback names (`'*'`: any). */
+    allowedHosts: readonly string[];
+    /** Origins whose web pages may call the gateway (`'*'`: any). */
+    allowedOrigins: readonly string[];
   };
   /** Readiness beyond "process up": config loaded and upstreams reachable. */
   ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;

@@ -2,4 +2,5 @@
 export { createApp } from './app';
 export * from './deps';
 export * from './exchange';
-export { KeyStore, hashKey, generateKey, anonymousPrincipal, type Principal, type StoredKey } from './keys';
+export { KeyStore, hashKey, generateKey, anonymousPrincipal, operatorKeyStore, type Principal, type StoredKey } from './keys';
+export { isLoopbackAddress, isLoopbackHost } from './middleware/access';

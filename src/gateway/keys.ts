@@ -49,4 +49,15 @@ export class KeyStore {
   }
 }
 
-export const anonymousPrincipal: Principal = { id: 'anonymous', name: 'local user', roles: ['local', 'admin'], anonymous: true };
+/**
+ * The caller when no keys are configured: the user of this machine, not an operator. Admin routes
+ * need a key, the operator token, or `auth.anonymousAdmin: true`.
+ */
+export const anonymousPrincipal: Principal = { id: 'anonymous', name: 'local user', roles: ['local'], anonymous: true };
+
+/** The local operator's token (cli/operator-token.ts) authenticates as this principal. */
+export const operatorKeyId = 'operator';
+
+export function operatorKeyStore(token: string): KeyStore {
+  return new KeyStore([{ id: operatorKeyId, name: 'local operator', hash: hashKey(token), roles: ['local', 'admin'] }]);
+}

@@ -1,28 +1,34 @@
 // Step 4 of the request path: the OPA-wasm decision for a request, with its obligations applied
 // (max_tokens cap, tools removed, priority, logging and redaction) or a 403 policy_denied.
 import type { Clock } from '../core';
-import { allowedTools, buildPolicyInput, enforce, type PolicyEngine } from '../policy';
+import { allowedTools, buildPolicyInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
 import type { GatewayDeps, PolicyOutcome, RequestPolicy } from './deps';
 import { estimatePromptTokens } from './token-estimate';
+import { quotaExceededError } from './quota-error';
 import type { UsageMeter } from './usage-meter';
 
 export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: () => GatewayDeps['audit']): RequestPolicy {
   return {
     check({ principal, route, model, request, requestId }): PolicyOutcome {
+      const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
         principal,
         route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
         model,
         body: request,
         estimatedPromptTokens: estimatePromptTokens(request),
-        usage: usage.admit(principal.id),
+        usage: facts,
         nowMs: clock.now(),
       });
       const decision = engine.decide(input);
       // A denial ends the request here, so it is audited here. An allow is audited from the record of
       // the exchange that follows (ExchangeRecord.decision): one outbox item per request, not two.
-      if (!decision.allow) audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
-      enforce(decision);
+      if (!decision.allow) {
+        audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
+        if (isQuotaDenial(decision)) throw quotaExceededError(decision, principal.id, facts, usage);
+        enforce(decision);
+      }
+      usage.admit(principal.id);
       const o = decision.obligations;
       const out: Record<string, unknown> = { ...request };
       if (o.max_tokens != null) {

@@ -26,6 +26,7 @@ export class Metrics {
   readonly inFlight = new Gauge({ name: 'aegis_requests_in_flight', help: 'Requests being served, by model.', labelNames: ['model'] as const, registers: [this.registry] });
   readonly upstreamErrors = new Counter({ name: 'aegis_upstream_errors_total', help: 'Failed upstream calls by upstream and error code.', labelNames: ['upstream', 'code'] as const, registers: [this.registry] });
   readonly disconnects = new Counter({ name: 'aegis_client_disconnects_total', help: 'Requests abandoned by the client (recorded as 499).', labelNames: ['model'] as const, registers: [this.registry] });
+  readonly authFailures = new Counter({ name: 'aegis_auth_failures_total', help: 'Requests refused for a missing or invalid API key, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
   readonly configReloads = new Counter({ name: 'aegis_config_reloads_total', help: 'Config reloads by result (ok|error).', labelNames: ['result'] as const, registers: [this.registry] });
 
   constructor({ defaults = true }: { defaults?: boolean } = {}) {

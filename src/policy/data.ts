@@ -93,6 +93,14 @@ export const defaultPolicyData: PolicyData = {
       quotas: { requests_per_minute: 600, tokens_per_day: 20_000_000 },
     },
     readonly: { endpoints: ['models'], model_groups: [] },
+    // The machine's own user when no keys are configured: every model and tool, no quotas, but no
+    // admin endpoints (those take a key or the operator token).
+    local: {
+      endpoints: ['chat', 'completions', 'embeddings', 'models', 'mcp'],
+      model_groups: ['*'],
+      mcp: { '*': ['*'] },
+      quotas: {},
+    },
   },
   model_groups: {
     general: { models: ['*'], exclude_tags: ['restricted'] },

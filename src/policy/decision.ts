@@ -12,6 +12,7 @@ const closedObligations = (): Obligations => ({
   tools: { allowed: [], removed: [], on_disallowed: 'deny' },
   mcp: { servers: {} },
   log: { rag: false, redact: [] },
+  quotas: { requests_per_minute: null, tokens_per_day: null },
 });
 
 /** Whether a value is shaped like the policy's output; anything else is an evaluation failure. */
@@ -34,6 +35,7 @@ export function toDecision(out: PolicyOutput, id: string, revision: string): Dec
       tools: { allowed: out.tools_allowed ?? [], removed: out.tools_removed ?? [], on_disallowed: out.tools_on_disallowed ?? 'remove' },
       mcp: { servers: out.mcp_servers ?? {} },
       log: { rag: out.log_rag ?? false, redact: out.redact ?? [] },
+      quotas: { requests_per_minute: out.quotas?.requests_per_minute ?? null, tokens_per_day: out.quotas?.tokens_per_day ?? null },
     },
   };
 }
@@ -47,6 +49,17 @@ export function failClosed(id: string, revision: string, reason: string): Decisi
 export function policyDeniedError(decision: Decision): GatewayError {
   const message = decision.reasons.length > 0 ? `Denied by policy: ${decision.reasons.join('; ')}` : 'Denied by policy.';
   return new GatewayError('policy_denied', message, { details: { reasons: decision.reasons, decision_id: decision.id } });
+}
+
+/**
+ * Reasons starting with this are quota denials (policies.rego's quota rules): the request may be
+ * retried later, so it is a 429 with Retry-After rather than a 403.
+ */
+export const QUOTA_REASON_PREFIX = 'quota exceeded';
+
+/** A denial for quotas alone: no other rule refused the request. */
+export function isQuotaDenial(decision: Decision): boolean {
+  return !decision.allow && decision.reasons.length > 0 && decision.reasons.every((r) => r.startsWith(QUOTA_REASON_PREFIX));
 }
 
 /** Throws the 403 unless the decision allows. */

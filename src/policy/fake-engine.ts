@@ -9,6 +9,7 @@ export const permissiveObligations = (): Obligations => ({
   tools: { allowed: [], removed: [], on_disallowed: 'remove' },
   mcp: { servers: { '*': ['*'] } },
   log: { rag: true, redact: [] },
+  quotas: { requests_per_minute: null, tokens_per_day: null },
 });
 
 export type FakeAnswer = Partial<Omit<Decision, 'id' | 'revision' | 'obligations'>> & { obligations?: Partial<Obligations> };

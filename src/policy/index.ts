@@ -5,7 +5,7 @@ export { WasmPolicyEngine, type WasmPolicyEngineOptions, type PolicyStats, type 
 export { FakePolicyEngine, permissiveObligations, type FakeAnswer } from './fake-engine';
 export { buildPolicyInput, buildToolCallInput, policyModel, policyTime, type ModelLike, type PolicyInputOptions, type RequestBodyLike, type ToolCallOptions } from './input';
 export { argumentFacts, findSecrets, foundFacts, hasImages, messageFacts, messageTexts, noContentFacts, secretFacts, type ChatMessageLike, type SecretMatch } from './facts';
-export { DECISION_HEADER, allowedTools, decisionHeaders, enforce, matchesPattern, mcpToolAllowed, policyDeniedError, toDecision } from './decision';
+export { DECISION_HEADER, QUOTA_REASON_PREFIX, allowedTools, decisionHeaders, enforce, isQuotaDenial, matchesPattern, mcpToolAllowed, policyDeniedError, toDecision } from './decision';
 export { ENTRYPOINTS, bundleRevision, isFresh, readBundleDir, readTarGz, sourceChecksum, wasmFromTarGz, type BundleManifest, type PolicyBundle } from './bundle';
 export { defaultPolicyData, mergePolicyData, type ArgumentRule, type ModelGroup, type PolicyData, type RoleData, type RoleQuotas, type RoleSchedule } from './data';
 export { validatePolicyData } from './validate-data';

@@ -97,6 +97,13 @@ export interface Obligations {
   /** MCP servers → tool patterns (exact, "*" or "prefix*") the principal may use. */
   mcp: { servers: Record<string, string[]> };
   log: { rag: boolean; redact: string[] };
+  /** The principal's quota limits (null = none), so a quota denial can say when to come back. */
+  quotas: QuotaLimits;
+}
+
+export interface QuotaLimits {
+  requests_per_minute: number | null;
+  tokens_per_day: number | null;
 }
 
 /**
@@ -116,6 +123,7 @@ export interface PolicyOutput {
   mcp_servers?: Record<string, string[]>;
   log_rag?: boolean;
   redact?: string[];
+  quotas?: Partial<QuotaLimits>;
 }
 
 export interface Decision {

@@ -2,12 +2,15 @@
 // SIGTERM lets an in-flight stream finish before exiting.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../../../src/gateway';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
+import { until } from '../../helpers/wait';
 
 const key = 'aegis-cli-test-key-abcdefghijklmnop';
 
@@ -22,7 +25,7 @@ describe('aegis serve', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aegis-serve-'));
     const config = join(dir, 'aegis.yaml');
     writeFileSync(config, `server: { port: 0, shutdownGraceMs: 5000 }\nauth:\n  keys:\n    - { id: ops, hash: "${hashKey(key)}", roles: [user] }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`);
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { cwd: process.cwd(), env: { ...process.env, AEGIS_RUNTIME_DIR: join(dir, 'run') }, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const end = Date.now() + 30_000;
@@ -77,5 +80,60 @@ describe('aegis serve', () => {
     expect(lines.some((l) => (JSON.parse(l) as { msg?: string }).msg === 'shutting down: draining in-flight requests')).toBe(true);
     expect(output).not.toContain(key);
     expect(output).not.toContain('"hi"');
+  });
+});
+
+describe('aegis serve without keys', () => {
+  let up: FakeUpstream;
+  let child: ChildProcess;
+  let url = '';
+  let output = '';
+  const dir = mkdtempSync(join(tmpdir(), 'aegis-serve-'));
+  const runDir = join(dir, 'run');
+  const env = { ...process.env, AEGIS_RUNTIME_DIR: runDir, AEGIS_API_KEY: '' };
+
+  beforeAll(async () => {
+    up = await startFakeUpstream({ kind: 'stream', chunks: 30, gapMs: 30 });
+    const config = join(dir, 'aegis.yaml');
+    writeFileSync(config, `server: { port: 0, shutdownGraceMs: 5000 }\npolicy: { enabled: false }\nrag: { enabled: false }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`);
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await until(() => /"url":"http:\/\/127\.0\.0\.1:\d+"/.test(output), 30_000, 'aegis listening');
+    url = /"url":"(http:\/\/[^"]+)"/.exec(output)![1]!;
+  });
+
+  afterAll(async () => {
+    child.kill('SIGKILL');
+    await up.close();
+  });
+
+  const tokenPath = () => join(runDir, `gateway-${new URL(url).port}.json`);
+
+  it('keeps admin routes from the anonymous local user', async () => {
+    expect((await fetch(`${url}/v1/models`)).status).toBe(200);
+    const res = await fetch(`${url}/admin/ps`);
+    expect(res.status).toBe(403);
+  });
+
+  it('writes an operator token only this user can read, which `aegis ps` uses', async () => {
+    const doc = JSON.parse(readFileSync(tokenPath(), 'utf8')) as { url: string; token: string; pid: number };
+    expect(doc).toMatchObject({ url, pid: child.pid });
+    expect(statSync(tokenPath()).mode & 0o777).toBe(0o600);
+    expect(output).not.toContain(doc.token);
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'ps', '--url', url, '--json'], { env });
+    expect(JSON.parse(stdout)).toHaveProperty('models');
+  });
+
+  it('drains an in-flight stream on SIGHUP (a closed terminal), removes its token and exits 0', async () => {
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(res.status).toBe(200);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGHUP');
+    const text = await res.text();
+    expect(text).toContain('t29');
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(await exited).toBe(0);
+    expect(existsSync(tokenPath())).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfigFile, watchConfig, type ConfigWatcher } from '../../../src/config';
+import { loadConfigFile, type ConfigWatcher } from '../../../src/config';
 import { MemoryLogger } from '../../../src/core';
 import { GatewayRuntime } from '../../../src/cli/runtime';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
@@ -15,7 +15,8 @@ describe('config hot reload', () => {
   let runtime: GatewayRuntime;
   let url: string;
   let watcher: ConfigWatcher;
-  const errors: string[] = [];
+  const audits: Parameters<NonNullable<GatewayRuntime['deps']['audit']>>[0][] = [];
+  const errors = () => audits.filter((a) => a.outcome === 'error').map((a) => String(a.details?.reason));
   const file = join(mkdtempSync(join(tmpdir(), 'aegis-cfg-')), 'aegis.yaml');
 
   beforeAll(async () => {
@@ -23,7 +24,8 @@ describe('config hot reload', () => {
     writeFileSync(file, yaml(up.url, 'alpha'));
     runtime = await GatewayRuntime.create(loadConfigFile(file), { logger: new MemoryLogger() });
     url = (await runtime.listen('127.0.0.1', 0)).url;
-    watcher = watchConfig({ file, debounceMs: 20, onReload: (c) => runtime.reload(c), onError: (e) => errors.push(e.message) });
+    runtime.deps.audit = (e) => audits.push(e);
+    watcher = runtime.watchConfigFile(file, { debounceMs: 20 });
   });
 
   afterAll(async () => {
@@ -45,10 +47,23 @@ describe('config hot reload', () => {
   it('keeps serving the old config when the new file is broken, and says why with the key path', async () => {
     writeFileSync(file, yaml(up.url, 'beta').replace('type: openai', 'type: banana'));
     expect(await watcher.reload()).toBe(false);
-    expect(errors.at(-1)).toMatch(/upstreams\[0\]\.type/);
+    expect(errors().at(-1)).toMatch(/upstreams\[0\]\.type/);
     writeFileSync(file, 'upstreams: [');
     expect(await watcher.reload()).toBe(false);
     expect(await models()).toEqual(['beta']);
     expect((await chat('beta')).status).toBe(200);
+  });
+
+  it('audits every reload, accepted or rejected, with the reason', async () => {
+    audits.length = 0;
+    writeFileSync(file, yaml(up.url, 'gamma'));
+    expect(await watcher.reload()).toBe(true);
+    writeFileSync(file, yaml(up.url, 'gamma').replace('upstream: fake', 'upstream: nowhere'));
+    expect(await watcher.reload()).toBe(false);
+    expect(audits).toMatchObject([
+      { type: 'config.reload', actor: 'operator', target: file, outcome: 'ok', details: { models: 1, upstreams: 1 } },
+      { type: 'config.reload', actor: 'operator', target: file, outcome: 'error', details: { reason: expect.stringMatching(/models\[0\]\.upstream: unknown upstream "nowhere"/), path: 'models[0].upstream' } },
+    ]);
+    expect(await models()).toEqual(['gamma']);
   });
 });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from '../../../src/gateway';
 import { extendRuntime } from '../../../src/cli/wiring';
-import { MemoryLogger } from '../../../src/core';
+import { ManualClock, MemoryLogger } from '../../../src/core';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
@@ -87,5 +87,69 @@ describe('policy enforcement through the gateway', () => {
     const text = await (await fetch(`${gw.url}/metrics`)).text();
     expect(text).toMatch(/aegis_policy_decisions_total\{result="deny"\} [1-9]/);
     expect(text).toMatch(/aegis_policy_decisions_total\{result="allow"\} [1-9]/);
+  });
+});
+
+describe('quotas through the shipped policy', () => {
+  const key = 'aegis-quota-key-0000000000000000';
+  let up: FakeUpstream;
+  let gw: TestGateway;
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+
+  beforeAll(async () => {
+    up = await startFakeUpstream({ kind: 'json', content: 'ok' });
+    gw = await startGateway(
+      {
+        auth: { keys: [{ id: 'q1', hash: hashKey(key), roles: ['limited'] }] },
+        policy: { data: { roles: { limited: { endpoints: ['chat'], model_groups: ['general'], quotas: { requests_per_minute: 2, tokens_per_day: 1_000_000 } } } } },
+        upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }],
+        models: [{ name: 'fake', upstream: 'fake' }],
+      },
+      { clock, extend: extendRuntime({ logger: new MemoryLogger() }) },
+    );
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  const chat = () =>
+    fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: 'hello' }] }),
+    });
+
+  it('answers 429 with Retry-After and x-ratelimit headers, and counts only admitted requests', async () => {
+    expect((await chat()).status).toBe(200);
+    clock.advance(15_000);
+    expect((await chat()).status).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      clock.advance(1_000);
+      const res = await chat();
+      expect(res.status).toBe(429);
+      expect((await res.json()) as unknown).toMatchObject({ error: { type: 'rate_limit_error', code: 'rate_limit_exceeded' } });
+      expect(Number(res.headers.get('retry-after'))).toBe(60 - 15 - (i + 1));
+      expect(res.headers.get('x-ratelimit-limit-requests')).toBe('2');
+      expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    }
+    // The first admission leaves the window at t = 60 s; refused attempts did not refill it.
+    clock.advance(25_000);
+    expect((await chat()).status).toBe(200);
+    expect(up.requests).toHaveLength(3);
+  });
+
+  it('audits policy data reloads, accepted or rejected with the reason', async () => {
+    const audits: Parameters<NonNullable<TestGateway['runtime']['deps']['audit']>>[0][] = [];
+    gw.runtime.deps.audit = (e) => audits.push(e);
+    const config = gw.runtime.currentConfig;
+    const withData = (data: unknown) => ({ ...config, policy: { data } });
+    await gw.runtime.reload(withData({ roles: { limited: { endpoints: ['chat'], model_groups: ['general'], quotas: { requests_per_minute: 5 } } } }));
+    await gw.runtime.reload(withData({ roles: { limited: { endpoints: 'chat' } } }));
+    expect(audits.filter((a) => a.type === 'policy.reload')).toMatchObject([
+      { actor: 'operator', target: 'data', outcome: 'ok', details: { revision: expect.any(String) } },
+      { actor: 'operator', target: 'data', outcome: 'error', details: { reason: expect.stringMatching(/endpoints/) } },
+    ]);
   });
 });

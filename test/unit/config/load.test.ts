@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config';
+import { ConfigError, loadConfigFile, parseConfig } from '../../../src/config';
 
 describe('parseConfig', () => {
   it('accepts an empty file with defaults', () => {
@@ -35,5 +38,16 @@ describe('parseConfig', () => {
 
   it('reports YAML syntax errors with a line', () => {
     expect(() => parseConfig('a: [\nb: 1\n')).toThrow(/line/);
+  });
+});
+
+describe('loadConfigFile', () => {
+  it('resolves a relative auth.keysFile against the config file’s folder, not the working directory', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-cfg-'));
+    const file = join(dir, 'aegis.yaml');
+    writeFileSync(file, 'auth:\n  keysFile: keys/aegis-keys.yaml\n');
+    expect(loadConfigFile(file).auth.keysFile).toBe(join(dir, 'keys', 'aegis-keys.yaml'));
+    writeFileSync(file, `auth:\n  keysFile: ${join(dir, 'abs.yaml')}\n`);
+    expect(loadConfigFile(file).auth.keysFile).toBe(join(dir, 'abs.yaml'));
   });
 });

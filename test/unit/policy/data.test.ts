@@ -9,7 +9,7 @@ describe('policy data', () => {
 
   it('merges config over the defaults one level deep, null removing an entry', () => {
     const merged = mergePolicyData(defaultPolicyData, { roles: { ops: { endpoints: ['admin'] }, batch: null as never }, blocked_keys: ['k_9'] });
-    expect(Object.keys(merged.roles).sort()).toEqual(['admin', 'ops', 'readonly', 'user']);
+    expect(Object.keys(merged.roles).sort()).toEqual(['admin', 'local', 'ops', 'readonly', 'user']);
     expect(merged.model_groups).toBe(defaultPolicyData.model_groups);
     expect(merged.blocked_keys).toEqual(['k_9']);
   });

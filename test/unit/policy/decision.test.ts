@@ -48,6 +48,7 @@ describe('decisions', () => {
       tools: { allowed: [], removed: [], on_disallowed: 'remove' },
       mcp: { servers: { aegis: ['chat'] } },
       log: { rag: false, redact: ['jwt'] },
+      quotas: { requests_per_minute: null, tokens_per_day: null },
     });
   });
 

@@ -1,0 +1,81 @@
+// Who may reach the gateway at all, before any key is read: the Host a browser was pointed at and
+// the Origin of the page that sent the request. Together they stop DNS rebinding and cross-site
+// requests (a `text/plain` POST from any web page) from driving a gateway on the user's machine.
+import type { Context, MiddlewareHandler } from 'hono';
+import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import { GatewayError } from '../../core';
+import './context';
+
+/** A loopback address as a socket reports it (IPv4, IPv6, or IPv4-mapped IPv6). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || (isIP(a) === 4 && a.startsWith('127.'));
+}
+
+/** A host name or address that only ever means this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h.endsWith('.localhost') || isLoopbackAddress(h);
+}
+
+/** The name part of a Host header (`[::1]:4000` → `[::1]`, `example.com:80` → `example.com`). */
+export function hostName(header: string): string {
+  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
+  const colon = header.lastIndexOf(':');
+  return colon === -1 ? header : header.slice(0, colon);
+}
+
+/**
+ * The caller's socket address. In-process requests (`app.request` in tests, no socket) come from
+ * this process itself and count as loopback.
+ */
+export function remoteAddress(c: Context): string {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return incoming?.socket?.remoteAddress ?? '127.0.0.1';
+}
+
+export interface AccessOptions {
+  /**
+   * Host names (without port) requests may be addressed to besides loopback names; `'*'` accepts
+   * any. Read per request: a config reload may change it.
+   */
+  allowedHosts: () => readonly string[];
+  /** Origins (`scheme://host[:port]`) whose pages may call the gateway; `'*'` accepts any. */
+  allowedOrigins: () => readonly string[];
+}
+
+export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): MiddlewareHandler {
+  return async function accessGuardMiddleware(c, next) {
+    // Node's server always has a Host header (HTTP/1.1 requires one); an in-process request has
+    // only its URL.
+    const host = hostName(c.req.header('host') ?? new URL(c.req.url).host);
+    if (host !== '' && !isLoopbackHost(host)) {
+      const hosts = allowedHosts();
+      if (!hosts.includes('*') && !hosts.includes(host.toLowerCase())) {
+        throw new GatewayError('permission_denied', `Requests addressed to host "${host}" are not accepted; add it to server.allowedHosts to allow it.`);
+      }
+    }
+    const origin = c.req.header('origin');
+    // Most callers are not browsers: no Origin, nothing more to do.
+    if (origin === undefined) return next();
+    const origins = allowedOrigins();
+    if (!origins.includes('*') && !origins.includes(origin.toLowerCase())) {
+      throw new GatewayError('permission_denied', `Requests from web pages of origin "${origin}" are not accepted; add it to server.allowedOrigins to allow it.`);
+    }
+    const cors = { 'access-control-allow-origin': origin, vary: 'Origin' };
+    if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
+      return c.body(null, 204, {
+        ...cors,
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': c.req.header('access-control-request-headers') ?? 'authorization, content-type',
+        'access-control-max-age': '600',
+      });
+    }
+    await next();
+    for (const [k, v] of Object.entries({ ...cors, 'access-control-expose-headers': EXPOSED_HEADERS })) c.res.headers.set(k, v);
+  };
+}
+
+/** Response headers a browser client may read: ids, routing and rate limits. */
+const EXPOSED_HEADERS = ['x-request-id', 'x-aegis-model', 'x-aegis-upstream', 'x-aegis-decision-id', 'retry-after', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests', 'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'].join(', ');

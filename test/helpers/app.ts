@@ -1,0 +1,68 @@
+// Builds the gateway app in process (`app.request`, no sockets) from fakes: a scripted upstream,
+// a manual clock and an in-memory logger; tests override whichever deps they exercise.
+import type { Hono } from 'hono';
+import { ManualClock, MemoryLogger, type ChatCompletion, type Logger } from '../../src/core';
+import { createApp, KeyStore, type GatewayDeps } from '../../src/gateway';
+import { Metrics } from '../../src/metrics';
+import { ModelCatalog, type ModelEntry } from '../../src/registry';
+import type { Upstream } from '../../src/upstreams';
+import { modelEntry } from '../unit/gateway/fixtures';
+
+export interface InProcessApp {
+  app: Hono;
+  deps: GatewayDeps;
+  clock: ManualClock;
+  logger: MemoryLogger;
+  upstream: Upstream & { calls: unknown[] };
+  audit: Parameters<NonNullable<GatewayDeps['audit']>>[0][];
+}
+
+/** An upstream answering every chat with "ok" (whole or streamed in one chunk). */
+export function scriptedUpstream(name = 'u'): Upstream & { calls: unknown[] } {
+  const calls: unknown[] = [];
+  const completion = (model: string): ChatCompletion => ({ id: 'c1', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+  return {
+    name,
+    kind: 'openai',
+    onDisconnect: 'cancel',
+    calls,
+    async chat(request, ctx) {
+      calls.push(request);
+      return { kind: 'json', body: completion(ctx.model.upstreamModel) };
+    },
+    async complete() {
+      throw new Error('not scripted');
+    },
+    async embed() {
+      throw new Error('not scripted');
+    },
+    listModels: async () => [],
+    health: async () => true,
+    close: async () => {},
+  };
+}
+
+export type InProcessOverrides = Partial<Omit<GatewayDeps, 'options'>> & { options?: Partial<GatewayDeps['options']>; models?: ModelEntry[] };
+
+export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  const logger = new MemoryLogger();
+  const upstream = scriptedUpstream();
+  const audit: InProcessApp['audit'] = [];
+  const { options, models, ...rest } = over;
+  const deps: GatewayDeps = {
+    catalog: new ModelCatalog({ config: models ?? [modelEntry()] }),
+    upstreams: new Map([[upstream.name, upstream]]),
+    keys: new KeyStore([]),
+    logger: logger as Logger,
+    metrics: new Metrics({ defaults: false }),
+    clock,
+    audit: (e) => audit.push(e),
+    ...rest,
+    options: { bodyLimitBytes: 1 << 20, keepAliveMs: 5_000, logPrompts: false, anonymous: { allowed: true, admin: false }, allowedHosts: [], allowedOrigins: [], ...options },
+  };
+  return { app: createApp(deps), deps, clock, logger, upstream, audit };
+}
+
+/** Env for `app.request` that makes the request look as if it came from `address`. */
+export const fromAddress = (address: string) => ({ incoming: { socket: { remoteAddress: address } } });
