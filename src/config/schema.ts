@@ -37,6 +37,20 @@ export const upstreamSchema = z.strictObject({
   /** Ollama: keep_alive sent with each request when the model entry has no ttl. */
   keepAlive: z.union([z.string(), z.number()]).optional(),
   managed: managedSchema.optional(),
+  /**
+   * Message shapes sent to OpenAI-compatible upstreams (openai, lmstudio, managed). The defaults
+   * are what every runtime accepts: llama-cpp-python refuses developer messages and content given
+   * as text parts. `keep` sends the client's shapes to runtimes that take them. Ollama's native API
+   * always gets the safe shapes.
+   */
+  messages: z
+    .strictObject({
+      /** `system`: a developer message is sent as a system message (OpenAI's older name for it). */
+      developerRole: z.enum(['system', 'keep']).default('system'),
+      /** `join`: content made of text parts only is sent as one string, the parts joined by newlines. */
+      textParts: z.enum(['join', 'keep']).default('join'),
+    })
+    .prefault({}),
 });
 
 export const capabilitiesSchema = z.strictObject({

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_unavailable'
   | 'upstream_timeout'
+  | 'upstream_auth_failed'
   | 'client_closed_request'
   | 'shutting_down'
   | 'internal_error';
@@ -61,6 +62,8 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   upstream_error: { status: 502, type: 'server_error' },
   upstream_unavailable: { status: 502, type: 'server_error' },
   upstream_timeout: { status: 504, type: 'server_error' },
+  // The upstream refused Aegis' own credentials: the gateway's configuration is wrong, not the request.
+  upstream_auth_failed: { status: 502, type: 'server_error' },
   client_closed_request: { status: 499, type: 'invalid_request_error' },
   internal_error: { status: 500, type: 'server_error' },
 };

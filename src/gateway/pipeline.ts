@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { GatewayError } from '../core';
 import type { ModelEntry } from '../registry';
-import type { Upstream } from '../upstreams';
+import { assertSupportedContent, type Upstream } from '../upstreams';
 import type { GatewayDeps } from './deps';
 import type { ExchangeOutcome } from './exchange';
 import { ExchangeTracker } from './exchange-tracker';
@@ -35,6 +35,7 @@ export function prepare(c: Context, deps: GatewayDeps, route: ExchangeOutcome['r
   if (!entry.capabilities[capability]) {
     throw new GatewayError('capability_not_supported', `The model \`${entry.name}\` does not support ${capability === 'embeddings' ? 'embeddings' : `${capability} requests`}.`, { param: 'model' });
   }
+  assertSupportedContent(entry, request);
   const upstream = deps.upstreams.get(entry.upstream);
   if (!upstream) throw new GatewayError('upstream_unavailable', `The upstream "${entry.upstream}" of model \`${entry.name}\` is not configured.`, { retryAfter: 5 });
   // Streamed responses are built by hand, so they carry the request id here rather than via c.header.

@@ -3,6 +3,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError, type CancelSignal } from '../core';
 import type { TimeoutsConfig } from '../config';
+import { retryAfterSeconds } from './retry-after';
 
 export function createDispatcher(timeouts: TimeoutsConfig, connections: number): Agent {
   return new Agent({
@@ -65,7 +66,7 @@ export class UpstreamClient {
     }
     if (res.statusCode >= 200 && res.statusCode < 300) return res.body;
     const text = await res.body.text().catch(() => '');
-    throw statusError(this.name, res.statusCode, text);
+    throw statusError(this.name, res.statusCode, text, res.headers['retry-after']);
   }
 
   /** Health probe: true when `path` answers 2xx within `timeoutMs`. */
@@ -122,15 +123,21 @@ export function upstreamMessage(text: string): string {
   return text.slice(0, 500) || 'no error body';
 }
 
-export function statusError(upstream: string, status: number, text: string): GatewayError {
+/** An upstream's error answer as the GatewayError the client sees. */
+export function statusError(upstream: string, status: number, text: string, retryAfter?: string | string[]): GatewayError {
   const message = upstreamMessage(text);
   const prefix = `Upstream "${upstream}" answered ${status}: `;
+  if (status === 401 || status === 403) {
+    // The upstream refused Aegis' own credentials. Its message is left out: OpenAI-style servers
+    // quote part of the key they were sent ("Incorrect API key provided: sk-abc***").
+    return new GatewayError('upstream_auth_failed', `Upstream "${upstream}" refused the gateway's credentials (${status}); check the upstream's apiKey in the Aegis configuration.`);
+  }
   if (/context (length|size|window)|exceeds the available context|too many tokens|maximum context/i.test(message)) {
     return new GatewayError('context_length_exceeded', prefix + message);
   }
   if (status === 404) return new GatewayError('model_not_found', prefix + message, { status: 404 });
-  if (status === 429) return new GatewayError('rate_limited', prefix + message, { retryAfter: 1 });
-  if (status === 503) return new GatewayError('upstream_unavailable', prefix + message, { status: 503, retryAfter: 1 });
+  if (status === 429) return new GatewayError('rate_limited', prefix + message, { retryAfter: retryAfterSeconds(retryAfter) });
+  if (status === 503) return new GatewayError('upstream_unavailable', prefix + message, { status: 503, retryAfter: retryAfterSeconds(retryAfter) });
   if (status >= 400 && status < 500) return new GatewayError('invalid_request', prefix + message, { status: 400 });
   return new GatewayError('upstream_error', prefix + message);
 }

@@ -14,6 +14,7 @@ export { LmStudioUpstream } from './lmstudio';
 export { ManagedUpstream } from './managed';
 export { expandCommand, freeLoopbackPort, splitCommand } from './managed-process';
 export { isAbort } from './http';
+export { assertSupportedContent, type ContentCapabilities, type MessageShapes } from './message-shapes';
 
 export function createUpstream(config: UpstreamConfig, logger: Logger): Upstream {
   switch (config.type) {

@@ -1,6 +1,7 @@
 // Pure translation between OpenAI requests/responses and Ollama's native /api/chat, /api/generate
 // and /api/embed shapes (NDJSON streams become OpenAI chunks).
 import type { ChatChunk, ChatCompletion, ChatMessage, ChatRequest, Completion, CompletionRequest, ToolCall, Usage } from '../core';
+import { joinTextParts, SAFE_SHAPES, shapeMessage, type ContentPart } from './message-shapes';
 
 export interface OllamaMessage {
   role: string;
@@ -42,20 +43,15 @@ export function ollamaOptions(req: ChatRequest | CompletionRequest, numCtx?: num
   return o;
 }
 
-function toOllamaMessage(m: ChatMessage, toolNames: Map<string, string>): OllamaMessage {
-  const out: OllamaMessage = { role: m.role === 'developer' ? 'system' : m.role, content: '' };
+function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): OllamaMessage {
+  // Ollama's native API takes only the safe shapes: content is always a string, images travel apart.
+  const m = shapeMessage(message, SAFE_SHAPES);
+  const out: OllamaMessage = { role: m.role, content: '' };
   if (typeof m.content === 'string') out.content = m.content;
   else if (Array.isArray(m.content)) {
-    const texts: string[] = [];
-    for (const part of m.content as { type: string; text?: string; image_url?: { url: string } | string }[]) {
-      if (part.type === 'text' && part.text) texts.push(part.text);
-      if (part.type === 'image_url') {
-        const url = typeof part.image_url === 'string' ? part.image_url : (part.image_url?.url ?? '');
-        // Ollama takes raw base64 only; data URLs are unwrapped.
-        out.images = [...(out.images ?? []), url.replace(/^data:[^;]+;base64,/, '')];
-      }
-    }
-    out.content = texts.join('\n');
+    out.content = joinTextParts(m.content);
+    const images = m.content.map(imageData).filter((data) => data !== '');
+    if (images.length) out.images = images;
   }
   if (m.tool_calls) {
     out.tool_calls = m.tool_calls.map((tc) => {
@@ -65,6 +61,14 @@ function toOllamaMessage(m: ChatMessage, toolNames: Map<string, string>): Ollama
   }
   if (m.role === 'tool' && m.tool_call_id) out.tool_name = toolNames.get(m.tool_call_id);
   return out;
+}
+
+/** An image_url part's data; Ollama takes raw base64 only, so data URLs are unwrapped. */
+function imageData(part: ContentPart): string {
+  if (part.type !== 'image_url') return '';
+  const ref = part.image_url;
+  const url = typeof ref === 'string' ? ref : typeof ref === 'object' && ref !== null && 'url' in ref && typeof ref.url === 'string' ? ref.url : '';
+  return url.replace(/^data:[^;]+;base64,/, '');
 }
 
 function parseArgs(text: string): Record<string, unknown> {

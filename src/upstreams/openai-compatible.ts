@@ -3,6 +3,7 @@
 import { GatewayError, SseParser, type CancelSignal, type SseEvent, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
+import { shapeMessages } from './message-shapes';
 import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
@@ -77,7 +78,8 @@ export class OpenAICompatibleUpstream implements Upstream {
   }
 
   chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult> {
-    return this.generate<ChatCompletion, ChatChunk>('/v1/chat/completions', request, ctx);
+    const shaped: ChatRequest = { ...request, messages: shapeMessages(request.messages, this.config.messages) };
+    return this.generate<ChatCompletion, ChatChunk>('/v1/chat/completions', shaped, ctx);
   }
 
   complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult> {
