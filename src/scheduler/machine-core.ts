@@ -2,9 +2,10 @@
 // (grant, load, unload, preempt, fail), plus the event loop. `SchedulerMachine` adds the public events.
 
 import { GatewayError, silentLogger, type Clock, type Logger } from '../core';
+import { unbudgeted } from './footprint';
 import { schedulePass, type PlannerHost } from './planner';
 import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
-import { demandNow, type LeaseRecord, type ModelRecord, type Waiter } from './records';
+import { demandNow, effectiveFootprint, type LeaseRecord, type ModelRecord, type Waiter } from './records';
 import { MachineTimers, type TimerHost } from './timers';
 import type {
   ModelSpec,
@@ -39,6 +40,8 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
   protected readonly timers: MachineTimers;
   private running = false;
   private readonly pending: Array<() => void> = [];
+  /** Resources without a budget already logged: the operator needs to hear it once, not per load. */
+  private readonly unbudgetedSeen = new Set<string>();
 
   constructor(options: SchedulerMachineOptions) {
     this.budgets = options.budgets;
@@ -169,6 +172,18 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     let n = 0;
     for (const w of this.waiters.values()) if (w.model === model) n += 1;
     return n;
+  }
+
+  /**
+   * A footprint with bytes on a resource Aegis has no budget for (Ollama reporting VRAM while
+   * `scheduler.gpus` is empty): those bytes are not managed, and the operator should know.
+   */
+  protected noteUnbudgeted(m: ModelRecord): void {
+    for (const resource of unbudgeted(effectiveFootprint(m), this.budgets)) {
+      if (this.unbudgetedSeen.has(resource)) continue;
+      this.unbudgetedSeen.add(resource);
+      this.logger.warn({ model: m.spec.id, resource }, 'model uses a resource without a budget (scheduler.gpus); its bytes there are reported, not managed');
+    }
   }
 
   protected removeWaiter(w: Waiter): void {

@@ -3,8 +3,8 @@
 
 import { GatewayError } from '../core';
 import { MachineCore, type SchedulerMachineOptions } from './machine-core';
-import { canEverFit } from './planner';
-import { effectiveFootprint, newModelRecord, recordDemand, retryAfterSeconds, type ModelRecord, type Waiter } from './records';
+import { canEverFit, placedFootprint } from './planner';
+import { newModelRecord, recordDemand, retryAfterSeconds, type ModelRecord, type Waiter } from './records';
 import { buildSnapshot, type SchedulerSnapshot } from './snapshot';
 import type { Grant, LoadResult, ModelSpec, RequestEvent, ResidentModel } from './types';
 
@@ -26,9 +26,10 @@ export class SchedulerMachine extends MachineCore {
   setModel(spec: ModelSpec): void {
     this.dispatch(() => {
       const fixed = { ...spec, priority: this.priorities.resolve(spec.priority), parallel: Math.max(1, spec.parallel) };
-      const existing = this.models.get(spec.id);
-      if (existing) existing.spec = fixed;
-      else this.models.set(spec.id, newModelRecord(fixed, this.now()));
+      const m = this.models.get(spec.id) ?? newModelRecord(fixed, this.now());
+      m.spec = fixed;
+      this.models.set(spec.id, m);
+      this.noteUnbudgeted(m);
     });
   }
 
@@ -99,6 +100,7 @@ export class SchedulerMachine extends MachineCore {
       }
       m.state = 'ready';
       if (result.measured) m.measured = result.measured;
+      this.noteUnbudgeted(m);
       m.lastUsedAt = this.now();
       for (const w of this.waiters.values()) if (w.model === model) this.effects.progress(w.id, { kind: 'ready', model });
     });
@@ -123,6 +125,7 @@ export class SchedulerMachine extends MachineCore {
           this.models.set(r.model, m);
         }
         if (r.footprint) m.measured = r.footprint;
+        this.noteUnbudgeted(m);
         if (m.state === 'unloaded') {
           m.state = 'ready';
           m.lastUsedAt = this.now();
@@ -206,7 +209,7 @@ export class SchedulerMachine extends MachineCore {
       return;
     }
     if (!canEverFit(this, m)) {
-      const total = Object.entries(effectiveFootprint(m)).map(([k, v]) => `${k}=${v}`).join(', ');
+      const total = Object.entries(placedFootprint(this, m)).map(([k, v]) => `${k}=${v}`).join(', ');
       this.effects.fail(req.id, new GatewayError('insufficient_resources', `Model ${req.model} (${total}) cannot fit.`));
       return;
     }

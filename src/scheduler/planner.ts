@@ -3,7 +3,7 @@
 
 import { GatewayError } from '../core';
 import { chooseVictims, evictionCandidates, type ResidentView } from './eviction';
-import { budgetLimits, fits, isZero, minFootprint, subtractFootprints, sumFootprints, unbudgeted } from './footprint';
+import { budgetLimits, fits, isZero, minFootprint, onBudgets, subtractFootprints, sumFootprints } from './footprint';
 import type { PriorityTable } from './priority';
 import { effectiveFootprint, isResident, type ModelRecord, type Waiter } from './records';
 import type { Footprint, PreemptionOptions, ResourceBudget, UnloadReason } from './types';
@@ -44,13 +44,21 @@ interface PlanView {
   drained: boolean;
 }
 
+/**
+ * What a model takes from the budgets: its footprint on budgeted resources only. Bytes on a resource
+ * without a budget are reported in the snapshot but never placed (DESIGN.md, "unbudgeted resources").
+ */
+export function placedFootprint(host: Pick<PlannerHost, 'budgets'>, m: ModelRecord): Footprint {
+  return onBudgets(effectiveFootprint(m), host.budgets);
+}
+
 export function residentViews(host: PlannerHost): ResidentView[] {
   return [...host.models.values()].map((m) => ({
     id: m.spec.id,
     state: m.state,
     pinned: m.spec.pinned === true,
     inFlight: m.inFlight.size,
-    footprint: effectiveFootprint(m),
+    footprint: placedFootprint(host, m),
     evictionCost: host.evictionCost(m),
     lastUsedAt: m.lastUsedAt,
   }));
@@ -58,18 +66,17 @@ export function residentViews(host: PlannerHost): ResidentView[] {
 
 /** True when the model could fit once every unpinned model were gone. */
 export function canEverFit(host: PlannerHost, m: ModelRecord): boolean {
-  const need = effectiveFootprint(m);
-  if (unbudgeted(need, host.budgets).length > 0) return false;
   const pinned = [...host.models.values()].filter((o) => o !== m && o.spec.pinned && isResident(o));
-  return fits(need, subtractFootprints(budgetLimits(host.budgets), sumFootprints(pinned.map(effectiveFootprint))));
+  const room = subtractFootprints(budgetLimits(host.budgets), sumFootprints(pinned.map((o) => placedFootprint(host, o))));
+  return fits(placedFootprint(host, m), room);
 }
 
 export function schedulePass(host: PlannerHost): void {
   const resident = [...host.models.values()].filter(isResident);
   const unloading = resident.filter((m) => m.state === 'unloading');
   const view: PlanView = {
-    free: subtractFootprints(budgetLimits(host.budgets), sumFootprints(resident.map(effectiveFootprint))),
-    soonFree: sumFootprints(unloading.map(effectiveFootprint)),
+    free: subtractFootprints(budgetLimits(host.budgets), sumFootprints(resident.map((m) => placedFootprint(host, m)))),
+    soonFree: sumFootprints(unloading.map((m) => placedFootprint(host, m))),
     claimed: new Set(),
     planned: new Set(),
     loadSlots: host.maxConcurrentLoads - resident.filter((m) => m.state === 'loading').length,
@@ -103,7 +110,7 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
     );
     return;
   }
-  const need = effectiveFootprint(m);
+  const need = placedFootprint(host, m);
   if (fits(need, view.free)) {
     view.free = subtractFootprints(view.free, need);
     // With every load slot taken it keeps the memory and its place; the load starts when a slot frees.

@@ -1,7 +1,7 @@
 // The operations view behind `GET /admin/ps`: per model state, footprint estimated vs measured,
 // in-flight, queued, idle time, TTL left; per resource budget and use.
 
-import { budgetLimits, sumFootprints } from './footprint';
+import { budgetLimits, offBudgets, sumFootprints } from './footprint';
 import { effectiveFootprint, isResident, type ModelRecord, type Waiter } from './records';
 import type { Footprint, ModelState, ResourceBudget } from './types';
 
@@ -39,6 +39,8 @@ export interface SchedulerSnapshot {
   at: number;
   models: ModelSnapshot[];
   resources: ResourceSnapshot[];
+  /** Bytes resident models hold on resources without a budget: reported, not managed. */
+  unbudgeted: Footprint;
   inFlight: number;
   queued: number;
 }
@@ -55,7 +57,8 @@ export function buildSnapshot(src: SnapshotSource): SchedulerSnapshot {
   const queuedBy = new Map<string, number>();
   for (const w of src.waiters.values()) queuedBy.set(w.model, (queuedBy.get(w.model) ?? 0) + 1);
   const models = [...src.models.values()].map((m) => modelSnapshot(m, now, queuedBy.get(m.spec.id) ?? 0));
-  const used = sumFootprints([...src.models.values()].filter(isResident).map(effectiveFootprint));
+  const resident = [...src.models.values()].filter(isResident).map(effectiveFootprint);
+  const used = sumFootprints(resident);
   const limits = budgetLimits(src.budgets);
   const resources = src.budgets.map((b) => ({
     id: b.id,
@@ -70,6 +73,7 @@ export function buildSnapshot(src: SnapshotSource): SchedulerSnapshot {
     at: now,
     models,
     resources,
+    unbudgeted: sumFootprints(resident.map((f) => offBudgets(f, src.budgets))),
     inFlight: models.reduce((s, m) => s + m.inFlight, 0),
     queued: src.waiters.size,
   };
