@@ -8,6 +8,7 @@ import type { AdminOps, GatewayDeps, ModelGate } from '../gateway';
 import type { FootprintEstimator, ModelEntry } from '../registry';
 import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel } from '../scheduler';
 import type { Upstream } from '../upstreams';
+import { schedulerAuditRecord } from './scheduler-audit';
 
 const amount = z.union([z.string(), z.number()]);
 export const schedulerConfigSchema = z.strictObject({
@@ -94,6 +95,8 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     loadTimeoutMs: cfg.loadTimeoutMs,
     clock,
     logger: log,
+    // Read at each event: recording may be wired (or rewired) after the scheduler.
+    onEvent: (event) => deps.audit?.(schedulerAuditRecord(event)),
     runtime: {
       async load(id, signal, onProgress) {
         const { entry, upstream } = upstreamOf(id);

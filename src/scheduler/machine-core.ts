@@ -8,6 +8,7 @@ import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, Priorit
 import { demandNow, effectiveFootprint, type LeaseRecord, type ModelRecord, type Waiter } from './records';
 import { MachineTimers, type TimerHost } from './timers';
 import type {
+  EvictionReason,
   ModelSpec,
   PreemptionOptions,
   ResourceBudget,
@@ -15,6 +16,8 @@ import type {
   SchedulerOptions,
   UnloadReason,
 } from './types';
+
+const EVICTION_REASONS: Readonly<Record<UnloadReason, EvictionReason>> = { evict: 'budget', ttl: 'ttl', preempt: 'preemption', admin: 'manual' };
 
 export interface SchedulerMachineOptions extends SchedulerOptions {
   clock: Clock;
@@ -133,18 +136,22 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.effects.startLoad(m.spec.id, m.op);
   }
 
-  beginUnload(m: ModelRecord, reason: UnloadReason): void {
+  /** Starts unloading `m`; `forModel` is the model the room is made for (budget and preemption). */
+  beginUnload(m: ModelRecord, reason: UnloadReason, forModel?: string): void {
     this.timers.clearIdle(m);
     m.state = 'unloading';
     m.op += 1;
     m.drainRequested = false;
     m.idleSince = undefined;
     this.logger.debug({ model: m.spec.id, reason }, 'unloading model');
+    this.effects.report({ type: 'eviction', model: m.spec.id, reason: EVICTION_REASONS[reason], freed: effectiveFootprint(m), forModel });
     this.effects.startUnload(m.spec.id, m.op, reason);
   }
 
   preempt(m: ModelRecord, by: Waiter): void {
     const retryAfter = Math.ceil((m.holdEwmaMs + m.spec.expectedLoadMs) / 1000);
+    const revoked = [...m.inFlight].map((id) => this.leases.get(id)?.cls ?? this.priorities.lowest());
+    this.effects.report({ type: 'preemption', model: m.spec.id, byModel: by.model, byPriority: by.cls, revoked, freed: effectiveFootprint(m) });
     for (const id of [...m.inFlight]) {
       this.leases.delete(id);
       this.effects.revoke(

@@ -23,7 +23,7 @@ export interface PlannerHost {
   evictionCost(m: ModelRecord): number;
   grant(w: Waiter, m: ModelRecord): void;
   startLoad(m: ModelRecord): void;
-  beginUnload(m: ModelRecord, reason: UnloadReason): void;
+  beginUnload(m: ModelRecord, reason: UnloadReason, forModel?: string): void;
   preempt(m: ModelRecord, by: Waiter): void;
   failWaitersOf(m: ModelRecord, error: GatewayError): void;
   armGrace(w: Waiter): void;
@@ -135,7 +135,7 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
     reserve();
     for (const id of idle) {
       view.claimed.add(id);
-      host.beginUnload(host.models.get(id)!, 'evict');
+      host.beginUnload(host.models.get(id)!, 'evict', m.spec.id);
     }
     return;
   }
@@ -171,7 +171,7 @@ function planPreemption(host: PlannerHost, view: PlanView, w: Waiter, views: Res
     const victim = host.models.get(id)!;
     const busy = victim.inFlight.size > 0;
     if (busy) host.preempt(victim, w);
-    host.beginUnload(victim, busy ? 'preempt' : 'evict');
+    host.beginUnload(victim, busy ? 'preempt' : 'evict', w.model);
   }
   return true;
 }

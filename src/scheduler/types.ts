@@ -86,6 +86,34 @@ export type ModelState = 'unloaded' | 'loading' | 'ready' | 'unloading';
 
 export type UnloadReason = 'ttl' | 'evict' | 'admin' | 'preempt';
 
+/** Why a model left memory, in the audit's words: `evict` made room (budget), `admin` was asked (manual). */
+export type EvictionReason = 'budget' | 'ttl' | 'preemption' | 'manual';
+
+/**
+ * Decisions an operator must be able to account for after the fact (the gateway audits them): every
+ * unload the scheduler starts, and every lease it takes back.
+ */
+export type SchedulerEvent =
+  | {
+      type: 'eviction';
+      model: string;
+      reason: EvictionReason;
+      /** What the runtime gives back: the model's footprint, unbudgeted resources included. */
+      freed: Footprint;
+      /** The model the room is made for (budget and preemption evictions). */
+      forModel?: string;
+    }
+  | {
+      type: 'preemption';
+      model: string;
+      /** The more important request's model and class. */
+      byModel: string;
+      byPriority: string;
+      /** Classes of the leases taken back, one entry per lease. */
+      revoked: string[];
+      freed: Footprint;
+    };
+
 /** Progress of the load a waiting request depends on (the gateway renders SSE comments from it). */
 export type LoadProgress =
   | { kind: 'loading'; model: string; fraction: number; estimated: boolean; expectedMs: number }
@@ -129,4 +157,6 @@ export interface SchedulerEffects {
   /** A granted lease is taken back (preemption): the gateway must cut the upstream request. */
   revoke(requestId: string, error: GatewayError): void;
   progress(requestId: string, event: LoadProgress): void;
+  /** An eviction or preemption happened (for the audit log). */
+  report(event: SchedulerEvent): void;
 }
