@@ -4,6 +4,7 @@
 import { GatewayError, silentLogger, type Clock, type Logger } from '../core';
 import { unbudgeted } from './footprint';
 import { schedulePass, type PlannerHost } from './planner';
+import { hasFreeSlot, leaseSlots } from './pools';
 import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
 import { demandNow, effectiveFootprint, type LeaseRecord, type ModelRecord, type Waiter } from './records';
 import { MachineTimers, type TimerHost } from './timers';
@@ -33,6 +34,8 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
   readonly preemption: PreemptionOptions;
   readonly waiters = new Map<string, Waiter>();
   readonly leases = new Map<string, LeaseRecord>();
+  /** Lease pool sizes by id (see `ModelSpec.pool`). */
+  readonly pools = new Map<string, number>();
   readonly clock: Clock;
   readonly effects: SchedulerEffects;
   readonly logger: Logger;
@@ -59,6 +62,7 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.preemption = { enabled: false, graceMs: 5_000, ...options.preemption };
     this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
     this.maxQueueTotal = options.maxQueueTotal ?? 512;
+    for (const [id, size] of Object.entries(options.pools ?? {})) this.pools.set(id, Math.max(1, size));
     this.maxConcurrentLoads = Math.max(1, options.maxConcurrentLoads ?? 1);
     this.drainAfterMs = options.drainAfterMs ?? DEFAULT_DRAIN_AFTER_MS;
     this.timers = new MachineTimers(this, options.progressTickMs ?? 1_000);
@@ -79,6 +83,16 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
       .map((w) => ({ w, r: rank(w) }))
       .sort((a, b) => a.r - b.r || a.w.enqueuedAt - b.w.enqueuedAt || a.w.seq - b.w.seq)
       .map((x) => x.w);
+  }
+
+  /** A slot of its own and room in its lease pool. */
+  hasFreeSlot(m: ModelRecord): boolean {
+    return hasFreeSlot(m, this.pools, this.models);
+  }
+
+  /** Leases the model can hold at once (for Retry-After estimates). */
+  slotsOf(m: ModelRecord): number {
+    return leaseSlots(m, this.pools);
   }
 
   isWaiting(id: string): boolean {

@@ -33,6 +33,14 @@ export class SchedulerMachine extends MachineCore {
     });
   }
 
+  /**
+   * Sets how many leases the models of pool `id` may hold together (an upstream's connections). A
+   * bigger pool grants waiting requests at once; a smaller one grants nothing until leases end.
+   */
+  setPool(id: string, size: number): void {
+    this.dispatch(() => this.pools.set(id, Math.max(1, size)));
+  }
+
   onRequest(req: RequestEvent): void {
     this.dispatch(() => this.admit(req));
   }
@@ -46,7 +54,7 @@ export class SchedulerMachine extends MachineCore {
   tryGrant(req: RequestEvent): Grant | undefined {
     if (this.dispatching || this.waiters.size > 0 || req.loadOnly || this.leases.has(req.id)) return undefined;
     const m = this.models.get(req.model);
-    if (!m || m.state !== 'ready' || m.drainRequested || m.inFlight.size >= m.spec.parallel) return undefined;
+    if (!m || m.state !== 'ready' || m.drainRequested || !this.hasFreeSlot(m)) return undefined;
     const now = this.now();
     const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
     recordDemand(m, now);
@@ -92,7 +100,7 @@ export class SchedulerMachine extends MachineCore {
         this.failWaitersOf(
           m,
           new GatewayError('model_load_failed', `Model ${model} failed to load.`, {
-            retryAfter: retryAfterSeconds(m, 0),
+            retryAfter: retryAfterSeconds(m, 0, this.slotsOf(m)),
             cause: result.error,
           }),
         );
@@ -176,7 +184,7 @@ export class SchedulerMachine extends MachineCore {
       this.effects.fail(
         id,
         new GatewayError('queue_timeout', `Waited ${waited}s for model ${w.model} without getting a slot.`, {
-          retryAfter: retryAfterSeconds(m, this.queuedFor(m.spec.id)),
+          retryAfter: retryAfterSeconds(m, this.queuedFor(m.spec.id), this.slotsOf(m)),
         }),
       );
     });
@@ -214,13 +222,13 @@ export class SchedulerMachine extends MachineCore {
       return;
     }
     const queued = this.queuedFor(req.model);
-    const slotFree = m.state === 'ready' && !m.drainRequested && m.inFlight.size < m.spec.parallel;
+    const slotFree = m.state === 'ready' && !m.drainRequested && this.hasFreeSlot(m);
     const cap = m.spec.maxQueue ?? this.maxQueuePerModel;
     if (!slotFree && !req.loadOnly && (queued >= cap || this.waiters.size >= this.maxQueueTotal)) {
       this.effects.fail(
         req.id,
         new GatewayError('queue_full', `Too many requests waiting for model ${req.model}.`, {
-          retryAfter: retryAfterSeconds(m, queued),
+          retryAfter: retryAfterSeconds(m, queued, this.slotsOf(m)),
         }),
       );
       return;

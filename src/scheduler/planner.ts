@@ -19,6 +19,8 @@ export interface PlannerHost {
   readonly maxConcurrentLoads: number;
   waitersInOrder(): Waiter[];
   isWaiting(id: string): boolean;
+  /** A slot of the model's own and room in its lease pool. */
+  hasFreeSlot(m: ModelRecord): boolean;
   classOfLease(id: string): string | undefined;
   evictionCost(m: ModelRecord): number;
   grant(w: Waiter, m: ModelRecord): void;
@@ -93,7 +95,7 @@ export function schedulePass(host: PlannerHost): void {
 function decide(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): void {
   if (m.state === 'ready') {
     if (w.loadOnly) host.grant(w, m);
-    else if (!m.drainRequested && !view.claimed.has(m.spec.id) && m.inFlight.size < m.spec.parallel) host.grant(w, m);
+    else if (!m.drainRequested && !view.claimed.has(m.spec.id) && host.hasFreeSlot(m)) host.grant(w, m);
     return;
   }
   // loading → joined (it waits on the same load); unloading → waits, then reloads.

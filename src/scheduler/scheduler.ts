@@ -201,6 +201,11 @@ export class Scheduler {
     this.machine.setModel(spec);
   }
 
+  /** See `SchedulerMachine.setPool`. */
+  setPool(id: string, size: number): void {
+    this.machine.setPool(id, size);
+  }
+
   snapshot(): SchedulerSnapshot {
     return this.machine.snapshot();
   }

@@ -35,6 +35,11 @@ export interface ModelSpec {
   pinned?: boolean;
   /** The runtime's parallel slots: the per-model concurrency limit. */
   parallel: number;
+  /**
+   * The lease pool the model shares with others (its upstream's connection pool): their leases
+   * together stay within the pool's size (`SchedulerOptions.pools`, `setPool`). None: no shared limit.
+   */
+  pool?: string;
   /** Expected cold-load time, used for victim cost, progress estimates and Retry-After. */
   expectedLoadMs: number;
   /** Per-model queue bound; undefined takes the scheduler default. */
@@ -72,6 +77,8 @@ export interface SchedulerOptions {
   drainAfterMs?: number;
   maxQueuePerModel?: number;
   maxQueueTotal?: number;
+  /** Lease pools by id → how many leases their models may hold together (see `ModelSpec.pool`). */
+  pools?: Record<string, number>;
   /**
    * Loads running at once. Concurrent loads share disk bandwidth, so running them one after another
    * (most important first) finishes the first sooner and the last no later. Default 1.
