@@ -114,3 +114,43 @@ describe('scheduler queue timeout over HTTP', () => {
     await holding;
   });
 });
+
+describe('scheduler and an abandoned stream in drain mode', () => {
+  let up: FakeUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    up = await startFakeUpstream({ kind: 'stream', chunks: 40, gapMs: 50 });
+    gw = await startGateway(
+      {
+        scheduler: {},
+        upstreams: [{ name: 'draining', type: 'openai', url: up.url, discover: false, onDisconnect: 'drain', connections: 1 }],
+        models: [{ name: 'served', upstream: 'draining' }],
+      },
+      { extend: extendRuntime({ logger: new MemoryLogger() }) },
+    );
+  });
+
+  afterAll(async () => {
+    await gw.close();
+    await up.close();
+  });
+
+  it('keeps the lease while the upstream finishes the generation, so the next request queues visibly', async () => {
+    const client = new AbortController();
+    // The first request loads the model, so it is granted through the queue, not the fast path.
+    const res = await chat(gw, 'served', true, client.signal);
+    const reader = res.body!.getReader();
+    await reader.read();
+    client.abort();
+    await reader.closed.catch(() => undefined);
+
+    const next = chat(gw, 'served', true).then((r) => r.text());
+    await until(async () => (await psModel(gw, 'draining/served'))?.queued === 1, 5_000, 'the next request to queue');
+    expect(up.active).toBe(1); // still draining the abandoned stream on the pool's only connection
+    expect((await psModel(gw, 'draining/served'))?.inFlight).toBe(1);
+    expect((await next).trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(up.aborted).toBe(0);
+    expect(up.maxActive).toBe(1);
+  });
+});
