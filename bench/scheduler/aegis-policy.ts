@@ -41,6 +41,7 @@ export function aegisPolicy(options: AegisPolicyOptions = {}) {
         env.result.failed[error.code] = (env.result.failed[error.code] ?? 0) + 1;
       },
       progress: () => undefined,
+      report: () => undefined,
     };
     const machine: SchedulerMachine = new SchedulerMachine({
       budgets: [{ id: 'ram', totalBytes: budget, budgetBytes: budget, reserveBytes: 0 }],

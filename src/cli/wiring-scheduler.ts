@@ -8,6 +8,7 @@ import type { AdminOps, GatewayDeps, ModelGate } from '../gateway';
 import type { FootprintEstimator, ModelEntry } from '../registry';
 import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel } from '../scheduler';
 import type { Upstream } from '../upstreams';
+import { schedulerAuditRecord } from './scheduler-audit';
 
 const amount = z.union([z.string(), z.number()]);
 export const schedulerConfigSchema = z.strictObject({
@@ -31,13 +32,23 @@ export const physicalId = (e: { upstream: string; upstreamModel: string }) => `$
 /** Weights → resident bytes for a runtime-listed size: KV cache and runtime overhead on top. */
 const listedSizeOverhead = 1.2;
 
+/** What a model's upstream contributes to its scheduler spec. */
+export interface UpstreamTraits {
+  /** Aegis loads and unloads the upstream's models (it has ModelControl). */
+  controlled: boolean;
+  /** The lease pool the model's requests share: the upstream's connection pool and its size. */
+  pool?: { id: string; size: number };
+}
+
 /**
- * Slots when the entry names none: 1 for runtimes Aegis loads (their default: Ollama's
- * NUM_PARALLEL, llama-cpp-python, which even interrupts a running request for a new one), and
- * effectively unlimited for plain OpenAI-compatible servers, whose memory Aegis does not manage and
- * whose own scheduler (vLLM, llama-server --parallel) is better placed to batch.
+ * Pools follow undici's: one per origin. An upstream's models share its origin; a managed runner
+ * starts one process, so one origin, per model (upstream names cannot contain "/", model ids do).
  */
-const uncontrolledParallel = 256;
+export function upstreamTraits(entry: ModelEntry, upstream: Upstream | undefined): UpstreamTraits {
+  if (!upstream) return { controlled: false };
+  const id = upstream.pool.scope === 'model' ? physicalId(entry) : upstream.name;
+  return { controlled: Boolean(upstream.control), pool: { id, size: upstream.pool.connections } };
+}
 
 /** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
 export const registryFootprintEstimate: FootprintEstimator = async (path, { contextLength, parallel }) => {
@@ -45,8 +56,19 @@ export const registryFootprintEstimate: FootprintEstimator = async (path, { cont
   return { ramBytes: est.footprint.ram ?? 0, vramBytes: 0, source: 'estimated' };
 };
 
-export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, controlled: boolean): Promise<ModelSpec> {
-  const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? (controlled ? 1 : uncontrolledParallel), ttlMs: entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000 };
+/**
+ * Slots when the entry names none: 1 for runtimes Aegis loads (their default: Ollama's NUM_PARALLEL,
+ * llama-cpp-python, which even interrupts a running request for a new one); for plain
+ * OpenAI-compatible servers, whose own scheduler (vLLM, llama-server --parallel) is better placed to
+ * batch, as many as the connection pool carries: more would only wait inside it.
+ */
+function defaultParallel(traits: UpstreamTraits): number {
+  return traits.controlled ? 1 : (traits.pool?.size ?? 1);
+}
+
+export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, traits: UpstreamTraits): Promise<ModelSpec> {
+  const ttlMs = entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000;
+  const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? defaultParallel(traits), pool: traits.pool?.id, ttlMs };
   // An operator's figure wins over measurements; one stored at `models import` time is only the
   // estimate again (measurements replace it).
   if (entry.footprint) {
@@ -94,6 +116,8 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     loadTimeoutMs: cfg.loadTimeoutMs,
     clock,
     logger: log,
+    // Read at each event: recording may be wired (or rewired) after the scheduler.
+    onEvent: (event) => deps.audit?.(schedulerAuditRecord(event)),
     runtime: {
       async load(id, signal, onProgress) {
         const { entry, upstream } = upstreamOf(id);
@@ -110,6 +134,9 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       },
     },
   });
+  // What each spec and pool was last built from: a spec is rebuilt (GGUF read) only when it changes.
+  const specKeys = new Map<string, string>();
+  const poolSizes = new Map<string, number>();
   const sync = async () => {
     // Here rather than once at start: a config reload replaces upstream objects.
     for (const u of deps.upstreams.values()) if (u.control) u.schedulerOwnsLifetimes = true;
@@ -118,11 +145,20 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       const id = physicalId(entry);
       if (seen.has(id)) continue;
       seen.add(id);
-      const known = byId.get(id);
       byId.set(id, entry);
-      if (!known || known.path !== entry.path || JSON.stringify(known.footprint) !== JSON.stringify(entry.footprint) || known.priority !== entry.priority || known.pinned !== entry.pinned || known.ttlSeconds !== entry.ttlSeconds) {
-        scheduler.setModel(await specFor(entry, cfg, log, Boolean(deps.upstreams.get(entry.upstream)?.control)));
+      const traits = upstreamTraits(entry, deps.upstreams.get(entry.upstream));
+      const { pool } = traits;
+      if (pool && poolSizes.get(pool.id) !== pool.size) {
+        poolSizes.set(pool.id, pool.size);
+        scheduler.setPool(pool.id, pool.size);
       }
+      const key = JSON.stringify([entry.path, entry.footprint, entry.priority, entry.pinned, entry.ttlSeconds, entry.parallel, traits]);
+      if (specKeys.get(id) === key) continue;
+      specKeys.set(id, key);
+      if (pool && entry.parallel !== undefined && entry.parallel > pool.size) {
+        log.warn({ model: id, parallel: entry.parallel, connections: pool.size }, 'parallel exceeds the upstream connections: at most `connections` requests run at once');
+      }
+      scheduler.setModel(await specFor(entry, cfg, log, traits));
     }
   };
   const gate: ModelGate = {

@@ -33,6 +33,11 @@ export const upstreamSchema = z.strictObject({
   /** What to do with the upstream request when the client disconnects. */
   onDisconnect: z.enum(['cancel', 'drain']).default('cancel'),
   discover: z.boolean().default(true),
+  /**
+   * Generation requests the upstream receives at once, per origin (per model for managed runners).
+   * The scheduler never leases more than this to the upstream's models together; the default
+   * `parallel` of a model Aegis does not load is this number.
+   */
   connections: z.number().int().positive().default(64),
   /** Ollama: keep_alive sent with each request when the model entry has no ttl. */
   keepAlive: z.union([z.string(), z.number()]).optional(),

@@ -77,6 +77,10 @@ export class ExchangeTracker implements RevocationListener {
     if (this.clientGone) leave();
     else this.onClientGone.push(leave);
     const lease = await scheduler.acquire(this.init.entry, { priority: this.init.priority, signal: waiting.signal, onProgress });
+    // Granted: the lease now ends with the exchange (`finish`), not with the client. In drain mode the
+    // upstream call outlives the client and still holds a runtime slot and a pool connection.
+    const at = this.onClientGone.indexOf(leave);
+    if (at >= 0) this.onClientGone.splice(at, 1);
     this.lease = lease;
     if (this.clientGone && this.init.upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
     // Inline callbacks: tsx (esbuild keepNames) wraps each named function expression in a

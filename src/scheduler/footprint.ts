@@ -63,12 +63,30 @@ export function budgetLimits(budgets: readonly ResourceBudget[]): Footprint {
   return out;
 }
 
-/** Bytes of a footprint on resources that have no budget: such a model can never be placed. */
+/** Resources a footprint holds bytes on that have no budget (a GPU the config does not name). */
 export function unbudgeted(need: Footprint, budgets: readonly ResourceBudget[]): ResourceId[] {
   const known = new Set(budgets.map((b) => b.id));
   return Object.entries(need)
     .filter(([k, v]) => v > 0 && !known.has(k))
     .map(([k]) => k);
+}
+
+/**
+ * The part of a footprint on budgeted resources. Bytes on a resource Aegis was given no budget for
+ * are the runtime's business (Ollama places layers on a GPU by itself): placing them against a limit
+ * of zero would refuse every model that ever used that GPU.
+ */
+export function onBudgets(f: Footprint, budgets: readonly ResourceBudget[]): Footprint {
+  const out: Mutable = {};
+  for (const b of budgets) if (f[b.id] !== undefined) out[b.id] = f[b.id];
+  return out;
+}
+
+/** The part of a footprint on resources without a budget (reported, never placed). */
+export function offBudgets(f: Footprint, budgets: readonly ResourceBudget[]): Footprint {
+  const out: Mutable = {};
+  for (const k of unbudgeted(f, budgets)) out[k] = f[k];
+  return out;
 }
 
 /**

@@ -5,7 +5,7 @@ export { Scheduler } from './scheduler';
 export type { AcquireOptions, Lease, ModelRuntime, SchedulerFacadeOptions } from './scheduler';
 export { SchedulerMachine } from './machine';
 export type { SchedulerMachineOptions, UnloadStatus } from './machine';
-export type { ModelSnapshot, ResourceSnapshot, SchedulerSnapshot } from './snapshot';
+export type { ModelSnapshot, PoolSnapshot, ResourceSnapshot, SchedulerSnapshot } from './snapshot';
 export { chooseVictims, evictionCandidates, victimsFor } from './eviction';
 export type { CandidateFilter, EvictionCandidate, ResidentView } from './eviction';
 export { parseAmount, parseBytes, resolveBudget, resolveBudgets } from './budget';

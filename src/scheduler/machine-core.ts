@@ -2,11 +2,14 @@
 // (grant, load, unload, preempt, fail), plus the event loop. `SchedulerMachine` adds the public events.
 
 import { GatewayError, silentLogger, type Clock, type Logger } from '../core';
+import { unbudgeted } from './footprint';
 import { schedulePass, type PlannerHost } from './planner';
+import { hasFreeSlot, leaseSlots } from './pools';
 import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
-import { demandNow, type LeaseRecord, type ModelRecord, type Waiter } from './records';
+import { demandNow, effectiveFootprint, type LeaseRecord, type ModelRecord, type Waiter } from './records';
 import { MachineTimers, type TimerHost } from './timers';
 import type {
+  EvictionReason,
   ModelSpec,
   PreemptionOptions,
   ResourceBudget,
@@ -14,6 +17,8 @@ import type {
   SchedulerOptions,
   UnloadReason,
 } from './types';
+
+const EVICTION_REASONS: Readonly<Record<UnloadReason, EvictionReason>> = { evict: 'budget', ttl: 'ttl', preempt: 'preemption', admin: 'manual' };
 
 export interface SchedulerMachineOptions extends SchedulerOptions {
   clock: Clock;
@@ -29,6 +34,8 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
   readonly preemption: PreemptionOptions;
   readonly waiters = new Map<string, Waiter>();
   readonly leases = new Map<string, LeaseRecord>();
+  /** Lease pool sizes by id (see `ModelSpec.pool`). */
+  readonly pools = new Map<string, number>();
   readonly clock: Clock;
   readonly effects: SchedulerEffects;
   readonly logger: Logger;
@@ -39,6 +46,8 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
   protected readonly timers: MachineTimers;
   private running = false;
   private readonly pending: Array<() => void> = [];
+  /** Resources without a budget already logged: the operator needs to hear it once, not per load. */
+  private readonly unbudgetedSeen = new Set<string>();
 
   constructor(options: SchedulerMachineOptions) {
     this.budgets = options.budgets;
@@ -53,6 +62,7 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.preemption = { enabled: false, graceMs: 5_000, ...options.preemption };
     this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
     this.maxQueueTotal = options.maxQueueTotal ?? 512;
+    for (const [id, size] of Object.entries(options.pools ?? {})) this.pools.set(id, Math.max(1, size));
     this.maxConcurrentLoads = Math.max(1, options.maxConcurrentLoads ?? 1);
     this.drainAfterMs = options.drainAfterMs ?? DEFAULT_DRAIN_AFTER_MS;
     this.timers = new MachineTimers(this, options.progressTickMs ?? 1_000);
@@ -73,6 +83,16 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
       .map((w) => ({ w, r: rank(w) }))
       .sort((a, b) => a.r - b.r || a.w.enqueuedAt - b.w.enqueuedAt || a.w.seq - b.w.seq)
       .map((x) => x.w);
+  }
+
+  /** A slot of its own and room in its lease pool. */
+  hasFreeSlot(m: ModelRecord): boolean {
+    return hasFreeSlot(m, this.pools, this.models);
+  }
+
+  /** Leases the model can hold at once (for Retry-After estimates). */
+  slotsOf(m: ModelRecord): number {
+    return leaseSlots(m, this.pools);
   }
 
   isWaiting(id: string): boolean {
@@ -130,18 +150,22 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.effects.startLoad(m.spec.id, m.op);
   }
 
-  beginUnload(m: ModelRecord, reason: UnloadReason): void {
+  /** Starts unloading `m`; `forModel` is the model the room is made for (budget and preemption). */
+  beginUnload(m: ModelRecord, reason: UnloadReason, forModel?: string): void {
     this.timers.clearIdle(m);
     m.state = 'unloading';
     m.op += 1;
     m.drainRequested = false;
     m.idleSince = undefined;
     this.logger.debug({ model: m.spec.id, reason }, 'unloading model');
+    this.effects.report({ type: 'eviction', model: m.spec.id, reason: EVICTION_REASONS[reason], freed: effectiveFootprint(m), forModel });
     this.effects.startUnload(m.spec.id, m.op, reason);
   }
 
   preempt(m: ModelRecord, by: Waiter): void {
     const retryAfter = Math.ceil((m.holdEwmaMs + m.spec.expectedLoadMs) / 1000);
+    const revoked = [...m.inFlight].map((id) => this.leases.get(id)?.cls ?? this.priorities.lowest());
+    this.effects.report({ type: 'preemption', model: m.spec.id, byModel: by.model, byPriority: by.cls, revoked, freed: effectiveFootprint(m) });
     for (const id of [...m.inFlight]) {
       this.leases.delete(id);
       this.effects.revoke(
@@ -169,6 +193,18 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     let n = 0;
     for (const w of this.waiters.values()) if (w.model === model) n += 1;
     return n;
+  }
+
+  /**
+   * A footprint with bytes on a resource Aegis has no budget for (Ollama reporting VRAM while
+   * `scheduler.gpus` is empty): those bytes are not managed, and the operator should know.
+   */
+  protected noteUnbudgeted(m: ModelRecord): void {
+    for (const resource of unbudgeted(effectiveFootprint(m), this.budgets)) {
+      if (this.unbudgetedSeen.has(resource)) continue;
+      this.unbudgetedSeen.add(resource);
+      this.logger.warn({ model: m.spec.id, resource }, 'model uses a resource without a budget (scheduler.gpus); its bytes there are reported, not managed');
+    }
   }
 
   protected removeWaiter(w: Waiter): void {

@@ -3,8 +3,8 @@
 
 import { GatewayError } from '../core';
 import { MachineCore, type SchedulerMachineOptions } from './machine-core';
-import { canEverFit } from './planner';
-import { effectiveFootprint, newModelRecord, recordDemand, retryAfterSeconds, type ModelRecord, type Waiter } from './records';
+import { canEverFit, placedFootprint } from './planner';
+import { newModelRecord, recordDemand, retryAfterSeconds, type ModelRecord, type Waiter } from './records';
 import { buildSnapshot, type SchedulerSnapshot } from './snapshot';
 import type { Grant, LoadResult, ModelSpec, RequestEvent, ResidentModel } from './types';
 
@@ -26,10 +26,19 @@ export class SchedulerMachine extends MachineCore {
   setModel(spec: ModelSpec): void {
     this.dispatch(() => {
       const fixed = { ...spec, priority: this.priorities.resolve(spec.priority), parallel: Math.max(1, spec.parallel) };
-      const existing = this.models.get(spec.id);
-      if (existing) existing.spec = fixed;
-      else this.models.set(spec.id, newModelRecord(fixed, this.now()));
+      const m = this.models.get(spec.id) ?? newModelRecord(fixed, this.now());
+      m.spec = fixed;
+      this.models.set(spec.id, m);
+      this.noteUnbudgeted(m);
     });
+  }
+
+  /**
+   * Sets how many leases the models of pool `id` may hold together (an upstream's connections). A
+   * bigger pool grants waiting requests at once; a smaller one grants nothing until leases end.
+   */
+  setPool(id: string, size: number): void {
+    this.dispatch(() => this.pools.set(id, Math.max(1, size)));
   }
 
   onRequest(req: RequestEvent): void {
@@ -45,7 +54,7 @@ export class SchedulerMachine extends MachineCore {
   tryGrant(req: RequestEvent): Grant | undefined {
     if (this.dispatching || this.waiters.size > 0 || req.loadOnly || this.leases.has(req.id)) return undefined;
     const m = this.models.get(req.model);
-    if (!m || m.state !== 'ready' || m.drainRequested || m.inFlight.size >= m.spec.parallel) return undefined;
+    if (!m || m.state !== 'ready' || m.drainRequested || !this.hasFreeSlot(m)) return undefined;
     const now = this.now();
     const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
     recordDemand(m, now);
@@ -91,7 +100,7 @@ export class SchedulerMachine extends MachineCore {
         this.failWaitersOf(
           m,
           new GatewayError('model_load_failed', `Model ${model} failed to load.`, {
-            retryAfter: retryAfterSeconds(m, 0),
+            retryAfter: retryAfterSeconds(m, 0, this.slotsOf(m)),
             cause: result.error,
           }),
         );
@@ -99,6 +108,7 @@ export class SchedulerMachine extends MachineCore {
       }
       m.state = 'ready';
       if (result.measured) m.measured = result.measured;
+      this.noteUnbudgeted(m);
       m.lastUsedAt = this.now();
       for (const w of this.waiters.values()) if (w.model === model) this.effects.progress(w.id, { kind: 'ready', model });
     });
@@ -123,6 +133,7 @@ export class SchedulerMachine extends MachineCore {
           this.models.set(r.model, m);
         }
         if (r.footprint) m.measured = r.footprint;
+        this.noteUnbudgeted(m);
         if (m.state === 'unloaded') {
           m.state = 'ready';
           m.lastUsedAt = this.now();
@@ -173,7 +184,7 @@ export class SchedulerMachine extends MachineCore {
       this.effects.fail(
         id,
         new GatewayError('queue_timeout', `Waited ${waited}s for model ${w.model} without getting a slot.`, {
-          retryAfter: retryAfterSeconds(m, this.queuedFor(m.spec.id)),
+          retryAfter: retryAfterSeconds(m, this.queuedFor(m.spec.id), this.slotsOf(m)),
         }),
       );
     });
@@ -206,18 +217,18 @@ export class SchedulerMachine extends MachineCore {
       return;
     }
     if (!canEverFit(this, m)) {
-      const total = Object.entries(effectiveFootprint(m)).map(([k, v]) => `${k}=${v}`).join(', ');
+      const total = Object.entries(placedFootprint(this, m)).map(([k, v]) => `${k}=${v}`).join(', ');
       this.effects.fail(req.id, new GatewayError('insufficient_resources', `Model ${req.model} (${total}) cannot fit.`));
       return;
     }
     const queued = this.queuedFor(req.model);
-    const slotFree = m.state === 'ready' && !m.drainRequested && m.inFlight.size < m.spec.parallel;
+    const slotFree = m.state === 'ready' && !m.drainRequested && this.hasFreeSlot(m);
     const cap = m.spec.maxQueue ?? this.maxQueuePerModel;
     if (!slotFree && !req.loadOnly && (queued >= cap || this.waiters.size >= this.maxQueueTotal)) {
       this.effects.fail(
         req.id,
         new GatewayError('queue_full', `Too many requests waiting for model ${req.model}.`, {
-          retryAfter: retryAfterSeconds(m, queued),
+          retryAfter: retryAfterSeconds(m, queued, this.slotsOf(m)),
         }),
       );
       return;

@@ -3,7 +3,7 @@
 
 import { GatewayError } from '../core';
 import { chooseVictims, evictionCandidates, type ResidentView } from './eviction';
-import { budgetLimits, fits, isZero, minFootprint, subtractFootprints, sumFootprints, unbudgeted } from './footprint';
+import { budgetLimits, fits, isZero, minFootprint, onBudgets, subtractFootprints, sumFootprints } from './footprint';
 import type { PriorityTable } from './priority';
 import { effectiveFootprint, isResident, type ModelRecord, type Waiter } from './records';
 import type { Footprint, PreemptionOptions, ResourceBudget, UnloadReason } from './types';
@@ -19,11 +19,13 @@ export interface PlannerHost {
   readonly maxConcurrentLoads: number;
   waitersInOrder(): Waiter[];
   isWaiting(id: string): boolean;
+  /** A slot of the model's own and room in its lease pool. */
+  hasFreeSlot(m: ModelRecord): boolean;
   classOfLease(id: string): string | undefined;
   evictionCost(m: ModelRecord): number;
   grant(w: Waiter, m: ModelRecord): void;
   startLoad(m: ModelRecord): void;
-  beginUnload(m: ModelRecord, reason: UnloadReason): void;
+  beginUnload(m: ModelRecord, reason: UnloadReason, forModel?: string): void;
   preempt(m: ModelRecord, by: Waiter): void;
   failWaitersOf(m: ModelRecord, error: GatewayError): void;
   armGrace(w: Waiter): void;
@@ -44,13 +46,21 @@ interface PlanView {
   drained: boolean;
 }
 
+/**
+ * What a model takes from the budgets: its footprint on budgeted resources only. Bytes on a resource
+ * without a budget are reported in the snapshot but never placed (DESIGN.md, "unbudgeted resources").
+ */
+export function placedFootprint(host: Pick<PlannerHost, 'budgets'>, m: ModelRecord): Footprint {
+  return onBudgets(effectiveFootprint(m), host.budgets);
+}
+
 export function residentViews(host: PlannerHost): ResidentView[] {
   return [...host.models.values()].map((m) => ({
     id: m.spec.id,
     state: m.state,
     pinned: m.spec.pinned === true,
     inFlight: m.inFlight.size,
-    footprint: effectiveFootprint(m),
+    footprint: placedFootprint(host, m),
     evictionCost: host.evictionCost(m),
     lastUsedAt: m.lastUsedAt,
   }));
@@ -58,18 +68,17 @@ export function residentViews(host: PlannerHost): ResidentView[] {
 
 /** True when the model could fit once every unpinned model were gone. */
 export function canEverFit(host: PlannerHost, m: ModelRecord): boolean {
-  const need = effectiveFootprint(m);
-  if (unbudgeted(need, host.budgets).length > 0) return false;
   const pinned = [...host.models.values()].filter((o) => o !== m && o.spec.pinned && isResident(o));
-  return fits(need, subtractFootprints(budgetLimits(host.budgets), sumFootprints(pinned.map(effectiveFootprint))));
+  const room = subtractFootprints(budgetLimits(host.budgets), sumFootprints(pinned.map((o) => placedFootprint(host, o))));
+  return fits(placedFootprint(host, m), room);
 }
 
 export function schedulePass(host: PlannerHost): void {
   const resident = [...host.models.values()].filter(isResident);
   const unloading = resident.filter((m) => m.state === 'unloading');
   const view: PlanView = {
-    free: subtractFootprints(budgetLimits(host.budgets), sumFootprints(resident.map(effectiveFootprint))),
-    soonFree: sumFootprints(unloading.map(effectiveFootprint)),
+    free: subtractFootprints(budgetLimits(host.budgets), sumFootprints(resident.map((m) => placedFootprint(host, m)))),
+    soonFree: sumFootprints(unloading.map((m) => placedFootprint(host, m))),
     claimed: new Set(),
     planned: new Set(),
     loadSlots: host.maxConcurrentLoads - resident.filter((m) => m.state === 'loading').length,
@@ -86,7 +95,7 @@ export function schedulePass(host: PlannerHost): void {
 function decide(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): void {
   if (m.state === 'ready') {
     if (w.loadOnly) host.grant(w, m);
-    else if (!m.drainRequested && !view.claimed.has(m.spec.id) && m.inFlight.size < m.spec.parallel) host.grant(w, m);
+    else if (!m.drainRequested && !view.claimed.has(m.spec.id) && host.hasFreeSlot(m)) host.grant(w, m);
     return;
   }
   // loading → joined (it waits on the same load); unloading → waits, then reloads.
@@ -103,7 +112,7 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
     );
     return;
   }
-  const need = effectiveFootprint(m);
+  const need = placedFootprint(host, m);
   if (fits(need, view.free)) {
     view.free = subtractFootprints(view.free, need);
     // With every load slot taken it keeps the memory and its place; the load starts when a slot frees.
@@ -128,7 +137,7 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
     reserve();
     for (const id of idle) {
       view.claimed.add(id);
-      host.beginUnload(host.models.get(id)!, 'evict');
+      host.beginUnload(host.models.get(id)!, 'evict', m.spec.id);
     }
     return;
   }
@@ -164,7 +173,7 @@ function planPreemption(host: PlannerHost, view: PlanView, w: Waiter, views: Res
     const victim = host.models.get(id)!;
     const busy = victim.inFlight.size > 0;
     if (busy) host.preempt(victim, w);
-    host.beginUnload(victim, busy ? 'preempt' : 'evict');
+    host.beginUnload(victim, busy ? 'preempt' : 'evict', w.model);
   }
   return true;
 }

@@ -105,8 +105,8 @@ export function isResident(m: ModelRecord): boolean {
 }
 
 /** Seconds a client should wait before retrying: queue drain estimate plus a load if one is needed. */
-export function retryAfterSeconds(m: ModelRecord, queued: number): number {
-  const slots = Math.max(1, m.spec.parallel);
+export function retryAfterSeconds(m: ModelRecord, queued: number, leaseSlots = m.spec.parallel): number {
+  const slots = Math.max(1, leaseSlots);
   const drainMs = m.holdEwmaMs * Math.ceil((queued + 1) / slots);
   const loadMs = m.state === 'ready' ? 0 : m.spec.expectedLoadMs;
   return Math.min(600, Math.max(1, Math.ceil((drainMs + loadMs) / 1000)));

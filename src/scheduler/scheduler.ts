@@ -11,6 +11,7 @@ import type {
   ModelSpec,
   ResidentModel,
   SchedulerEffects,
+  SchedulerEvent,
   SchedulerOptions,
   UnloadReason,
 } from './types';
@@ -119,6 +120,8 @@ export interface SchedulerFacadeOptions extends SchedulerOptions {
   logger?: Logger;
   /** A load that has not finished by then is aborted and fails its waiters (llama-swap: 120 s). */
   loadTimeoutMs?: number;
+  /** Evictions and preemptions, as they are decided (the gateway audits them). */
+  onEvent?: (event: SchedulerEvent) => void;
 }
 
 interface PendingRequest {
@@ -133,6 +136,7 @@ export class Scheduler {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly loadTimeoutMs: number;
+  private readonly onEvent?: (event: SchedulerEvent) => void;
   private readonly pending = new Map<string, PendingRequest>();
   private readonly leases = new Map<string, LeaseHandle>();
   private readonly loads = new Map<string, { controller: AbortController; timer: TimerHandle }>();
@@ -144,6 +148,7 @@ export class Scheduler {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.loadTimeoutMs = options.loadTimeoutMs ?? 300_000;
+    this.onEvent = options.onEvent;
     this.machine = new SchedulerMachine({ ...options, clock: this.clock, logger: this.logger, effects: this.effects() });
   }
 
@@ -194,6 +199,11 @@ export class Scheduler {
 
   setModel(spec: ModelSpec): void {
     this.machine.setModel(spec);
+  }
+
+  /** See `SchedulerMachine.setPool`. */
+  setPool(id: string, size: number): void {
+    this.machine.setPool(id, size);
   }
 
   snapshot(): SchedulerSnapshot {
@@ -266,6 +276,14 @@ export class Scheduler {
           this.pending.get(requestId)?.onProgress?.(event);
         } catch (err) {
           this.logger.warn({ err: String(err), requestId }, 'progress callback threw');
+        }
+      },
+      report: (event) => {
+        // Called inside the machine's event: a failing listener must not break scheduling.
+        try {
+          this.onEvent?.(event);
+        } catch (err) {
+          this.logger.warn({ err: String(err), event: event.type, model: event.model }, 'scheduler event listener threw');
         }
       },
     };

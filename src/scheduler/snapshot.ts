@@ -1,7 +1,8 @@
 // The operations view behind `GET /admin/ps`: per model state, footprint estimated vs measured,
 // in-flight, queued, idle time, TTL left; per resource budget and use.
 
-import { budgetLimits, sumFootprints } from './footprint';
+import { budgetLimits, offBudgets, sumFootprints } from './footprint';
+import { poolInFlight } from './pools';
 import { effectiveFootprint, isResident, type ModelRecord, type Waiter } from './records';
 import type { Footprint, ModelState, ResourceBudget } from './types';
 
@@ -11,6 +12,8 @@ export interface ModelSnapshot {
   priority: string;
   pinned: boolean;
   parallel: number;
+  /** The lease pool it shares with the other models of its upstream, if any. */
+  pool: string | null;
   footprint: { estimated: Footprint; measured?: Footprint; counted: Footprint; source: 'estimate' | 'measured' | 'config' };
   inFlight: number;
   queued: number;
@@ -35,10 +38,20 @@ export interface ResourceSnapshot {
   freeBytes: number;
 }
 
+export interface PoolSnapshot {
+  id: string;
+  /** Leases the pool's models may hold together. */
+  size: number;
+  inFlight: number;
+}
+
 export interface SchedulerSnapshot {
   at: number;
   models: ModelSnapshot[];
   resources: ResourceSnapshot[];
+  /** Bytes resident models hold on resources without a budget: reported, not managed. */
+  unbudgeted: Footprint;
+  pools: PoolSnapshot[];
   inFlight: number;
   queued: number;
 }
@@ -48,6 +61,7 @@ export interface SnapshotSource {
   readonly budgets: readonly ResourceBudget[];
   readonly models: ReadonlyMap<string, ModelRecord>;
   readonly waiters: ReadonlyMap<string, Waiter>;
+  readonly pools: ReadonlyMap<string, number>;
 }
 
 export function buildSnapshot(src: SnapshotSource): SchedulerSnapshot {
@@ -55,7 +69,8 @@ export function buildSnapshot(src: SnapshotSource): SchedulerSnapshot {
   const queuedBy = new Map<string, number>();
   for (const w of src.waiters.values()) queuedBy.set(w.model, (queuedBy.get(w.model) ?? 0) + 1);
   const models = [...src.models.values()].map((m) => modelSnapshot(m, now, queuedBy.get(m.spec.id) ?? 0));
-  const used = sumFootprints([...src.models.values()].filter(isResident).map(effectiveFootprint));
+  const resident = [...src.models.values()].filter(isResident).map(effectiveFootprint);
+  const used = sumFootprints(resident);
   const limits = budgetLimits(src.budgets);
   const resources = src.budgets.map((b) => ({
     id: b.id,
@@ -70,6 +85,8 @@ export function buildSnapshot(src: SnapshotSource): SchedulerSnapshot {
     at: now,
     models,
     resources,
+    unbudgeted: sumFootprints(resident.map((f) => offBudgets(f, src.budgets))),
+    pools: [...src.pools].map(([id, size]) => ({ id, size, inFlight: poolInFlight(src.models.values(), id) })),
     inFlight: models.reduce((s, m) => s + m.inFlight, 0),
     queued: src.waiters.size,
   };
@@ -83,6 +100,7 @@ function modelSnapshot(m: ModelRecord, now: number, queued: number): ModelSnapsh
     priority: m.spec.priority,
     pinned: m.spec.pinned === true,
     parallel: m.spec.parallel,
+    pool: m.spec.pool ?? null,
     footprint: { estimated: m.spec.footprint, measured: m.measured, counted: effectiveFootprint(m), source },
     inFlight: m.inFlight.size,
     queued,

@@ -35,6 +35,11 @@ export interface ModelSpec {
   pinned?: boolean;
   /** The runtime's parallel slots: the per-model concurrency limit. */
   parallel: number;
+  /**
+   * The lease pool the model shares with others (its upstream's connection pool): their leases
+   * together stay within the pool's size (`SchedulerOptions.pools`, `setPool`). None: no shared limit.
+   */
+  pool?: string;
   /** Expected cold-load time, used for victim cost, progress estimates and Retry-After. */
   expectedLoadMs: number;
   /** Per-model queue bound; undefined takes the scheduler default. */
@@ -72,6 +77,8 @@ export interface SchedulerOptions {
   drainAfterMs?: number;
   maxQueuePerModel?: number;
   maxQueueTotal?: number;
+  /** Lease pools by id → how many leases their models may hold together (see `ModelSpec.pool`). */
+  pools?: Record<string, number>;
   /**
    * Loads running at once. Concurrent loads share disk bandwidth, so running them one after another
    * (most important first) finishes the first sooner and the last no later. Default 1.
@@ -85,6 +92,34 @@ export interface SchedulerOptions {
 export type ModelState = 'unloaded' | 'loading' | 'ready' | 'unloading';
 
 export type UnloadReason = 'ttl' | 'evict' | 'admin' | 'preempt';
+
+/** Why a model left memory, in the audit's words: `evict` made room (budget), `admin` was asked (manual). */
+export type EvictionReason = 'budget' | 'ttl' | 'preemption' | 'manual';
+
+/**
+ * Decisions an operator must be able to account for after the fact (the gateway audits them): every
+ * unload the scheduler starts, and every lease it takes back.
+ */
+export type SchedulerEvent =
+  | {
+      type: 'eviction';
+      model: string;
+      reason: EvictionReason;
+      /** What the runtime gives back: the model's footprint, unbudgeted resources included. */
+      freed: Footprint;
+      /** The model the room is made for (budget and preemption evictions). */
+      forModel?: string;
+    }
+  | {
+      type: 'preemption';
+      model: string;
+      /** The more important request's model and class. */
+      byModel: string;
+      byPriority: string;
+      /** Classes of the leases taken back, one entry per lease. */
+      revoked: string[];
+      freed: Footprint;
+    };
 
 /** Progress of the load a waiting request depends on (the gateway renders SSE comments from it). */
 export type LoadProgress =
@@ -129,4 +164,6 @@ export interface SchedulerEffects {
   /** A granted lease is taken back (preemption): the gateway must cut the upstream request. */
   revoke(requestId: string, error: GatewayError): void;
   progress(requestId: string, event: LoadProgress): void;
+  /** An eviction or preemption happened (for the audit log). */
+  report(event: SchedulerEvent): void;
 }

@@ -5,13 +5,21 @@ import { GatewayError, type CancelSignal } from '../core';
 import type { TimeoutsConfig } from '../config';
 import { retryAfterSeconds } from './retry-after';
 
+/**
+ * Sockets on top of `connections` for health probes, discovery and load/unload calls. The scheduler
+ * lets generation requests fill all `connections`; a probe queued behind them would time out and mark
+ * a busy upstream as down, and a load would wait for a stream to end.
+ */
+export const CONTROL_CONNECTIONS = 2;
+
+/** `connections`: generation requests the upstream receives at once (the scheduler's lease pool). */
 export function createDispatcher(timeouts: TimeoutsConfig, connections: number): Agent {
   return new Agent({
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.headersMs,
     bodyTimeout: timeouts.bodyMs,
     keepAliveTimeout: 30_000,
-    connections,
+    connections: connections + CONTROL_CONNECTIONS,
     pipelining: 1,
   });
 }

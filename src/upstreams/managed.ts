@@ -5,11 +5,13 @@ import { GatewayError, silentLogger, type Logger } from '../core';
 import { createDispatcher, UpstreamClient } from './http';
 import { RunnerProcess } from './managed-process';
 import { OpenAICompatibleUpstream } from './openai-compatible';
-import type { CallContext, DiscoveredModel, LoadedModel, LoadOptions, ModelControl, UpstreamModelRef } from './types';
+import type { CallContext, ConnectionPool, DiscoveredModel, LoadedModel, LoadOptions, ModelControl, UpstreamModelRef } from './types';
 
 export class ManagedUpstream extends OpenAICompatibleUpstream implements ModelControl {
   override readonly kind = 'managed' as const;
   override readonly control: ModelControl = this;
+  /** Each runner listens on a port of its own, so every model has the whole pool to itself. */
+  override readonly pool: ConnectionPool;
   private readonly runners = new Map<string, RunnerProcess>();
   private readonly clients = new Map<number, UpstreamClient>();
   private readonly runnerDispatcher;
@@ -19,6 +21,7 @@ export class ManagedUpstream extends OpenAICompatibleUpstream implements ModelCo
     private readonly logger: Logger = silentLogger,
   ) {
     super(config, 'http://127.0.0.1:0');
+    this.pool = { connections: config.connections, scope: 'model' };
     this.runnerDispatcher = createDispatcher(config.timeouts, config.connections);
   }
 

@@ -5,7 +5,7 @@ import { parseNdjson, type CancelSignal, type ChatChunk, type ChatRequest, type 
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { fromOllamaChat, fromOllamaGenerate, keepAliveFor, OllamaChatStream, toOllamaChat, toOllamaGenerate, type OllamaChatLine } from './ollama-translate';
-import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, LoadedModel, ModelControl, Upstream, UpstreamModelRef } from './types';
+import type { CallContext, ChatResult, CompletionResult, ConnectionPool, DiscoveredModel, LoadedModel, ModelControl, Upstream, UpstreamModelRef } from './types';
 
 interface ShowResponse {
   capabilities?: string[];
@@ -37,6 +37,7 @@ export class OllamaUpstream implements Upstream, ModelControl {
   readonly name: string;
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control: ModelControl = this;
+  readonly pool: ConnectionPool;
   schedulerOwnsLifetimes = false;
   private readonly client: UpstreamClient;
   private readonly dispatcher;
@@ -45,6 +46,7 @@ export class OllamaUpstream implements Upstream, ModelControl {
   constructor(private readonly config: UpstreamConfig) {
     this.name = config.name;
     this.onDisconnect = config.onDisconnect;
+    this.pool = { connections: config.connections, scope: 'upstream' };
     this.dispatcher = createDispatcher(config.timeouts, config.connections);
     this.client = new UpstreamClient(config.name, (config.url ?? '').replace(/\/+$/, ''), this.dispatcher, config.apiKey);
   }

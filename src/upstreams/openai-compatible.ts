@@ -4,7 +4,7 @@ import { GatewayError, SseParser, type CancelSignal, type SseEvent, type ChatChu
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { shapeMessages } from './message-shapes';
-import type { CallContext, ChatResult, CompletionResult, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
+import type { CallContext, ChatResult, CompletionResult, ConnectionPool, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
 export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
@@ -47,6 +47,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   readonly name: string;
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control?: ModelControl;
+  readonly pool: ConnectionPool;
   schedulerOwnsLifetimes = false;
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
@@ -54,6 +55,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   constructor(protected readonly config: UpstreamConfig, baseUrl = config.url ?? '') {
     this.name = config.name;
     this.onDisconnect = config.onDisconnect;
+    this.pool = { connections: config.connections, scope: 'upstream' };
     this.dispatcher = createDispatcher(config.timeouts, config.connections);
     this.client = new UpstreamClient(config.name, baseUrl.replace(/\/+$/, ''), this.dispatcher, config.apiKey);
   }

@@ -62,11 +62,21 @@ export interface ModelControl {
   loaded(): Promise<LoadedModel[]>;
 }
 
+/** The sockets an upstream's generation requests share (one undici pool per origin). */
+export interface ConnectionPool {
+  /** Requests the runtime can receive at once; one more would wait inside the pool, unseen. */
+  connections: number;
+  /** `model` when every model has an origin of its own (managed runners: one process per model). */
+  scope: 'upstream' | 'model';
+}
+
 export interface Upstream {
   readonly name: string;
   readonly kind: 'openai' | 'ollama' | 'lmstudio' | 'managed';
   /** Cancel the upstream call when the client goes away, or let it finish. */
   readonly onDisconnect: 'cancel' | 'drain';
+  /** The scheduler keeps its leases for this upstream's models within this pool. */
+  readonly pool: ConnectionPool;
   /**
    * Set when Aegis' scheduler decides when models unload: the runtime is then told to keep models
    * loaded (Ollama keep_alive -1, no LM Studio ttl) so it never evicts behind the scheduler's back.

@@ -15,6 +15,9 @@ export interface FakeUpstream {
   aborted: number;
   /** Streams written to the end. */
   completed: number;
+  /** Generation requests open right now, and the most that were ever open at once. */
+  active: number;
+  maxActive: number;
   requests: Record<string, unknown>[];
   behaviour: Behaviour;
   close(): Promise<void>;
@@ -25,7 +28,7 @@ function chunk(i: number, content: string, finish: string | null = null): string
 }
 
 export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstream> {
-  const state: FakeUpstream = { url: '', aborted: 0, completed: 0, requests: [], behaviour, close: async () => {} };
+  const state: FakeUpstream = { url: '', aborted: 0, completed: 0, active: 0, maxActive: 0, requests: [], behaviour, close: async () => {} };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d));
@@ -35,8 +38,11 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
         return;
       }
       state.requests.push(raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
+      state.active++;
+      state.maxActive = Math.max(state.maxActive, state.active);
       let finished = false;
       res.on('close', () => {
+        state.active--;
         if (!finished) state.aborted++;
       });
       const b = state.behaviour;

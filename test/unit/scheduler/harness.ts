@@ -9,6 +9,7 @@ import {
   type LoadProgress,
   type ModelSpec,
   type SchedulerEffects,
+  type SchedulerEvent,
   type SchedulerMachineOptions,
   type UnloadReason,
 } from '../../../src/scheduler';
@@ -22,6 +23,7 @@ export class RecordingEffects implements SchedulerEffects {
   readonly failures = new Map<string, GatewayError>();
   readonly revoked = new Map<string, GatewayError>();
   readonly progressById = new Map<string, LoadProgress[]>();
+  readonly events: SchedulerEvent[] = [];
 
   startLoad(model: string, loadId: number): void {
     this.loads.push({ model, loadId });
@@ -42,6 +44,10 @@ export class RecordingEffects implements SchedulerEffects {
     const list = this.progressById.get(requestId) ?? [];
     list.push(event);
     this.progressById.set(requestId, list);
+  }
+
+  report(event: SchedulerEvent): void {
+    this.events.push(event);
   }
 
   granted(id: string): boolean {

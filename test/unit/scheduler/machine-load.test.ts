@@ -123,12 +123,6 @@ describe('SchedulerMachine loading', () => {
     expect(h.fx.loadsOf('mid')).toBe(0);
   });
 
-  it('counts a model on a resource without a budget as impossible', () => {
-    const h = harness([{ ...spec('gpu-only', 4), footprint: { gpu0: 4 * GiB } }]);
-    h.request('r1', 'gpu-only');
-    expect(h.fx.failures.get('r1')?.code).toBe('insufficient_resources');
-  });
-
   it('replaces the estimate with the measured footprint after the load', () => {
     const h = harness([spec('a', 8)]);
     h.request('r1', 'a');

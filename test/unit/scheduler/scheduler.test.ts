@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { GatewayError, ManualClock } from '../../../src/core';
-import { Scheduler, type Footprint, type LoadProgress, type ModelRuntime, type SchedulerFacadeOptions } from '../../../src/scheduler';
+import { Scheduler, type Footprint, type LoadProgress, type ModelRuntime, type SchedulerEvent, type SchedulerFacadeOptions } from '../../../src/scheduler';
 import { GiB, spec } from './harness';
 
 interface PendingLoad {
@@ -171,6 +171,23 @@ describe('Scheduler (async facade)', () => {
     expect(scheduler.snapshot().models.find((m) => m.id === 'a')).toMatchObject({ state: 'ready', inFlight: 0 });
     await scheduler.unload('a');
     expect(runtime.unloads).toEqual(['a']);
+    expect(scheduler.snapshot().models.find((m) => m.id === 'a')!.state).toBe('unloaded');
+  });
+
+  it('hands evictions to onEvent, and keeps scheduling when the listener throws', async () => {
+    const events: SchedulerEvent[] = [];
+    const { runtime, scheduler } = setup({
+      onEvent: (e) => {
+        events.push(e);
+        throw new Error('audit sink down');
+      },
+    });
+    const loading = scheduler.load('a');
+    await flush();
+    runtime.loads[0]!.resolve({});
+    await loading;
+    await scheduler.unload('a');
+    expect(events).toEqual([{ type: 'eviction', model: 'a', reason: 'manual', freed: { ram: 20 * GiB }, forModel: undefined }]);
     expect(scheduler.snapshot().models.find((m) => m.id === 'a')!.state).toBe('unloaded');
   });
 });

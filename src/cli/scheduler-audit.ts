@@ -1,0 +1,22 @@
+// The scheduler's evictions and preemptions as audit records: an operator can account for every
+// model that left memory and every request the scheduler cut, and why.
+import type { GatewayDeps } from '../gateway';
+import type { SchedulerEvent } from '../scheduler';
+
+export type AuditRecord = Parameters<NonNullable<GatewayDeps['audit']>>[0];
+
+export function schedulerAuditRecord(event: SchedulerEvent): AuditRecord {
+  const freedBytes = Object.values(event.freed).reduce((sum, bytes) => sum + bytes, 0);
+  const freed = { freedBytes, freedByResource: event.freed };
+  if (event.type === 'eviction') {
+    const forModel = event.forModel === undefined ? {} : { forModel: event.forModel };
+    return { type: 'scheduler.eviction', actor: 'scheduler', target: event.model, outcome: 'ok', details: { reason: event.reason, ...freed, ...forModel } };
+  }
+  return {
+    type: 'scheduler.preemption',
+    actor: 'scheduler',
+    target: event.model,
+    outcome: 'ok',
+    details: { reason: 'preemption', ...freed, byModel: event.byModel, byPriority: event.byPriority, revokedLeases: event.revoked.length, revokedPriorities: event.revoked },
+  };
+}
