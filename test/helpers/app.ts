@@ -25,6 +25,7 @@ export function scriptedUpstream(name = 'u'): Upstream & { calls: unknown[] } {
     name,
     kind: 'openai',
     onDisconnect: 'cancel',
+    pool: { connections: 64, scope: 'upstream' },
     calls,
     async chat(request, ctx) {
       calls.push(request);
