@@ -6,7 +6,7 @@ import { loadConfigFile, parseConfig } from '../config';
 import { openRagStorage } from '../rag';
 import { runModelsCommand } from './models-command';
 import { openRegistry } from './registry-store';
-import { mongodbConfigSchema } from './wiring-rag';
+import { mongodbConfigSchema } from '../rag';
 
 export async function modelsEntry(argv: string[]): Promise<number> {
   const configAt = argv.indexOf('--config');

@@ -4,7 +4,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { generateKey } from '../gateway';
 
 export interface OperatorTokenFile {
   url: string;
@@ -19,15 +18,14 @@ export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export const tokenFile = (dir: string, port: number) => join(dir, `gateway-${port}.json`);
 
-/** Writes a new token for the gateway on `port`; returns it and a function that removes the file. */
-export function writeOperatorToken(dir: string, url: string, port: number): { token: string; remove: () => void } {
-  const token = generateKey();
+/** Writes the token of the gateway on `port`; returns a function that removes the file. */
+export function writeOperatorToken(dir: string, { url, port, token }: { url: string; port: number; token: string }): { remove: () => void } {
   // 0700/0600 on POSIX; on Windows the user's profile directory is private by its ACL.
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = tokenFile(dir, port);
   rmSync(file, { force: true });
   writeFileSync(file, JSON.stringify({ url, token, pid: process.pid } satisfies OperatorTokenFile), { mode: 0o600, flag: 'wx' });
-  return { token, remove: () => rmSync(file, { force: true }) };
+  return { remove: () => rmSync(file, { force: true }) };
 }
 
 /** The token a gateway on `port` wrote, if this user can read one. */

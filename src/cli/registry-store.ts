@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { AegisConfig } from '../config';
 import { createMongoClient, databaseFromUri } from '../rag';
 import { FileRegistryStore, MongoRegistryStore, type ModelEntry, type RegistryStore } from '../registry';
-import { mongodbConfigSchema } from './wiring-rag';
+import { mongodbConfigSchema } from '../rag';
 
 export interface OpenedRegistry {
   store: RegistryStore;

@@ -1,12 +1,15 @@
 // Builds a running gateway from a config: upstreams, registry, keys, metrics, discovery and hot
 // reload. Both `aegis serve` and the integration tests start Aegis through here.
+//
+// The gateway's deps are built once. What a reload or a discovery round changes (upstreams, keys,
+// catalog, options) is a new GatewaySnapshot swapped in whole; exchanges keep the one they began with.
 import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
-import { systemClock, type Clock, type Logger } from '../core';
-import { createApp, isLoopbackHost, KeyStore, type GatewayDeps } from '../gateway';
+import { systemClock, type Clock, type ExchangeSink, type Logger } from '../core';
+import { createApp, isLoopbackHost, KeyStore, type AdminOps, type AuditSink, type GatewayDeps, type GatewayOptions, type GatewaySnapshot, type ModelGate, type RequestPolicy } from '../gateway';
 import { Metrics } from '../metrics';
 import { ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
@@ -44,18 +47,39 @@ export function loadKeys(config: AegisConfig): KeyStore {
   return new KeyStore(keys);
 }
 
-export interface GatewayRuntimeOptions {
-  logger: Logger;
-  clock?: Clock;
-  metrics?: Metrics;
-  /** Runs discovery once before resolving (tests want models listed immediately). */
-  discoverOnStart?: boolean;
-  /** Lets a composition root add the scheduler, policy and recorders. */
-  extend?: (deps: GatewayDeps, config: AegisConfig) => void | Extension | Promise<void | Extension>;
+/**
+ * Who may call, from the config and where the listener is bound. Without keys only loopback callers
+ * are served (the auth middleware checks each socket); unset `allowedHosts` means loopback names
+ * only on a loopback listener, any name beyond loopback (where every caller needs a key).
+ */
+export function gatewayOptions(config: AegisConfig, keys: KeyStore, boundHost: string | undefined): GatewayOptions {
+  const beyondLoopback = boundHost !== undefined && !isLoopbackHost(boundHost);
+  return {
+    bodyLimitBytes: config.server.bodyLimitBytes,
+    keepAliveMs: config.server.keepAliveMs,
+    logPrompts: config.logging.prompts,
+    anonymous: { allowed: keys.size === 0, admin: config.auth.anonymousAdmin },
+    allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
+    allowedOrigins: config.server.allowedOrigins,
+  };
 }
 
-/** What an extension needs to hear about: config reloads and shutdown. */
+/** What the subsystems wired around the gateway see of the runtime. */
+export interface RuntimeContext {
+  /** The current snapshot (upstreams and catalog change on reload and discovery). */
+  snapshot(): GatewaySnapshot;
+  logger: Logger;
+  metrics: Metrics;
+  clock: Clock;
+}
+
+/** The subsystems a composition root adds (scheduler, policy, recording) and their lifecycle. */
 export interface Extension {
+  scheduler?: ModelGate;
+  admin?: AdminOps;
+  policy?: RequestPolicy;
+  sinks?: readonly ExchangeSink[];
+  audit?: AuditSink;
   reload?(config: AegisConfig): void | Promise<void>;
   /** Runs after in-flight requests drained, before upstreams close. */
   close?(): void | Promise<void>;
@@ -65,18 +89,16 @@ export interface Extension {
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
 
-/**
- * Who may call, from the config and where the listener is bound. Without keys only loopback callers
- * are served (the auth middleware checks each socket); unset `allowedHosts` means loopback names
- * only on a loopback listener, any name beyond loopback (where every caller needs a key).
- */
-export function accessOptions(config: AegisConfig, keys: KeyStore, boundHost: string | undefined): Pick<GatewayDeps['options'], 'anonymous' | 'allowedHosts' | 'allowedOrigins'> {
-  const beyondLoopback = boundHost !== undefined && !isLoopbackHost(boundHost);
-  return {
-    anonymous: { allowed: keys.size === 0, admin: config.auth.anonymousAdmin },
-    allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
-    allowedOrigins: config.server.allowedOrigins,
-  };
+export interface GatewayRuntimeOptions {
+  logger: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  /** Runs discovery once before resolving (tests want models listed immediately). */
+  discoverOnStart?: boolean;
+  /** Adds the scheduler, policy and recorders. */
+  extend?: (ctx: RuntimeContext, config: AegisConfig) => Extension | Promise<Extension>;
+  /** The local operator's token (aegis serve writes it where `aegis ps` finds it). */
+  operatorToken?: KeyStore;
 }
 
 /** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
@@ -86,34 +108,33 @@ export class GatewayRuntime {
   readonly deps: GatewayDeps;
   readonly app;
   private config: AegisConfig;
+  private current: GatewaySnapshot;
   private discoveryTimer: NodeJS.Timeout | undefined;
   private loaded = new Map<string, Set<string>>();
-  private reachable: Record<string, boolean> = {};
   private discovered: ModelEntry[] = [];
   private stored: { entries: ModelEntry[]; promoted: Record<string, string> } = { entries: [], promoted: {} };
   private server: ServerType | undefined;
   private readonly logger: Logger;
-  private extension: Extension = {};
+  private readonly extension: Extension;
   /** The address the listener is bound to, once it is. */
   private boundHost: string | undefined;
 
-  private constructor(config: AegisConfig, options: GatewayRuntimeOptions) {
+  private constructor(config: AegisConfig, ctx: RuntimeContext, extension: Extension, current: GatewaySnapshot, operator: KeyStore | undefined) {
     this.config = config;
-    this.logger = options.logger;
-    const keys = loadKeys(config);
+    this.logger = ctx.logger;
+    this.extension = extension;
+    this.current = current;
     this.deps = {
-      catalog: new ModelCatalog({ config: config.models.map(configEntry) }),
-      upstreams: this.buildUpstreams(config),
-      keys,
-      logger: options.logger,
-      metrics: options.metrics ?? new Metrics(),
-      clock: options.clock ?? systemClock,
-      options: {
-        bodyLimitBytes: config.server.bodyLimitBytes,
-        keepAliveMs: config.server.keepAliveMs,
-        logPrompts: config.logging.prompts,
-        ...accessOptions(config, keys, undefined),
-      },
+      snapshot: () => this.current,
+      logger: ctx.logger,
+      metrics: ctx.metrics,
+      clock: ctx.clock,
+      scheduler: extension.scheduler,
+      admin: extension.admin,
+      policy: extension.policy,
+      sinks: extension.sinks,
+      audit: extension.audit,
+      operator,
       ready: async () => this.readiness(),
       modelState: (entry) => {
         const set = this.loaded.get(entry.upstream);
@@ -124,8 +145,18 @@ export class GatewayRuntime {
   }
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
-    const rt = new GatewayRuntime(config, options);
-    rt.extension = (await options.extend?.(rt.deps, config)) ?? {};
+    const keys = loadKeys(config);
+    const current: GatewaySnapshot = {
+      catalog: new ModelCatalog({ config: config.models.map(configEntry) }),
+      upstreams: new Map(config.upstreams.map((u) => [u.name, createUpstream(u, options.logger)])),
+      keys,
+      options: gatewayOptions(config, keys, undefined),
+    };
+    const ctx: RuntimeContext = { snapshot: () => current, logger: options.logger, metrics: options.metrics ?? new Metrics(), clock: options.clock ?? systemClock };
+    const extension = (await options.extend?.(ctx, config)) ?? {};
+    const rt = new GatewayRuntime(config, ctx, extension, current, options.operatorToken);
+    // From here the runtime owns the snapshot (wiring reads ctx.snapshot() at each use).
+    ctx.snapshot = () => rt.current;
     if (options.discoverOnStart !== false) await rt.refresh();
     await rt.extension.started?.();
     rt.scheduleDiscovery();
@@ -136,19 +167,23 @@ export class GatewayRuntime {
     return this.config;
   }
 
-  private buildUpstreams(config: AegisConfig): Map<string, Upstream> {
-    return new Map(config.upstreams.map((u) => [u.name, createUpstream(u, this.logger)]));
+  get snapshot(): GatewaySnapshot {
+    return this.current;
   }
 
-  private rebuildCatalog(): void {
-    this.deps.catalog.replace({ config: this.config.models.map(configEntry), store: this.stored.entries, promoted: this.stored.promoted, discovered: this.discovered });
+  private swap(changes: Partial<GatewaySnapshot>): void {
+    this.current = Object.freeze({ ...this.current, ...changes });
   }
 
-  /** Re-runs discovery and rebuilds the catalog. */
+  private buildCatalog(): ModelCatalog {
+    return new ModelCatalog({ config: this.config.models.map(configEntry), store: this.stored.entries, promoted: this.stored.promoted, discovered: this.discovered });
+  }
+
+  /** Re-runs discovery and swaps in the new catalog. */
   async refresh(): Promise<void> {
     const enabled = new Set(this.config.upstreams.filter((u) => u.discover).map((u) => u.name));
     const [result, stored] = await Promise.all([
-      discover([...this.deps.upstreams.values()], (u) => enabled.has(u.name), this.logger),
+      discover([...this.current.upstreams.values()], (u) => enabled.has(u.name), this.logger),
       this.extension.registry?.().catch((err: Error) => {
         this.logger.warn({ err: err.message }, 'registry store unavailable; keeping the last known entries');
         return this.stored;
@@ -157,8 +192,7 @@ export class GatewayRuntime {
     if (stored) this.stored = stored;
     this.discovered = result.entries;
     this.loaded = result.loaded;
-    this.reachable = result.reachable;
-    this.rebuildCatalog();
+    this.swap({ catalog: this.buildCatalog() });
   }
 
   private scheduleDiscovery(): void {
@@ -172,40 +206,39 @@ export class GatewayRuntime {
 
   private async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
     const checks: Record<string, boolean> = { config: true };
-    await Promise.all([...this.deps.upstreams.values()].map(async (u) => (checks[`upstream:${u.name}`] = await u.health())));
+    const upstreams = [...this.current.upstreams.values()];
+    await Promise.all(upstreams.map(async (u) => (checks[`upstream:${u.name}`] = await u.health())));
     // Ready when the config is loaded and every upstream that serves a configured model answers.
     const needed = new Set(this.config.models.map((m) => m.upstream));
-    const ready = [...needed].every((n) => checks[`upstream:${n}`]) && (needed.size > 0 || Object.values(checks).some((v, i) => i > 0 && v) || this.deps.upstreams.size === 0);
+    const ready = [...needed].every((n) => checks[`upstream:${n}`]) && (needed.size > 0 || Object.values(checks).some((v, i) => i > 0 && v) || upstreams.length === 0);
     return { ready, checks };
   }
 
   /**
-   * Applies a new config: upstreams whose settings changed are replaced, the rest kept. Throws (and
-   * applies nothing) when the new config would serve callers beyond loopback without keys.
+   * Applies a new config as one new snapshot: upstreams whose settings changed are replaced, the rest
+   * kept. Throws (and applies nothing) when the new config would serve callers beyond loopback
+   * without keys.
    */
   async reload(config: AegisConfig): Promise<void> {
     const keys = loadKeys(config);
     if (keys.size === 0 && this.boundHost !== undefined && !isLoopbackHost(this.boundHost)) {
       throw new ConfigError(`auth: the new config has no API keys, but Aegis listens on ${this.boundHost} (beyond loopback); refusing it, the previous config keeps serving. Restart to bind loopback only, or keep at least one key.`, 'auth.keys');
     }
-    const old = this.deps.upstreams;
+    const old = this.current.upstreams;
     const next = new Map<string, Upstream>();
-    const retired: Upstream[] = [];
     for (const u of config.upstreams) {
       const before = this.config.upstreams.find((x) => x.name === u.name);
       const keep = before && JSON.stringify(before) === JSON.stringify(u) ? old.get(u.name) : undefined;
       next.set(u.name, keep ?? createUpstream(u, this.logger));
     }
-    for (const [name, u] of old) if (next.get(name) !== u) retired.push(u);
+    const retired = [...old].filter(([name, u]) => next.get(name) !== u).map(([, u]) => u);
     this.config = config;
-    this.deps.upstreams = next;
-    this.deps.keys = keys;
-    Object.assign(this.deps.options, accessOptions(config, keys, this.boundHost));
-    this.deps.options.logPrompts = config.logging.prompts;
     this.discovered = this.discovered.filter((e) => next.has(e.upstream));
-    this.rebuildCatalog();
+    this.swap({ upstreams: next, keys, options: gatewayOptions(config, keys, this.boundHost), catalog: this.buildCatalog() });
     this.scheduleDiscovery();
     await this.extension.reload?.(config);
+    // Exchanges that started on the old snapshot may still use a retired upstream: it closes
+    // gracefully (undici lets in-flight requests finish).
     await Promise.all(retired.map((u) => u.close().catch(() => {})));
     void this.refresh().catch(() => {});
   }
@@ -222,7 +255,7 @@ export class GatewayRuntime {
       onReload: async (next) => {
         await this.reload(next);
         this.deps.metrics.configReloads.inc({ result: 'ok' });
-        audit('ok', { models: next.models.length, upstreams: next.upstreams.length, keys: this.deps.keys.size });
+        audit('ok', { models: next.models.length, upstreams: next.upstreams.length, keys: this.current.keys.size });
         this.logger.info({ models: next.models.length, upstreams: next.upstreams.length }, 'config reloaded');
       },
       onError: (err) => {
@@ -235,7 +268,7 @@ export class GatewayRuntime {
 
   listen(host: string, port: number): Promise<{ host: string; port: number; url: string }> {
     this.boundHost = host;
-    Object.assign(this.deps.options, accessOptions(this.config, this.deps.keys, host));
+    this.swap({ options: gatewayOptions(this.config, this.current.keys, host) });
     return new Promise((resolve) => {
       this.server = serve({ fetch: this.app.fetch, hostname: host, port }, (info) => {
         resolve({ host, port: info.port, url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}` });
@@ -261,7 +294,7 @@ export class GatewayRuntime {
       await closed;
     }
     await this.extension.close?.();
-    await Promise.all([...this.deps.upstreams.values()].map((u) => u.close().catch(() => {})));
+    await Promise.all([...this.current.upstreams.values()].map((u) => u.close().catch(() => {})));
   }
 
   private async inFlight(): Promise<number> {

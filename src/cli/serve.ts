@@ -2,7 +2,7 @@
 // config file, and shut down gracefully on SIGINT/SIGTERM/SIGHUP.
 import { dirname, resolve } from 'node:path';
 import { loadConfigFile, type AegisConfig } from '../config';
-import { isLoopbackHost, operatorKeyStore } from '../gateway';
+import { generateKey, isLoopbackHost, operatorKeyStore } from '../gateway';
 import { redactingLogger } from '../rag';
 import { flag, type ParsedArgs } from './args';
 import { defaultConfig, parseUpstreamFlag } from './defaults';
@@ -21,8 +21,13 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
   let host = flag(args, 'host') ?? config.server.host;
   const port = Number(flag(args, 'port') ?? process.env.AEGIS_PORT ?? config.server.port);
 
-  const runtime = await GatewayRuntime.create(config, { logger, extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined, mongoUri: process.env.MONGODB_URI }) });
-  if (runtime.deps.keys.size === 0) {
+  const operatorToken = generateKey();
+  const runtime = await GatewayRuntime.create(config, {
+    logger,
+    operatorToken: operatorKeyStore(operatorToken),
+    extend: extendRuntime({ logger, configDir: file ? dirname(resolve(file)) : undefined, mongoUri: process.env.MONGODB_URI }),
+  });
+  if (runtime.snapshot.keys.size === 0) {
     if (!isLoopbackHost(host)) {
       logger.warn({ requested: host }, 'no API keys configured: refusing to listen beyond loopback; binding 127.0.0.1 instead');
       host = '127.0.0.1';
@@ -30,9 +35,8 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
     logger.warn('no API keys configured: serving unauthenticated on loopback only (add auth.keys to aegis.yaml, see `aegis keys create`)');
   }
   const { url, port: boundPort } = await runtime.listen(host, port);
-  const operator = writeOperatorToken(runtimeDir(), url, boundPort);
-  runtime.deps.operator = operatorKeyStore(operator.token);
-  const models = runtime.deps.catalog.current().map((m) => m.name);
+  const operator = writeOperatorToken(runtimeDir(), { url, port: boundPort, token: operatorToken });
+  const models = runtime.snapshot.catalog.current().map((m) => m.name);
   logger.info({ url, config: file ?? '(embedded defaults)', upstreams: config.upstreams.map((u) => `${u.name}:${u.type}`), models }, 'aegis listening');
 
   const watcher = file ? runtime.watchConfigFile(resolve(file)) : undefined;

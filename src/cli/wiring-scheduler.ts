@@ -1,31 +1,15 @@
 // Puts Aegis' scheduler between the gateway and the runtimes: one model spec per physical model
 // (upstream + its model id), footprints from config, GGUF headers or the runtime's listing, loads
 // and unloads through each upstream's ModelControl, and reconciliation with what is already loaded.
-import { z } from 'zod';
 import type { AegisConfig } from '../config';
 import { GatewayError, type Clock, type Logger } from '../core';
-import type { AdminOps, GatewayDeps, ModelGate } from '../gateway';
+import type { AdminOps, AuditSink, ModelGate } from '../gateway';
 import type { FootprintEstimator, ModelEntry } from '../registry';
-import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel } from '../scheduler';
+import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel, type SchedulerConfig } from '../scheduler';
+import type { RuntimeContext } from './runtime';
 import type { Upstream } from '../upstreams';
 import { schedulerAuditRecord } from './scheduler-audit';
 
-const amount = z.union([z.string(), z.number()]);
-export const schedulerConfigSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  ram: z.strictObject({ budget: amount.optional(), reserve: amount.optional() }).default({ budget: 0.75, reserve: '1GiB' }),
-  gpus: z.array(z.strictObject({ totalBytes: z.number().positive(), budget: amount.optional(), reserve: amount.optional() })).default([]),
-  preemption: z.strictObject({ enabled: z.boolean().default(false), graceMs: z.number().nonnegative().default(10_000) }).prefault({}),
-  maxQueuePerModel: z.number().int().positive().optional(),
-  maxQueueTotal: z.number().int().positive().optional(),
-  maxConcurrentLoads: z.number().int().positive().optional(),
-  loadTimeoutMs: z.number().int().positive().optional(),
-  /** Footprint assumed for a model with no GGUF path, config figure or listed size. */
-  unknownFootprintBytes: z.number().positive().default(2 * 2 ** 30),
-  /** Load pinned models at start-up. */
-  preloadPinned: z.boolean().default(true),
-});
-export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 
 export const physicalId = (e: { upstream: string; upstreamModel: string }) => `${e.upstream}/${e.upstreamModel}`;
 
@@ -90,20 +74,23 @@ export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: L
 
 export interface WiredScheduler {
   scheduler: Scheduler;
+  /** The scheduler as the gateway's ModelGate port, and the admin operations on it. */
+  gate: ModelGate;
+  admin: AdminOps;
   /** Re-reads the catalog (after discovery or a config reload). */
   sync(): Promise<void>;
   reconcile(): Promise<void>;
   close(): void;
 }
 
-export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logger: Logger, clock: Clock): Promise<WiredScheduler | undefined> {
-  const cfg = schedulerConfigSchema.parse(config.scheduler ?? {});
+export async function wireScheduler(ctx: RuntimeContext, config: AegisConfig, logger: Logger, clock: Clock, audit: AuditSink | undefined): Promise<WiredScheduler | undefined> {
+  const cfg = config.scheduler;
   if (!cfg.enabled) return undefined;
   const log = logger.child({ component: 'scheduler' });
   const byId = new Map<string, ModelEntry>();
   const upstreamOf = (id: string): { entry: ModelEntry; upstream: Upstream } => {
     const entry = byId.get(id);
-    const upstream = entry && deps.upstreams.get(entry.upstream);
+    const upstream = entry && ctx.snapshot().upstreams.get(entry.upstream);
     if (!entry || !upstream) throw new GatewayError('model_not_found', `Model ${id} is no longer configured.`);
     return { entry, upstream };
   };
@@ -116,8 +103,7 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     loadTimeoutMs: cfg.loadTimeoutMs,
     clock,
     logger: log,
-    // Read at each event: recording may be wired (or rewired) after the scheduler.
-    onEvent: (event) => deps.audit?.(schedulerAuditRecord(event)),
+    onEvent: (event) => audit?.(schedulerAuditRecord(event)),
     runtime: {
       async load(id, signal, onProgress) {
         const { entry, upstream } = upstreamOf(id);
@@ -139,14 +125,14 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
   const poolSizes = new Map<string, number>();
   const sync = async () => {
     // Here rather than once at start: a config reload replaces upstream objects.
-    for (const u of deps.upstreams.values()) if (u.control) u.schedulerOwnsLifetimes = true;
+    for (const u of ctx.snapshot().upstreams.values()) if (u.control) u.schedulerOwnsLifetimes = true;
     const seen = new Set<string>();
-    for (const entry of deps.catalog.list()) {
+    for (const entry of ctx.snapshot().catalog.list()) {
       const id = physicalId(entry);
       if (seen.has(id)) continue;
       seen.add(id);
       byId.set(id, entry);
-      const traits = upstreamTraits(entry, deps.upstreams.get(entry.upstream));
+      const traits = upstreamTraits(entry, ctx.snapshot().upstreams.get(entry.upstream));
       const { pool } = traits;
       if (pool && poolSizes.get(pool.id) !== pool.size) {
         poolSizes.set(pool.id, pool.size);
@@ -166,13 +152,9 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       const id = physicalId(entry);
       return byId.has(id) ? scheduler.tryAcquire(id, priority, listener) : undefined;
     },
-    async acquire(entry, { priority, signal, onProgress }) {
+    async acquire(entry, options) {
       if (!byId.has(physicalId(entry))) await sync();
-      return scheduler.acquire(physicalId(entry), {
-        priority,
-        signal,
-        onProgress: (e) => onProgress?.(e.kind === 'ready' ? `model ${entry.name} ready` : `loading model ${entry.name}`, e.kind === 'loading' ? e.fraction : 1),
-      });
+      return scheduler.acquire(physicalId(entry), options);
     },
   };
   const admin: AdminOps = {
@@ -187,12 +169,10 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
       return scheduler.snapshot().models.find((m) => m.id === physicalId(entry));
     },
   };
-  deps.scheduler = gate;
-  deps.admin = admin;
   const reconcile = async () => {
     await sync();
     const resident: ResidentModel[] = [];
-    for (const u of deps.upstreams.values()) {
+    for (const u of ctx.snapshot().upstreams.values()) {
       if (!u.control) continue;
       const loaded = await u.control.loaded().catch(() => []);
       for (const m of loaded) {
@@ -204,5 +184,5 @@ export async function wireScheduler(deps: GatewayDeps, config: AegisConfig, logg
     scheduler.reconcile(resident);
     if (cfg.preloadPinned) for (const id of byId.keys()) if (byId.get(id)!.pinned) void scheduler.load(id).catch((err: Error) => log.warn({ model: id, err: err.message }, 'preloading a pinned model failed'));
   };
-  return { scheduler, sync, reconcile, close: () => scheduler.close() };
+  return { scheduler, gate, admin, sync, reconcile, close: () => scheduler.close() };
 }

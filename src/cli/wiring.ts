@@ -1,15 +1,16 @@
-// Adds the subsystems to a gateway runtime: the OPA policy engine (on unless `policy.enabled:
-// false`), usage facts for quotas, and their metrics.
+// Adds the subsystems to a gateway runtime: recording (the audit sink everything else uses), the
+// OPA policy engine with usage facts for quotas, the scheduler, and the registry store.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AegisConfig } from '../config';
-import type { Logger } from '../core';
-import type { GatewayDeps } from '../gateway';
+import type { ExchangeSink, Logger } from '../core';
+import type { AuditSink, RequestPolicy } from '../gateway';
 import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
-import { policyData, startPolicyEngine, type PolicyConfig, type RunningPolicy } from '../policy';
-import type { Extension } from './runtime';
+import { metricNames } from '../metrics';
+import { policyData, startPolicyEngine, type RunningPolicy } from '../policy';
 import { openRegistry, storedModels } from './registry-store';
+import type { Extension, RuntimeContext } from './runtime';
 import { wireRag } from './wiring-rag';
 import { wireScheduler, type WiredScheduler } from './wiring-scheduler';
 
@@ -24,51 +25,72 @@ export interface WiringOptions {
   cwd?: string;
   /** Directory of aegis.yaml: relative paths in it resolve against this. */
   configDir?: string;
+  /** Another audit sink to tell besides the recorder (tests, an operator's log shipper). */
+  audit?: AuditSink;
 }
 
-function policySection(config: AegisConfig): (PolicyConfig & { enabled?: boolean }) | undefined {
-  return config.policy as (PolicyConfig & { enabled?: boolean }) | undefined;
+interface WiredPolicy {
+  running: RunningPolicy;
+  policy: RequestPolicy;
+  /** Counts each finished exchange's tokens toward its principal's daily quota. */
+  sink: ExchangeSink;
 }
 
-async function wirePolicy(deps: GatewayDeps, config: AegisConfig, { logger, configDir }: WiringOptions): Promise<RunningPolicy | undefined> {
-  const section = policySection(config);
-  if (section?.enabled === false) {
+async function wirePolicy(ctx: RuntimeContext, config: AegisConfig, { logger, configDir }: WiringOptions, audit: AuditSink | undefined): Promise<WiredPolicy | undefined> {
+  const { enabled, ...section } = config.policy;
+  if (!enabled) {
     logger.warn('policy enforcement is disabled (policy.enabled: false)');
     return undefined;
   }
-  const { enabled: _enabled, ...policyConfig } = section ?? {};
-  const baseDir = policyConfig.bundle ? (configDir ?? process.cwd()) : packageRoot;
-  const running = await startPolicyEngine(policyConfig, { baseDir, logger: logger.child({ component: 'policy' }), clock: deps.clock });
-  const usage = new UsageMeter(deps.clock);
-  deps.policy = opaRequestPolicy(running.engine, deps.clock, usage, () => deps.audit);
-  const previous = deps.onExchange;
-  deps.onExchange = (o) => {
-    if (o.usage) usage.addTokens(o.principalId, o.usage.total_tokens);
-    previous?.(o);
-  };
+  const baseDir = section.bundle ? (configDir ?? process.cwd()) : packageRoot;
+  const running = await startPolicyEngine(section, { baseDir, logger: logger.child({ component: 'policy' }), clock: ctx.clock });
+  const usage = new UsageMeter(ctx.clock);
   // Policy changes (bundle or data) are audited whether they took or not.
-  running.engine.onReload(({ kind, revision, previous }) => deps.audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'ok', details: { revision, previous } }));
-  running.engine.onReloadError(({ kind, error, revision }) => deps.audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'error', details: { reason: error, revision } }));
+  running.engine.onReload(({ kind, revision, previous }) => audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'ok', details: { revision, previous } }));
+  running.engine.onReloadError(({ kind, error, revision }) => audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'error', details: { reason: error, revision } }));
   const stats = () => running.engine.stats();
-  deps.metrics.counterFrom('aegis_policy_decisions_total', 'Policy decisions by result.', ['result'], () => [
+  ctx.metrics.counterFrom(metricNames.policyDecisions, () => [
     { labels: { result: 'allow' }, value: stats().allowed },
     { labels: { result: 'deny' }, value: stats().denied },
   ]);
-  deps.metrics.counterFrom('aegis_policy_evaluation_errors_total', 'Policy evaluations that failed (denied closed).', [], () => [{ value: stats().evaluationErrors }]);
-  deps.metrics.counterFrom('aegis_policy_reload_errors_total', 'Policy bundle or data reloads rejected (the previous policy kept serving).', [], () => [{ value: stats().reloadErrors }]);
+  ctx.metrics.counterFrom(metricNames.policyEvaluationErrors, () => [{ value: stats().evaluationErrors }]);
+  ctx.metrics.counterFrom(metricNames.policyReloadErrors, () => [{ value: stats().reloadErrors }]);
   logger.info({ revision: stats().revision }, 'policy engine loaded');
-  return running;
+  return {
+    running,
+    policy: opaRequestPolicy(running.engine, ctx.clock, usage, audit),
+    sink: {
+      exchangeFinished(e) {
+        if (e.usage) usage.addTokens(e.principalId, e.usage.total_tokens);
+      },
+    },
+  };
+}
+
+/** Tells every sink given; undefined when there is none. */
+function teeAudit(...sinks: (AuditSink | undefined)[]): AuditSink | undefined {
+  const all = sinks.filter((s): s is AuditSink => s !== undefined);
+  if (all.length <= 1) return all[0];
+  return (event) => {
+    for (const s of all) s(event);
+  };
 }
 
 export function extendRuntime(options: WiringOptions) {
-  return async function extend(deps: GatewayDeps, config: AegisConfig): Promise<Extension> {
-    // Recording first: the policy audits every decision through it.
-    const rag = await wireRag(deps, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri });
-    const policy = await wirePolicy(deps, config, options);
-    const scheduler = await wireScheduler(deps, config, options.logger, deps.clock);
+  return async function extend(ctx: RuntimeContext, config: AegisConfig): Promise<Extension> {
+    // Recording first: the policy and the scheduler audit through it.
+    const rag = await wireRag(ctx, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri });
+    const audit = teeAudit(rag?.audit, options.audit);
+    const policy = await wirePolicy(ctx, config, options, audit);
+    const scheduler = await wireScheduler(ctx, config, options.logger, ctx.clock, audit);
     const registry = await openRegistry(config, options.mongoUri, options.cwd);
-    if (scheduler) schedulerMetrics(deps, scheduler);
+    if (scheduler) schedulerMetrics(ctx, scheduler);
     return {
+      scheduler: scheduler?.gate,
+      admin: scheduler?.admin,
+      policy: policy?.policy,
+      audit,
+      sinks: [policy?.sink, rag?.sink].filter((s): s is ExchangeSink => s !== undefined),
       registry: () => storedModels(registry.store),
       async started() {
         await scheduler?.reconcile();
@@ -76,13 +98,14 @@ export function extendRuntime(options: WiringOptions) {
       async reload(next) {
         await scheduler?.sync();
         if (policy) {
-          const result = await policy.engine.setData(policyData(policySection(next)));
+          const result = await policy.running.engine.setData(policyData(next.policy));
           if (!result.ok) options.logger.error({ err: result.error }, 'policy data rejected; keeping the previous data');
         }
+        restartNeeded(config, next, options.logger);
       },
       async close() {
         scheduler?.close();
-        await policy?.close();
+        await policy?.running.close();
         // After the HTTP drain: deliver the queue, or spool and fsync what could not be delivered.
         await rag?.close({ timeoutMs: 5_000 });
         await registry.close();
@@ -91,11 +114,30 @@ export function extendRuntime(options: WiringOptions) {
   };
 }
 
-function schedulerMetrics(deps: GatewayDeps, wired: WiredScheduler): void {
+/**
+ * Sections a running gateway cannot change in place: a reload applies the rest and says which of
+ * these changed, so the operator knows a restart is needed for them.
+ */
+function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger): void {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const keys: string[] = [];
+  const { enabled: schedulerBefore, ...s1 } = before.scheduler;
+  const { enabled: schedulerAfter, ...s2 } = after.scheduler;
+  if (schedulerBefore !== schedulerAfter || !same(s1, s2)) keys.push('scheduler');
+  if (!same(before.rag, after.rag)) keys.push('rag');
+  if (!same(before.mongodb, after.mongodb)) keys.push('mongodb');
+  if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch) keys.push('policy (enabled, bundle, watch)');
+  if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
+  if (before.logging.level !== after.logging.level) keys.push('logging.level');
+  if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
+}
+
+function schedulerMetrics(ctx: RuntimeContext, wired: WiredScheduler): void {
   const snap = () => wired.scheduler.snapshot();
-  deps.metrics.gauge('aegis_scheduler_memory_used_bytes', 'Bytes counted against each resource budget.', ['resource'], () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.usedBytes })));
-  deps.metrics.gauge('aegis_scheduler_memory_limit_bytes', 'Usable bytes of each resource (budget minus reserve).', ['resource'], () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.limitBytes })));
-  deps.metrics.gauge('aegis_scheduler_model_loaded', '1 when the model is resident (ready), else 0.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.state === 'ready' ? 1 : 0 })));
-  deps.metrics.gauge('aegis_scheduler_queued_requests', 'Requests waiting for a lease, by model.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.queued })));
-  deps.metrics.counterFrom('aegis_scheduler_loads_total', 'Model loads started by the scheduler.', ['model'], () => snap().models.map((m) => ({ labels: { model: m.id }, value: m.loads })));
+  const m = ctx.metrics;
+  m.gaugeFrom(metricNames.schedulerMemoryUsed, () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.usedBytes })));
+  m.gaugeFrom(metricNames.schedulerMemoryLimit, () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.limitBytes })));
+  m.gaugeFrom(metricNames.schedulerModelLoaded, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.state === 'ready' ? 1 : 0 })));
+  m.gaugeFrom(metricNames.schedulerQueued, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.queued })));
+  m.counterFrom(metricNames.schedulerLoads, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.loads })));
 }

@@ -1,5 +1,9 @@
 // The aegis.yaml schema with its defaults. Every key is optional: an empty file is a valid config.
 import { z } from 'zod';
+// Subsystems own their sections; these files import nothing but zod and their own folder.
+import { policyConfigSchema } from '../policy/config-schema';
+import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
+import { schedulerConfigSchema } from '../scheduler/config-schema';
 
 const duration = z.number().int().nonnegative();
 
@@ -131,11 +135,10 @@ export const configSchema = z.strictObject({
       prompts: z.boolean().default(false),
     })
     .prefault({}),
-  // Subsystems own their sections; each validates its own part.
-  scheduler: z.record(z.string(), z.unknown()).optional(),
-  policy: z.record(z.string(), z.unknown()).optional(),
-  rag: z.record(z.string(), z.unknown()).optional(),
-  mongodb: z.record(z.string(), z.unknown()).optional(),
+  scheduler: schedulerConfigSchema.prefault({}),
+  policy: policyConfigSchema.prefault({}),
+  rag: ragConfigSchema.prefault({}),
+  mongodb: mongodbConfigSchema.prefault({}),
   mcp: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -4,4 +4,5 @@ export * from './cancel';
 export * from './clock';
 export * from './logger';
 export * from './openai';
+export * from './exchange';
 export * from './sse';

@@ -1,8 +1,8 @@
 // createApp(deps): the Hono application with every route and middleware, built from its deps.
 import { Hono } from 'hono';
+import { AuthFailureCounter } from './auth-failures';
 import type { GatewayDeps } from './deps';
 import { notFound, onError } from './errors';
-import { AuthFailureCounter } from './auth-failures';
 import { methodNotAllowed } from './method-not-allowed';
 import { accessGuard } from './middleware/access';
 import { auth } from './middleware/auth';
@@ -10,11 +10,13 @@ import { requestId } from './middleware/request-id';
 import { inferenceRoutes } from './routes/inference';
 import { modelRoutes } from './routes/models';
 import { adminRoutes, publicOperationRoutes } from './routes/operations';
+import { metricsSink, promptLogSink } from './sinks';
 
 export function createApp(deps: GatewayDeps): Hono {
   const app = new Hono();
+  const options = () => deps.snapshot().options;
   app.use('*', requestId({ now: () => deps.clock.now() }));
-  app.use('*', accessGuard({ allowedHosts: () => deps.options.allowedHosts, allowedOrigins: () => deps.options.allowedOrigins }));
+  app.use('*', accessGuard({ allowedHosts: () => options().allowedHosts, allowedOrigins: () => options().allowedOrigins }));
   publicOperationRoutes(app, deps);
   const failures = new AuthFailureCounter({
     clock: deps.clock,
@@ -24,8 +26,8 @@ export function createApp(deps: GatewayDeps): Hono {
     },
   });
   const authenticate = auth({
-    keys: () => deps.keys,
-    anonymous: () => deps.options.anonymous,
+    keys: () => deps.snapshot().keys,
+    anonymous: () => options().anonymous,
     operator: () => deps.operator,
     failures: {
       record(failure) {
@@ -36,7 +38,9 @@ export function createApp(deps: GatewayDeps): Hono {
   });
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
-  inferenceRoutes(app, deps);
+  // The gateway's own metrics hear of an exchange first; then whatever the composition root added.
+  const sinks = [metricsSink(deps.metrics), promptLogSink(deps.logger, () => options().logPrompts), ...(deps.sinks ?? [])];
+  inferenceRoutes(app, deps, sinks);
   modelRoutes(app, deps);
   adminRoutes(app, deps);
   methodNotAllowed(app);

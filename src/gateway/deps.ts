@@ -1,99 +1,94 @@
-// What the gateway is built from: every dependency arrives through `createApp(deps)`, so tests can
-// build an app from fakes and the CLI from real parts.
-import type { Clock, Logger } from '../core';
+// What the gateway is built from. Everything arrives through `createApp(deps)`, built once and
+// read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
+// so an exchange keeps the snapshot it started with.
+import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
+import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
 import type { Upstream } from '../upstreams';
 import type { KeyStore, Principal } from './keys';
-import type { ExchangeOutcome } from './exchange';
 
-/** A lease on a loaded model with a free slot, from the scheduler. */
-export interface ModelLease {
-  release(): void;
-  /** Fires when the scheduler preempts this request. */
-  readonly signal?: AbortSignal;
-  /** Why the lease was cut, when it was. */
-  readonly abortReason?: () => Error | undefined;
-  /** Preemption callback; preferred over `signal`, which costs an AbortController per lease. */
-  onRevoked?(listener: (reason: Error) => void): void;
+export interface GatewayOptions {
+  bodyLimitBytes: number;
+  keepAliveMs: number;
+  logPrompts: boolean;
+  /**
+   * With no keys configured, loopback callers are anonymous (role `local`), unless `allowed` is
+   * false; `admin` adds the admin role (auth.anonymousAdmin).
+   */
+  anonymous: { allowed: boolean; admin: boolean };
+  /** Host names requests may be addressed to besides loopback names (`'*'`: any). */
+  allowedHosts: readonly string[];
+  /** Origins whose web pages may call the gateway (`'*'`: any). */
+  allowedOrigins: readonly string[];
 }
 
-export interface AcquireOptions {
-  priority: string;
-  signal: AbortSignal;
-  onProgress?: (message: string, fraction?: number) => void;
+/** The part of the gateway's world a config reload or a discovery round replaces, all at once. */
+export interface GatewaySnapshot {
+  readonly catalog: ModelCatalog;
+  readonly upstreams: ReadonlyMap<string, Upstream>;
+  readonly keys: KeyStore;
+  readonly options: Readonly<GatewayOptions>;
 }
 
-/** Told when the scheduler revokes a lease (preemption); an object, so a lease needs no closure. */
-export interface RevocationListener {
-  leaseRevoked(reason: Error): void;
-}
-
-/** The scheduler as the gateway sees it (see src/scheduler). */
+/** The scheduler as the gateway sees it (see src/scheduler): a lease on a model with a free slot. */
 export interface ModelGate {
   /**
    * A lease at once when nothing has to queue or load (no promise, no waiter); undefined otherwise,
    * and then `acquire`. The caller must release it; `listener` hears of preemption.
    */
-  tryAcquire?(model: ModelEntry, priority: string, listener: RevocationListener): ModelLease | undefined;
-  acquire(model: ModelEntry, options: AcquireOptions): Promise<ModelLease>;
+  tryAcquire(model: ModelEntry, priority: string, listener: RevocationListener): Lease | undefined;
+  acquire(model: ModelEntry, options: AcquireOptions & { priority: string }): Promise<Lease>;
 }
 
-export interface PolicyOutcome {
-  decisionId: string;
-  /** Why the policy allowed as it did (what its obligations changed); audited with the exchange. */
-  reasons: string[];
-  /** The (possibly capped or trimmed) request to send on. */
-  request: Record<string, unknown>;
+/** Policy's answer for an allowed request: the decision plus the request with obligations applied. */
+export interface Authorization<R = Record<string, unknown>> extends ExchangeDecision {
+  request: R;
+  /** Priority class the policy assigned, if any (else the model's). */
   priority?: string;
-  log: boolean;
-  redact: string[];
 }
 
-/** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied. */
+/** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
 export interface RequestPolicy {
-  check(input: { principal: Principal; route: ExchangeOutcome['route']; model: ModelEntry; request: Record<string, unknown>; requestId: string }): PolicyOutcome;
+  check<R extends Record<string, unknown>>(input: { principal: Principal; route: ExchangeRoute; model: ModelEntry; request: R; requestId: string }): Authorization<R>;
 }
 
-export interface GatewayDeps {
-  catalog: ModelCatalog;
-  upstreams: ReadonlyMap<string, Upstream>;
-  keys: KeyStore;
-  logger: Logger;
-  metrics: Metrics;
-  clock: Clock;
-  scheduler?: ModelGate;
-  policy?: RequestPolicy;
-  /** Append-only audit of decisions and admin actions (the rag outbox, when recording is on). */
-  audit?: (event: { type: string; actor: string; target?: string; outcome: 'allow' | 'deny' | 'ok' | 'error'; requestId?: string; decisionId?: string; details?: Record<string, unknown> }) => void;
-  /** Called once per finished exchange (body end, error or client disconnect). */
-  onExchange?: (outcome: ExchangeOutcome) => void;
-  /** The local operator's token as a one-key store (admin from loopback callers). */
-  operator?: KeyStore;
-  options: {
-    bodyLimitBytes: number;
-    keepAliveMs: number;
-    logPrompts: boolean;
-    /**
-     * With no keys configured, loopback callers are anonymous (role `local`), unless `allowed` is
-     * false; `admin` adds the admin role (auth.anonymousAdmin).
-     */
-    anonymous: { allowed: boolean; admin: boolean };
-    /** Host names requests may be addressed to besides loopback names (`'*'`: any). */
-    allowedHosts: readonly string[];
-    /** Origins whose web pages may call the gateway (`'*'`: any). */
-    allowedOrigins: readonly string[];
-  };
-  /** Readiness beyond "process up": config loaded and upstreams reachable. */
-  ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
-  admin?: AdminOps;
-  /** Live state of a model (loaded or not) for /v1/models. */
-  modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
+export interface AuditEvent {
+  type: string;
+  actor: string;
+  target?: string;
+  outcome: 'allow' | 'deny' | 'ok' | 'error';
+  requestId?: string;
+  decisionId?: string;
+  details?: Record<string, unknown>;
 }
+
+/** Append-only audit of decisions, reloads, admin actions and refused authentications. */
+export type AuditSink = (event: AuditEvent) => void;
 
 /** Operations the admin routes expose (wired to the scheduler when present). */
 export interface AdminOps {
   ps(): unknown;
   load(model: ModelEntry): Promise<unknown>;
   unload(model: ModelEntry): Promise<unknown>;
+}
+
+export interface GatewayDeps {
+  /** The current snapshot; read once per request. */
+  readonly snapshot: () => GatewaySnapshot;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly clock: Clock;
+  readonly scheduler?: ModelGate;
+  readonly policy?: RequestPolicy;
+  /** Told of every finished exchange, in order, after the gateway's own metrics. */
+  readonly sinks?: readonly ExchangeSink[];
+  readonly audit?: AuditSink;
+  readonly admin?: AdminOps;
+  /** The local operator's token as a one-key store (admin from loopback callers). */
+  readonly operator?: KeyStore;
+  /** Readiness beyond "process up": config loaded and upstreams reachable. */
+  readonly ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Live state of a model (loaded or not) for /v1/models. */
+  readonly modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
 }

@@ -1,104 +1,43 @@
-// The request path shared by chat, completions and embeddings: resolve the model, check
-// capability and policy, then run the exchange against its upstream.
-import type { ServerResponse } from 'node:http';
-import type { Context } from 'hono';
-import { GatewayError } from '../core';
-import type { ModelEntry } from '../registry';
-import { assertSupportedContent, type Upstream } from '../upstreams';
-import type { GatewayDeps } from './deps';
-import type { ExchangeOutcome } from './exchange';
-import { ExchangeTracker } from './exchange-tracker';
-
-export interface Prepared {
-  entry: ModelEntry;
-  upstream: Upstream;
-  request: Record<string, unknown>;
-  headers: Record<string, string>;
-  decisionId?: string;
-  decisionReasons?: string[];
-  priority: string;
-  log: boolean;
-  redact: string[];
-}
-
-const capabilityOf: Record<ExchangeOutcome['route'], 'chat' | 'completion' | 'embeddings'> = { chat: 'chat', completions: 'completion', embeddings: 'embeddings' };
-
-export function resolveModel(deps: GatewayDeps, ref: string): ModelEntry {
-  const entry = deps.catalog.resolve(ref);
-  if (!entry) throw new GatewayError('model_not_found', `The model \`${ref}\` does not exist or you do not have access to it.`, { param: 'model' });
-  return entry;
-}
-
-export function prepare(c: Context, deps: GatewayDeps, route: ExchangeOutcome['route'], request: Record<string, unknown> & { model: string }): Prepared {
-  const entry = resolveModel(deps, request.model);
-  const capability = capabilityOf[route];
-  if (!entry.capabilities[capability]) {
-    throw new GatewayError('capability_not_supported', `The model \`${entry.name}\` does not support ${capability === 'embeddings' ? 'embeddings' : `${capability} requests`}.`, { param: 'model' });
-  }
-  assertSupportedContent(entry, request);
-  const upstream = deps.upstreams.get(entry.upstream);
-  if (!upstream) throw new GatewayError('upstream_unavailable', `The upstream "${entry.upstream}" of model \`${entry.name}\` is not configured.`, { retryAfter: 5 });
-  // Streamed responses are built by hand, so they carry the request id here rather than via c.header.
-  const headers: Record<string, string> = { 'x-request-id': c.get('requestId'), 'x-aegis-model': `${entry.name}@${entry.version}`, 'x-aegis-upstream': entry.upstream };
-  if (!deps.policy) return { entry, upstream, request, headers, priority: entry.priority, log: true, redact: [] };
-  const decision = deps.policy.check({ principal: c.get('principal'), route, model: entry, request, requestId: c.get('requestId') });
-  headers['x-aegis-decision-id'] = decision.decisionId;
-  return { entry, upstream, request: decision.request, headers, decisionId: decision.decisionId, decisionReasons: decision.reasons, priority: decision.priority ?? entry.priority, log: decision.log, redact: decision.redact };
-}
-
-export function track(c: Context, deps: GatewayDeps, route: ExchangeOutcome['route'], p: Prepared, stream: boolean): ExchangeTracker {
-  const tracker = new ExchangeTracker({
-    deps,
-    route,
-    requestId: c.get('requestId'),
-    startedAt: c.get('startedAt'),
-    principal: c.get('principal'),
-    entry: p.entry,
-    upstream: p.upstream,
-    stream,
-    request: p.request,
-    decisionId: p.decisionId,
-    decisionReasons: p.decisionReasons,
-    priority: p.priority,
-    log: p.log,
-    redact: p.redact,
-  });
-  // Not a callback in the tracker's init: a closure over the context kept by the tracker kept what
-  // the context references alive with it (measured: twice the bytes promoted per young-GC cycle).
-  onClientClose(c, () => tracker.markClientGone());
-  return tracker;
-}
+// The path of one request, every front door's, top to bottom. Authentication (stage 2) ran as
+// middleware; the exchange arrives with its principal and its parsed body (stage 1).
+//
+// A new stage is one function in stages/ and one line here.
+import type { Exchange, ExchangeStart } from './exchange/exchange';
+import { acquireLease } from './stages/acquire';
+import { admit } from './stages/admit';
+import { authorize } from './stages/authorize';
+import { callModel } from './stages/call-model';
+import { fitContext } from './stages/fit-context';
+import { prepareTools } from './stages/prepare-tools';
+import { resolveTarget } from './stages/resolve';
+import { toolLoop } from './stages/tool-loop';
+import { transform, type Answer, type GenerationChunk } from './stages/transform';
+import type { ClientRequest } from './exchange/front-door';
 
 /**
- * Calls `listener` if the client's connection closes before the response ended. On Node the
- * ServerResponse tells us directly; `c.req.raw.signal` (tests' in-process requests) costs an
- * AbortController and a web Request per request, which is most of a request's budget.
+ * Stages 3–6: where the request goes and in what shape. A failure here refuses the request before
+ * anything is admitted (400, 403, 404, 429); after `admit` the exchange is counted and finished once.
  */
-function onClientClose(c: Context, listener: () => void): void {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing) {
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) listener();
-    });
-    return;
-  }
-  const signal = c.req.raw.signal;
-  if (signal.aborted) listener();
-  else signal.addEventListener('abort', listener, { once: true });
+export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> {
+  const target = resolveTarget(start); //                           3 registry
+  const authorization = authorize(start, target); //                4 policy + obligations
+  const fitted = fitContext(target, authorization?.request ?? start.request); //  5 context
+  const request = prepareTools(target, fitted); //                  6 tools
+  return admit(start, target, authorization, request);
 }
 
-/** Runs a non-streaming exchange; failures are recorded, then rethrown for the error handler. */
-export async function runWhole<T>(tracker: ExchangeTracker, call: () => Promise<T>, absorb: (body: T) => void): Promise<T> {
+/** Stages 7–10: a slot on the model, the call, the answer as the client sees it, the tool loop. */
+export async function serveExchange<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>): Promise<Answer<C>> {
   try {
-    const queued = tracker.acquire();
+    const queued = acquireLease(x); //                              7 scheduler
     if (queued) await queued;
-    const body = await call();
-    absorb(body);
-    tracker.finish(200);
-    return body;
+    const output = await callModel(x); //                           8 upstream
+    const answer = transform(x, output); //                         9 OpenAI framing, turn assembly
+    return await toolLoop(x, answer); //                            10 MCP tool loop
   } catch (err) {
-    const e = tracker.failure(err);
-    tracker.finish(e.status, e);
-    throw e;
+    throw x.fail(err);
   }
 }
+
+// Stage 11, finish (release the lease, publish ExchangeFinished to the sinks), runs when the
+// response body ends or the client goes away: see respond.ts.

@@ -1,15 +1,16 @@
-// Step 4 of the request path: the OPA-wasm decision for a request, with its obligations applied
-// (max_tokens cap, tools removed, priority, logging and redaction) or a 403 policy_denied.
+// Stage 4's port, answered by OPA: the wasm decision for a request, with its obligations applied
+// (max_tokens cap, tools removed, priority, logging and redaction), a 403 policy_denied, or a 429
+// for a spent quota.
 import type { Clock } from '../core';
 import { allowedTools, buildPolicyInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
-import type { GatewayDeps, PolicyOutcome, RequestPolicy } from './deps';
-import { estimatePromptTokens } from './token-estimate';
+import type { AuditSink, Authorization, RequestPolicy } from './deps';
+import { estimatePromptTokens } from './exchange/token-estimate';
 import { quotaExceededError } from './quota-error';
 import type { UsageMeter } from './usage-meter';
 
-export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: () => GatewayDeps['audit']): RequestPolicy {
+export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: AuditSink | undefined): RequestPolicy {
   return {
-    check({ principal, route, model, request, requestId }): PolicyOutcome {
+    check<R extends Record<string, unknown>>({ principal, route, model, request, requestId }: Parameters<RequestPolicy['check']>[0] & { request: R }): Authorization<R> {
       const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
         principal,
@@ -24,28 +25,28 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       // A denial ends the request here, so it is audited here. An allow is audited from the record of
       // the exchange that follows (ExchangeRecord.decision): one outbox item per request, not two.
       if (!decision.allow) {
-        audit()?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
+        audit?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
         if (isQuotaDenial(decision)) throw quotaExceededError(decision, principal.id, facts, usage);
         enforce(decision);
       }
       usage.admit(principal.id);
       const o = decision.obligations;
-      const out: Record<string, unknown> = { ...request };
+      const out: R = { ...request };
       if (o.max_tokens != null) {
         // Cap whichever field the client used; set max_tokens when it sent none.
         const field = request.max_completion_tokens != null ? 'max_completion_tokens' : 'max_tokens';
         const asked = request[field] as number | null | undefined;
-        out[field] = asked == null ? o.max_tokens : Math.min(asked, o.max_tokens);
+        Object.assign(out, { [field]: asked == null ? o.max_tokens : Math.min(asked, o.max_tokens) });
       }
       if (Array.isArray(request.tools)) {
         const tools = allowedTools(request.tools as never[], o);
-        if (tools.length > 0) out.tools = tools;
+        if (tools.length > 0) Object.assign(out, { tools });
         else {
           delete out.tools;
           delete out.tool_choice;
         }
       }
-      return { decisionId: decision.id, reasons: decision.reasons, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
+      return { id: decision.id, reasons: decision.reasons, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
     },
   };
 }

@@ -1,18 +1,8 @@
 // Streams an exchange to the client as SSE: keep-alive comments while the model loads or the
 // request queues, chunks as they come, and any late failure as an error event plus [DONE].
 import { GatewayError, sseComment, sseData, sseDone } from '../core';
-import type { ExchangeTracker } from './exchange-tracker';
-
-export interface SseSource<T> {
-  /** Settles when the upstream answered with a stream (or failed before). */
-  start: Promise<AsyncIterable<T>>;
-  /** Progress text for keep-alive comments while `start` is pending. */
-  progress: () => string;
-  /** Per-chunk work; returns the chunk to send, or undefined to send nothing. */
-  onChunk: (chunk: T) => unknown;
-  /** Chunks to send after the last upstream chunk, before [DONE]. */
-  onEnd: () => unknown[];
-}
+import type { Exchange } from './exchange/exchange';
+import type { Answer } from './stages/transform';
 
 const sseHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -21,7 +11,10 @@ const sseHeaders = {
   'x-accel-buffering': 'no',
 };
 
-export function sseResponse<T>(tracker: ExchangeTracker, source: SseSource<T>, keepAliveMs: number, headers: Record<string, string>): Response {
+/** What the SSE writer uses of an exchange. */
+export type StreamedExchange = Pick<Exchange, 'markClientGone' | 'progress' | 'failure' | 'finish' | 'clientGone' | 'headers'>;
+
+export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, keepAliveMs: number): Response {
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -37,7 +30,7 @@ export function sseResponse<T>(tracker: ExchangeTracker, source: SseSource<T>, k
       cancel() {
         closed = true;
         wake?.();
-        tracker.markClientGone();
+        x.markClientGone();
       },
     },
     { highWaterMark: 16 },
@@ -50,36 +43,38 @@ export function sseResponse<T>(tracker: ExchangeTracker, source: SseSource<T>, k
 
   const pump = async (): Promise<void> => {
     let settled = false;
-    source.start.then(
+    answer.then(
       () => (settled = true),
       () => (settled = true),
     );
     while (!settled) {
-      // Cleared, not just unref'd: `start` has usually settled before the first turn (the route
+      // Cleared, not just unref'd: `answer` has usually settled before the first turn (the route
       // waits one interval first), and a left-over timer per stream would live a whole interval.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([source.start.catch(() => {}), new Promise((r) => (timer = setTimeout(r, keepAliveMs)))]);
+      await Promise.race([answer.catch(() => {}), new Promise((r) => (timer = setTimeout(r, keepAliveMs)))]);
       clearTimeout(timer);
-      if (!settled) await write(sseComment(source.progress()));
+      if (!settled) await write(sseComment(x.progress));
     }
     let status = 200;
     let failure: GatewayError | undefined;
     try {
-      for await (const chunk of await source.start) {
-        const out = source.onChunk(chunk);
+      const a = await answer;
+      if (a.kind !== 'stream') throw new GatewayError('internal_error', 'A streamed request produced a whole answer.');
+      for await (const chunk of a.chunks) {
+        const out = a.codec.chunk(chunk);
         if (out !== undefined) await write(sseData(out));
       }
-      for (const extra of source.onEnd()) await write(sseData(extra));
+      for (const extra of a.codec.end()) await write(sseData(extra));
       await write(sseDone);
     } catch (err) {
-      failure = tracker.failure(err);
+      failure = x.failure(err);
       status = failure.status;
-      if (!tracker.clientGone) {
+      if (!x.clientGone) {
         await write(sseData(failure.toJSON()));
         await write(sseDone);
       }
     } finally {
-      tracker.finish(status, failure);
+      x.finish(status, failure);
       if (!closed) {
         closed = true;
         ctrl.close();
@@ -87,5 +82,5 @@ export function sseResponse<T>(tracker: ExchangeTracker, source: SseSource<T>, k
     }
   };
   void pump();
-  return new Response(body, { status: 200, headers: { ...sseHeaders, ...headers } });
+  return new Response(body, { status: 200, headers: { ...sseHeaders, ...x.headers() } });
 }

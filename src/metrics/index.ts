@@ -1,6 +1,9 @@
 // Every Prometheus metric Aegis exports, in one registry, plus the /metrics exposition.
 // Labels carry only configured names (model, upstream, route), never client-supplied strings.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { MetricDefinition } from './catalogue';
+
+export { metricNames, type MetricDefinition } from './catalogue';
 
 export interface Sample {
   labels?: Record<string, string>;
@@ -33,14 +36,14 @@ export class Metrics {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'aegis_' });
   }
 
-  /** A gauge whose value is read when Prometheus scrapes (for subsystem stats). */
-  gauge(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
-    new Gauge({ name, help, labelNames, registers: [this.registry], collect: refresh(read, (g, labels, v) => (labels ? g.set(labels, v) : g.set(v))) });
+  /** A gauge of the catalogue whose value is read when Prometheus scrapes (for subsystem stats). */
+  gaugeFrom({ name, help, labels }: MetricDefinition, read: () => Sample[]): void {
+    new Gauge({ name, help, labelNames: [...labels], registers: [this.registry], collect: refresh(read, (g, l, v) => (l ? g.set(l, v) : g.set(v))) });
   }
 
-  /** A counter mirrored from a subsystem's own monotonic totals, read at scrape time. */
-  counterFrom(name: string, help: string, labelNames: string[], read: () => Sample[]): void {
-    new Counter({ name, help, labelNames, registers: [this.registry], collect: refresh(read, (c, labels, v) => (labels ? c.inc(labels, v) : c.inc(v))) });
+  /** A counter of the catalogue mirrored from a subsystem's own monotonic totals, read at scrape time. */
+  counterFrom({ name, help, labels }: MetricDefinition, read: () => Sample[]): void {
+    new Counter({ name, help, labelNames: [...labels], registers: [this.registry], collect: refresh(read, (c, l, v) => (l ? c.inc(l, v) : c.inc(v))) });
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {

@@ -14,4 +14,5 @@ export { preparePolicyData, type PreparedData } from './prepare-data';
 export { caseInput, expectationProblems, mergeDeep, type DecisionCase, type DecisionExpectation, type DecisionTable } from './decision-table';
 export { runDecisionTable, type CaseResult } from './run-table';
 export { defaultPolicyConfig, policyData, readBundle, startPolicyEngine, type PolicyConfig, type RunningPolicy, type StartPolicyOptions } from './load';
+export { policyConfigSchema } from './config-schema';
 export { watchBundle, type BundleWatcher, type BundleWatchOptions } from './watch';

@@ -10,18 +10,8 @@ import { WasmPolicyEngine } from './engine';
 import { watchBundle, type BundleWatcher } from './watch';
 
 /** The `policy:` section of aegis.yaml. */
-export interface PolicyConfig {
-  /** Directory with policy.wasm + manifest.json, or an `opa build -t wasm` tarball. */
-  bundle?: string;
-  /** The Rego source, only to warn when the bundle is older than it. */
-  source?: string;
-  /** Reload when the bundle changes (default true). */
-  watch?: boolean;
-  /** Merged over the shipped defaults (src/policy/data.ts); `roles: { batch: null }` removes one. */
-  data?: Partial<PolicyData>;
-  /** Decision cases every new bundle or data document must pass before it serves. */
-  self_check?: DecisionCase[];
-}
+export type { PolicyConfig } from './config-schema';
+import type { PolicyConfig } from './config-schema';
 
 export const defaultPolicyConfig = { bundle: 'policy/bundle', source: 'policies.rego', watch: true } as const;
 

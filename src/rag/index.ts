@@ -6,6 +6,8 @@ export * from './outbox-stats';
 export { Outbox, type OutboxOptions } from './outbox';
 export { Spool, SpoolFullError, type SpoolOptions, type SpoolBatch } from './spool';
 export { decisionAudit } from './decision-audit';
+export { exchangeRecord, obligationRedactions, recordObligations } from './exchange-record';
+export { mongodbConfigSchema, ragConfigSchema, type MongodbConfig, type RagConfig } from './config-schema';
 export { OutboxExchangeRecorder, OutboxAuditSink, metadataOnly, type RecorderOptions } from './recorder';
 export { MongoExchangeStore, defaultCollections, insertIdempotent, type MongoCollections, type MongoExchangeStoreOptions } from './mongo-store';
 export { defaultFieldMapping, exchangeText, exchangeDocument, ragDocument, auditDocument, type FieldMapping } from './mongo-mapping';

@@ -2,7 +2,8 @@
 // ports, pure eviction, budget parsing and the GGUF footprint estimate.
 
 export { Scheduler } from './scheduler';
-export type { AcquireOptions, Lease, ModelRuntime, SchedulerFacadeOptions } from './scheduler';
+export { schedulerConfigSchema, type SchedulerConfig } from './config-schema';
+export type { AcquireOptions, Lease, ModelRuntime, RevocationListener, SchedulerFacadeOptions } from './scheduler';
 export { SchedulerMachine } from './machine';
 export type { SchedulerMachineOptions, UnloadStatus } from './machine';
 export type { ModelSnapshot, PoolSnapshot, ResourceSnapshot, SchedulerSnapshot } from './snapshot';

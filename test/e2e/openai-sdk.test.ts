@@ -99,7 +99,7 @@ describe.skipIf(!available)('openai SDK end to end', () => {
   }
 
   it('started the llama.cpp runtime as a managed process', () => {
-    const upstream = gw.runtime.deps.upstreams.get('llamacpp') as unknown as { pidOf(id: string): number | undefined };
+    const upstream = gw.runtime.snapshot.upstreams.get('llamacpp') as unknown as { pidOf(id: string): number | undefined };
     const pid = upstream.pidOf('smollm2-135m');
     expect(pid).toBeGreaterThan(0);
     expect(() => process.kill(pid!, 0)).not.toThrow();

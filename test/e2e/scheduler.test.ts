@@ -65,7 +65,7 @@ describe.skipIf(!available)('scheduler end to end', () => {
   const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
 
   it('serves alternating concurrent requests for two models that do not fit together, with zero errors and the predicted loads', async () => {
-    const runner = gw.runtime.deps.upstreams.get('runner') as ManagedUpstream;
+    const runner = gw.runtime.snapshot.upstreams.get('runner') as ManagedUpstream;
     const loads = async () => (await loadsOf('runner/smol')) + (await loadsOf('runner/gemma'));
     // Rounds of three concurrent requests for one model, alternating models: the budget holds one,
     // so every round swaps exactly once (one load), and the queued requests share that load.
@@ -109,7 +109,7 @@ describe.skipIf(!available)('scheduler end to end', () => {
 
   it('stops the managed process when its TTL runs out', async () => {
     await ask('smol-ttl');
-    const runner = gw.runtime.deps.upstreams.get('runner') as ManagedUpstream;
+    const runner = gw.runtime.snapshot.upstreams.get('runner') as ManagedUpstream;
     const pid = runner.pidOf('smol-ttl')!;
     expect(pid).toBeGreaterThan(0);
     const alive = () => {

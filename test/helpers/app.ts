@@ -2,7 +2,7 @@
 // a manual clock and an in-memory logger; tests override whichever deps they exercise.
 import type { Hono } from 'hono';
 import { ManualClock, MemoryLogger, type ChatCompletion, type Logger } from '../../src/core';
-import { createApp, KeyStore, type GatewayDeps } from '../../src/gateway';
+import { createApp, KeyStore, type AuditSink, type GatewayDeps, type GatewayOptions, type GatewaySnapshot, type RequestPolicy } from '../../src/gateway';
 import { Metrics } from '../../src/metrics';
 import { ModelCatalog, type ModelEntry } from '../../src/registry';
 import type { Upstream } from '../../src/upstreams';
@@ -43,24 +43,35 @@ export function scriptedUpstream(name = 'u'): Upstream & { calls: unknown[] } {
   };
 }
 
-export type InProcessOverrides = Partial<Omit<GatewayDeps, 'options'>> & { options?: Partial<GatewayDeps['options']>; models?: ModelEntry[] };
+export interface InProcessOverrides extends Partial<Omit<GatewayDeps, 'snapshot' | 'policy' | 'clock' | 'logger' | 'audit'>> {
+  options?: Partial<GatewayOptions>;
+  models?: ModelEntry[];
+  keys?: KeyStore;
+  /** Builds the request policy from the harness' clock and audit sink. */
+  policy?: (clock: ManualClock, audit: AuditSink) => RequestPolicy;
+}
 
 export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const logger = new MemoryLogger();
   const upstream = scriptedUpstream();
   const audit: InProcessApp['audit'] = [];
-  const { options, models, ...rest } = over;
-  const deps: GatewayDeps = {
+  const auditSink: AuditSink = (e) => audit.push(e);
+  const { options, models, keys, policy, ...rest } = over;
+  const snapshot: GatewaySnapshot = {
     catalog: new ModelCatalog({ config: models ?? [modelEntry()] }),
     upstreams: new Map([[upstream.name, upstream]]),
-    keys: new KeyStore([]),
+    keys: keys ?? new KeyStore([]),
+    options: { bodyLimitBytes: 1 << 20, keepAliveMs: 5_000, logPrompts: false, anonymous: { allowed: true, admin: false }, allowedHosts: [], allowedOrigins: [], ...options },
+  };
+  const deps: GatewayDeps = {
+    snapshot: () => snapshot,
     logger: logger as Logger,
     metrics: new Metrics({ defaults: false }),
     clock,
-    audit: (e) => audit.push(e),
+    audit: auditSink,
+    policy: policy?.(clock, auditSink),
     ...rest,
-    options: { bodyLimitBytes: 1 << 20, keepAliveMs: 5_000, logPrompts: false, anonymous: { allowed: true, admin: false }, allowedHosts: [], allowedOrigins: [], ...options },
   };
   return { app: createApp(deps), deps, clock, logger, upstream, audit };
 }

@@ -1,156 +1,108 @@
-// POST /v1/chat/completions, /v1/completions and /v1/embeddings.
+// POST /v1/chat/completions, /v1/completions and /v1/embeddings: three front doors (request and
+// answer codecs) onto the one pipeline.
+import type { ServerResponse } from 'node:http';
 import type { Context, Hono } from 'hono';
-import type { z } from 'zod';
-import { chatRequestSchema, completionRequestSchema, embeddingRequestSchema, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest } from '../../core';
-import type { CallContext, Streamed, Upstream, Whole } from '../../upstreams';
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatRequest,
+  type Completion,
+  type CompletionRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ExchangeSink,
+} from '../../core';
 import { readJsonBody } from '../body';
 import type { GatewayDeps } from '../deps';
-import type { ExchangeTracker } from '../exchange-tracker';
-import { prepare, runWhole, track, type Prepared } from '../pipeline';
-import { sseResponse } from '../sse-response';
+import type { Exchange } from '../exchange/exchange';
+import type { ClientRequest, FrontDoor } from '../exchange/front-door';
+import { prepareExchange, serveExchange } from '../pipeline';
+import { respond } from '../respond';
+import type { GenerationChunk } from '../stages/transform';
 
-/** Resolves with the outcome of `p` if it settles within `ms`, else undefined. */
-async function settledWithin<T>(p: Promise<T>, ms: number): Promise<{ error?: unknown } | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
-  const outcome = p.then(
-    () => ({}),
-    (error: unknown) => ({ error }),
-  );
-  const result = await Promise.race([outcome, timeout]);
-  clearTimeout(timer);
-  return result;
+/** Usage is always asked of a streaming upstream (for metrics and records); the client gets it if it asked. */
+const withUsage = <R extends { stream?: boolean | null }>(request: R) => (request.stream ? { ...request, stream: true, stream_options: { include_usage: true } } : { ...request, stream: false });
+
+export const chatDoor: FrontDoor<ChatRequest, ChatCompletion, ChatChunk> = {
+  route: 'chat',
+  capability: 'chat',
+  schema: chatRequestSchema,
+  call: (upstream, request, ctx) => upstream.chat(withUsage(request), ctx),
+  whole(turn, body, _request, model) {
+    turn.chatCompletion(body);
+    body.model = model;
+    return body;
+  },
+  chunk: (turn, chunk) => turn.chatChunk(chunk),
+};
+
+export const completionsDoor: FrontDoor<CompletionRequest, Completion, Completion> = {
+  route: 'completions',
+  capability: 'completion',
+  schema: completionRequestSchema,
+  call: (upstream, request, ctx) => upstream.complete(withUsage(request), ctx),
+  whole(turn, body, _request, model) {
+    turn.completion(body);
+    body.model = model;
+    return body;
+  },
+  chunk: (turn, chunk) => turn.completionChunk(chunk),
+};
+
+export const embeddingsDoor: FrontDoor<EmbeddingRequest, EmbeddingResponse, never> = {
+  route: 'embeddings',
+  capability: 'embeddings',
+  schema: embeddingRequestSchema,
+  // Upstreams always answer in floats; Aegis does the base64 encoding itself, because runtimes
+  // differ (some ignore encoding_format, some encode float64 where OpenAI means float32).
+  async call(upstream, { encoding_format: _encoding, ...request }, ctx) {
+    return { kind: 'json', body: await upstream.embed(request, ctx) };
+  },
+  whole(turn, body, request, model) {
+    turn.embeddings(body);
+    const data = request.encoding_format === 'base64' ? body.data.map((d) => ({ ...d, embedding: toBase64Float32(d.embedding) })) : body.data;
+    return { ...body, data, model };
+  },
+};
+
+function toBase64Float32(vector: number[] | string): string {
+  return typeof vector === 'string' ? vector : Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
 /**
- * A 200 JSON answer with the exchange's headers (which carry x-request-id). Not `c.json`: with more
- * than one header Hono builds a web Headers object, which @hono/node-server then converts back into
- * a plain one; a plain object goes straight to writeHead.
+ * Calls `x.markClientGone()` if the client's connection closes before the response ended. On Node
+ * the ServerResponse tells us directly; `c.req.raw.signal` (in-process requests) costs an
+ * AbortController and a web Request per request, which is most of a request's budget.
  */
-function jsonResponse(body: unknown, headers: Record<string, string>): Response {
-  return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', ...headers } });
-}
-
-interface StreamPlan<T> {
-  call: () => Promise<Streamed<T> | { kind: 'json'; body: unknown }>;
-  onChunk: (chunk: T) => unknown;
-  onEnd: () => unknown[];
-}
-
-/**
- * A streamed exchange. Failures before the first byte (queue full, upstream 4xx) still get a proper
- * HTTP status; only a wait longer than the keep-alive interval commits to SSE early.
- */
-async function streamExchange<T>(c: Context, deps: GatewayDeps, tracker: ExchangeTracker, p: Prepared, plan: StreamPlan<T>): Promise<Response> {
-  let progress = `waiting for model ${p.entry.name}`;
-  const start = (async (): Promise<AsyncIterable<T>> => {
-    const queued = tracker.acquire((message, fraction) => {
-      progress = fraction === undefined ? message : `${message} ${Math.round(fraction * 100)}%`;
+function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): void {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing) {
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) x.markClientGone();
     });
-    if (queued) await queued;
-    const result = await plan.call();
-    if (result.kind === 'stream') return result.chunks;
-    const whole = result.body as T;
-    return (async function* () {
-      yield whole;
-    })();
-  })();
-  const early = await settledWithin(start, deps.options.keepAliveMs);
-  if (early?.error !== undefined) {
-    const e = tracker.failure(early.error);
-    tracker.finish(e.status, e);
-    throw e;
+    return;
   }
-  return sseResponse(tracker, { start, progress: () => progress, onChunk: plan.onChunk, onEnd: plan.onEnd }, deps.options.keepAliveMs, p.headers);
+  const signal = c.req.raw.signal;
+  if (signal.aborted) x.markClientGone();
+  else signal.addEventListener('abort', () => x.markClientGone(), { once: true });
 }
 
-function wantsUsage(request: Record<string, unknown>): boolean {
-  return (request.stream_options as { include_usage?: boolean } | null | undefined)?.include_usage === true;
-}
-
-/** OpenAI framing of usage: a final chunk with empty choices, only when the client asked for it. */
-function usagePlan<T extends { id: string; created: number; object: string; model: string; choices: unknown[]; usage?: unknown }>(tracker: ExchangeTracker, p: Prepared, absorb: (chunk: T) => void) {
-  let last: T | undefined;
-  return {
-    onChunk(chunk: T): unknown {
-      absorb(chunk);
-      chunk.model = p.entry.name;
-      last = chunk;
-      if (chunk.choices.length === 0) return undefined;
-      if (chunk.usage !== undefined) delete chunk.usage;
-      return chunk;
-    },
-    onEnd(): unknown[] {
-      const usage = tracker.seenUsage ?? tracker.estimateUsage();
-      if (!wantsUsage(p.request) || !last) return [];
-      return [{ id: last.id, object: last.object, created: last.created, model: p.entry.name, choices: [], usage }];
-    },
-  };
-}
-
-interface GenerationRoute<Req, W extends ChatCompletion | Completion, C extends ChatChunk | Completion> {
-  path: string;
-  route: 'chat' | 'completions';
-  schema: z.ZodType<Req>;
-  call: (upstream: Upstream, request: Req, ctx: CallContext) => Promise<Whole<W> | Streamed<C>>;
-  absorbChunk: (tracker: ExchangeTracker, chunk: C) => void;
-}
-
-/** Chat and text completions share one path: validate, prepare, then whole JSON or SSE. */
-function generationRoute<Req extends { model: string }, W extends ChatCompletion | Completion, C extends ChatChunk | Completion>(app: Hono, deps: GatewayDeps, r: GenerationRoute<Req, W, C>): void {
-  app.post(r.path, async (c) => {
-    const body = await readJsonBody(c, r.schema, deps.options.bodyLimitBytes);
-    const p = prepare(c, deps, r.route, body as Req & Record<string, unknown>);
-    const stream = p.request.stream === true;
-    const tracker = track(c, deps, r.route, p, stream);
-    const ctx = { model: p.entry, signal: tracker.upstreamAbort, requestId: c.get('requestId') };
-    const request = p.request as Req;
-    if (!stream) {
-      const res = await runWhole(tracker, () => r.call(p.upstream, { ...request, stream: false }, ctx), (res) => tracker.absorbWhole((res as Whole<W>).body));
-      const out = (res as Whole<W>).body;
-      out.model = p.entry.name;
-      return jsonResponse(out, p.headers);
-    }
-    const plan = usagePlan<C>(tracker, p, (chunk) => r.absorbChunk(tracker, chunk));
-    return streamExchange<C>(c, deps, tracker, p, {
-      // Usage is always asked of the upstream (for metrics and records); the client gets it if it asked.
-      call: () => r.call(p.upstream, { ...request, stream: true, stream_options: { include_usage: true } }, ctx),
-      ...plan,
-    });
+/** One front door as a route: parse (stage 1), then the pipeline, then the response. */
+function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>(app: Hono, path: string, deps: GatewayDeps, sinks: readonly ExchangeSink[], door: FrontDoor<Req, W, C>): void {
+  app.post(path, async (c) => {
+    const snapshot = deps.snapshot();
+    const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
+    const x = prepareExchange({ deps, sinks, snapshot, door, request, requestId: c.get('requestId'), startedAt: c.get('startedAt'), principal: c.get('principal') });
+    watchClient(c, x);
+    return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
   });
 }
 
-export function inferenceRoutes(app: Hono, deps: GatewayDeps): void {
-  const limit = deps.options.bodyLimitBytes;
-  generationRoute<ChatRequest, ChatCompletion, ChatChunk>(app, deps, {
-    path: '/v1/chat/completions',
-    route: 'chat',
-    schema: chatRequestSchema,
-    call: (upstream, request, ctx) => upstream.chat(request, ctx),
-    absorbChunk: (tracker, chunk) => tracker.absorbChunk(chunk),
-  });
-  generationRoute<CompletionRequest, Completion, Completion>(app, deps, {
-    path: '/v1/completions',
-    route: 'completions',
-    schema: completionRequestSchema,
-    call: (upstream, request, ctx) => upstream.complete(request, ctx),
-    absorbChunk: (tracker, chunk) => tracker.absorbCompletionChunk(chunk),
-  });
-
-  app.post('/v1/embeddings', async (c) => {
-    const body = await readJsonBody(c, embeddingRequestSchema, limit);
-    const p = prepare(c, deps, 'embeddings', body);
-    const tracker = track(c, deps, 'embeddings', p, false);
-    const ctx = { model: p.entry, signal: tracker.upstreamAbort, requestId: c.get('requestId') };
-    // Upstreams always answer in floats; Aegis does the base64 encoding itself, because runtimes
-    // differ (some ignore encoding_format, some encode float64 where OpenAI means float32).
-    const { encoding_format: encoding, ...request } = p.request as typeof body;
-    const res = await runWhole(tracker, () => p.upstream.embed(request as typeof body, ctx), (r) => tracker.setUsage({ prompt_tokens: r.usage.prompt_tokens, completion_tokens: 0, total_tokens: r.usage.total_tokens }));
-    const data = encoding === 'base64' ? res.data.map((d) => ({ ...d, embedding: toBase64Float32(d.embedding as number[]) })) : res.data;
-    return jsonResponse({ ...res, data, model: p.entry.name }, p.headers);
-  });
-}
-
-function toBase64Float32(vector: number[]): string {
-  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+export function inferenceRoutes(app: Hono, deps: GatewayDeps, sinks: readonly ExchangeSink[]): void {
+  frontDoorRoute(app, '/v1/chat/completions', deps, sinks, chatDoor);
+  frontDoorRoute(app, '/v1/completions', deps, sinks, completionsDoor);
+  frontDoorRoute(app, '/v1/embeddings', deps, sinks, embeddingsDoor);
 }

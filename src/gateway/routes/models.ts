@@ -2,7 +2,7 @@
 import type { Hono } from 'hono';
 import type { ModelEntry } from '../../registry';
 import type { GatewayDeps } from '../deps';
-import { resolveModel } from '../pipeline';
+import { resolveModel } from '../stages/resolve';
 
 function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
   return {
@@ -30,12 +30,13 @@ function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
 
 export function modelRoutes(app: Hono, deps: GatewayDeps): void {
   app.get('/v1/models', (c) => {
-    const data = deps.catalog.current().flatMap((entry) => [describe(deps, entry.name, entry), ...entry.aliases.filter((a) => deps.catalog.resolve(a) === entry).map((a) => describe(deps, a, entry))]);
+    const { catalog } = deps.snapshot();
+    const data = catalog.current().flatMap((entry) => [describe(deps, entry.name, entry), ...entry.aliases.filter((a) => catalog.resolve(a) === entry).map((a) => describe(deps, a, entry))]);
     return c.json({ object: 'list', data });
   });
 
   app.get('/v1/models/:id{.+}', (c) => {
     const id = c.req.param('id');
-    return c.json(describe(deps, id, resolveModel(deps, id)));
+    return c.json(describe(deps, id, resolveModel(deps.snapshot(), id)));
   });
 }

@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { GatewayError } from '../../core';
 import type { GatewayDeps } from '../deps';
 import { requireRole } from '../middleware/auth';
-import { resolveModel } from '../pipeline';
+import { resolveModel } from '../stages/resolve';
 
 export function publicOperationRoutes(app: Hono, deps: GatewayDeps): void {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -31,7 +31,7 @@ export function adminRoutes(app: Hono, deps: GatewayDeps): void {
     const match = /^\/admin\/models\/(.+)\/(load|unload)$/.exec(c.req.path);
     if (!match) throw new GatewayError('not_found', `Unknown request URL: POST ${c.req.path}.`);
     if (!deps.admin) throw new GatewayError('not_found', 'The scheduler is not enabled.');
-    const entry = resolveModel(deps, decodeURIComponent(match[1]!));
+    const entry = resolveModel(deps.snapshot(), decodeURIComponent(match[1]!));
     const audit = (outcome: 'ok' | 'error', details?: Record<string, unknown>) =>
       deps.audit?.({ type: `model.${match[2]}`, actor: c.get('principal').id, target: `${entry.name}@${entry.version}`, outcome, requestId: c.get('requestId'), details });
     let result: unknown;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile, type ConfigWatcher } from '../../../src/config';
 import { MemoryLogger } from '../../../src/core';
 import { GatewayRuntime } from '../../../src/cli/runtime';
+import type { AuditEvent } from '../../../src/gateway';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 
 const yaml = (url: string, model: string) => `upstreams:\n  - name: fake\n    type: openai\n    url: ${url}\n    discover: false\nmodels:\n  - name: ${model}\n    upstream: fake\n`;
@@ -15,16 +16,15 @@ describe('config hot reload', () => {
   let runtime: GatewayRuntime;
   let url: string;
   let watcher: ConfigWatcher;
-  const audits: Parameters<NonNullable<GatewayRuntime['deps']['audit']>>[0][] = [];
+  const audits: AuditEvent[] = [];
   const errors = () => audits.filter((a) => a.outcome === 'error').map((a) => String(a.details?.reason));
   const file = join(mkdtempSync(join(tmpdir(), 'aegis-cfg-')), 'aegis.yaml');
 
   beforeAll(async () => {
     up = await startFakeUpstream({ kind: 'json', content: 'ok' });
     writeFileSync(file, yaml(up.url, 'alpha'));
-    runtime = await GatewayRuntime.create(loadConfigFile(file), { logger: new MemoryLogger() });
+    runtime = await GatewayRuntime.create(loadConfigFile(file), { logger: new MemoryLogger(), extend: () => ({ audit: (e) => audits.push(e) }) });
     url = (await runtime.listen('127.0.0.1', 0)).url;
-    runtime.deps.audit = (e) => audits.push(e);
     watcher = runtime.watchConfigFile(file, { debounceMs: 20 });
   });
 

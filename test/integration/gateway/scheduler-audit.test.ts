@@ -17,7 +17,7 @@ describe('scheduler audit', () => {
 
   beforeAll(async () => {
     up = await startFakeUpstream({ kind: 'json', content: 'ok' });
-    const extend = extendRuntime({ logger: new MemoryLogger() });
+    const extend = extendRuntime({ logger: new MemoryLogger(), audit: (event) => audited.push(event) });
     gw = await startGateway(
       {
         // Room for one of the two models: asking for the second evicts the first.
@@ -28,12 +28,7 @@ describe('scheduler audit', () => {
           { name: 'second', upstream: 'fake', upstreamModel: 'second', footprint: { ramBytes: 2 * GiB } },
         ],
       },
-      {
-        extend: (deps, config) => {
-          deps.audit = (event) => audited.push(event);
-          return extend(deps, config);
-        },
-      },
+      { extend },
     );
   });
 

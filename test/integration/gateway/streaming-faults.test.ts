@@ -1,7 +1,7 @@
 // Disconnects and failures around streams: cancel reaches the upstream, drain lets it finish,
 // a mid-stream death becomes an SSE error event, and abandoned requests are recorded as 499.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ExchangeOutcome } from '../../../src/gateway';
+import type { ExchangeFinished } from '../../../src/core';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, testKey, type TestGateway } from '../../helpers/gateway';
 import { until } from '../../helpers/wait';
@@ -13,13 +13,13 @@ const chatBody = (stream: boolean) => JSON.stringify({ model: 'fake', stream, me
 describe('streaming faults', () => {
   let up: FakeUpstream;
   let gw: TestGateway;
-  const outcomes: ExchangeOutcome[] = [];
+  const outcomes: ExchangeFinished[] = [];
 
   async function setup(onDisconnect: 'cancel' | 'drain', behaviour: Parameters<typeof startFakeUpstream>[0]) {
     up = await startFakeUpstream(behaviour);
     gw = await startGateway(
       { upstreams: [{ name: 'fake', type: 'openai', url: up.url, onDisconnect, discover: false }], models: [{ name: 'fake', upstream: 'fake' }] },
-      { extend: (deps) => void (deps.onExchange = (o) => outcomes.push(o)) },
+      { extend: () => ({ sinks: [{ exchangeFinished: (e) => void outcomes.push(e) }] }) },
     );
   }
 

@@ -1,6 +1,6 @@
 // Policy at the HTTP surface: the shipped policies.rego through the gateway's request path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashKey } from '../../../src/gateway';
+import { hashKey, type AuditEvent } from '../../../src/gateway';
 import { extendRuntime } from '../../../src/cli/wiring';
 import { ManualClock, MemoryLogger } from '../../../src/core';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
@@ -92,6 +92,7 @@ describe('policy enforcement through the gateway', () => {
 
 describe('quotas through the shipped policy', () => {
   const key = 'aegis-quota-key-0000000000000000';
+  const audits: AuditEvent[] = [];
   let up: FakeUpstream;
   let gw: TestGateway;
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
@@ -105,7 +106,7 @@ describe('quotas through the shipped policy', () => {
         upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }],
         models: [{ name: 'fake', upstream: 'fake' }],
       },
-      { clock, extend: extendRuntime({ logger: new MemoryLogger() }) },
+      { clock, extend: extendRuntime({ logger: new MemoryLogger(), audit: (e) => audits.push(e) }) },
     );
   });
 
@@ -141,11 +142,10 @@ describe('quotas through the shipped policy', () => {
   });
 
   it('audits policy data reloads, accepted or rejected with the reason', async () => {
-    const audits: Parameters<NonNullable<TestGateway['runtime']['deps']['audit']>>[0][] = [];
-    gw.runtime.deps.audit = (e) => audits.push(e);
     const config = gw.runtime.currentConfig;
-    const withData = (data: unknown) => ({ ...config, policy: { data } });
+    const withData = (data: object) => ({ ...config, policy: { ...config.policy, data } });
     await gw.runtime.reload(withData({ roles: { limited: { endpoints: ['chat'], model_groups: ['general'], quotas: { requests_per_minute: 5 } } } }));
+    // Straight to the runtime: the config schema would refuse this document before any reload.
     await gw.runtime.reload(withData({ roles: { limited: { endpoints: 'chat' } } }));
     expect(audits.filter((a) => a.type === 'policy.reload')).toMatchObject([
       { actor: 'operator', target: 'data', outcome: 'ok', details: { revision: expect.any(String) } },

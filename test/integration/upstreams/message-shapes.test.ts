@@ -82,7 +82,7 @@ describe.skipIf(!runtimes.some((r) => r.available))('OpenAI message shapes throu
       }
 
       it('refuses an image part for a model without vision, before any upstream call', async () => {
-        const upstream = gw.runtime.deps.upstreams.get(runtime.upstream);
+        const upstream = gw.runtime.snapshot.upstreams.get(runtime.upstream);
         expect(upstream).toBeDefined();
         const chat = vi.spyOn(upstream!, 'chat');
         const call = client.chat.completions.create({

@@ -8,12 +8,11 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { wireRag } from '../../../src/cli/wiring-rag';
-import type { AegisConfig } from '../../../src/config';
-import { MemoryLogger, systemClock } from '../../../src/core';
-import type { ExchangeOutcome, GatewayDeps } from '../../../src/gateway';
+import { parseConfig } from '../../../src/config';
+import { MemoryLogger, systemClock, type ExchangeFinished } from '../../../src/core';
 import { Metrics } from '../../../src/metrics';
 
-function outcome(requestId: string, extra: Partial<ExchangeOutcome> = {}): ExchangeOutcome {
+function outcome(requestId: string, extra: Partial<ExchangeFinished> = {}): ExchangeFinished {
   return {
     requestId,
     route: 'chat',
@@ -30,8 +29,7 @@ function outcome(requestId: string, extra: Partial<ExchangeOutcome> = {}): Excha
     answer: 'answer',
     toolCalls: [],
     finishReason: 'stop',
-    log: true,
-    redact: [],
+    turns: 1,
     ...extra,
   };
 }
@@ -39,9 +37,10 @@ function outcome(requestId: string, extra: Partial<ExchangeOutcome> = {}): Excha
 async function wired() {
   const dir = mkdtempSync(join(tmpdir(), 'aegis-wiring-rag-'));
   const logger = new MemoryLogger();
-  const deps = { metrics: new Metrics(), clock: systemClock, logger } as unknown as GatewayDeps;
-  const storage = await wireRag(deps, { rag: { spool: { dir } } } as unknown as AegisConfig, { logger });
-  if (!storage) throw new Error('recording is on by default');
+  const rag = await wireRag({ metrics: new Metrics(), clock: systemClock }, parseConfig(JSON.stringify({ rag: { spool: { dir } } })), { logger });
+  if (!rag) throw new Error('recording is on by default');
+  const deps = { onExchange: (e: ExchangeFinished) => rag.sink.exchangeFinished(e) };
+  const storage = { idle: () => rag.idle(), stats: () => rag.storage.stats(), close: () => rag.close({ timeoutMs: 5_000 }) };
   const spooled = () =>
     readdirSync(dir)
       .filter((f) => f.endsWith('.jsonl'))
@@ -78,7 +77,7 @@ describe('RAG wiring: exchanges recorded once per event-loop turn', () => {
 
   it('logs an outcome no record can be built from and still records the rest of its turn', async () => {
     const { deps, storage, logger, spooled } = await wired();
-    const broken = outcome('bad', { toolCalls: [{ id: 't1', type: 'function' } as unknown as ExchangeOutcome['toolCalls'][number]] });
+    const broken = outcome('bad', { toolCalls: [{ id: 't1', type: 'function' } as unknown as ExchangeFinished['toolCalls'][number]] });
     deps.onExchange!(broken);
     deps.onExchange!(outcome('good'));
     await nextTurn();

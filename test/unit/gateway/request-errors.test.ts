@@ -11,15 +11,12 @@ const chat = (body: unknown = { model: 'm', messages: [{ role: 'user', content: 
 
 describe('quotas', () => {
   function withQuota(limit: number) {
-    const harness = inProcessApp();
-    const usage = new UsageMeter(harness.clock);
     // The quota rule of policies.rego, on the facts the gateway hands in.
     const engine = new FakePolicyEngine((input) => {
       const used = input.usage?.requests_last_minute ?? 0;
       return { allow: used < limit, reasons: used < limit ? [] : [`quota exceeded: ${used} requests in the last minute, limit ${limit}`], obligations: { quotas: { requests_per_minute: limit, tokens_per_day: 1_000 } } };
     });
-    harness.deps.policy = opaRequestPolicy(engine, harness.clock, usage, () => harness.deps.audit);
-    return { ...harness, engine };
+    return inProcessApp({ policy: (clock, audit) => opaRequestPolicy(engine, clock, new UsageMeter(clock), audit) });
   }
 
   it('answers 429 rate_limit_exceeded with Retry-After and the x-ratelimit headers', async () => {
@@ -53,8 +50,7 @@ describe('quotas', () => {
   });
 
   it('keeps other denials at 403 policy_denied', async () => {
-    const harness = inProcessApp();
-    harness.deps.policy = opaRequestPolicy(new FakePolicyEngine(() => ({ allow: false, reasons: ['model not allowed', 'quota exceeded: 5 requests in the last minute, limit 5'] })), harness.clock, new UsageMeter(harness.clock), () => undefined);
+    const harness = inProcessApp({ policy: (clock) => opaRequestPolicy(new FakePolicyEngine(() => ({ allow: false, reasons: ['model not allowed', 'quota exceeded: 5 requests in the last minute, limit 5'] })), clock, new UsageMeter(clock), undefined) });
     const res = await harness.app.request('/v1/chat/completions', chat(), local);
     expect(res.status).toBe(403);
     expect(res.headers.get('retry-after')).toBeNull();

@@ -1,15 +1,33 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ExchangeTracker } from '../../../src/gateway/exchange-tracker';
+import type { ExchangeFinished } from '../../../src/core';
+import { anonymousPrincipal, chatDoor } from '../../../src/gateway';
+import { prepareExchange } from '../../../src/gateway/pipeline';
 import { sseResponse } from '../../../src/gateway/sse-response';
+import type { Answer } from '../../../src/gateway/stages/transform';
+import { inProcessApp } from '../../helpers/app';
 
-/** The part of ExchangeTracker that sseResponse uses, recording the statuses it finishes with. */
-function fakeTracker(statuses: number[] = []): ExchangeTracker {
-  return { clientGone: false, markClientGone() {}, finish: (status: number) => void statuses.push(status), failure: (err: unknown) => err } as unknown as ExchangeTracker;
+type Chunk = { n: number };
+
+/** An admitted streaming exchange whose finish is recorded in `finished`. */
+function streamingExchange(finished: ExchangeFinished[] = []) {
+  const { deps } = inProcessApp();
+  return prepareExchange({
+    deps,
+    sinks: [{ exchangeFinished: (e) => void finished.push(e) }],
+    snapshot: deps.snapshot(),
+    door: chatDoor,
+    requestId: 'req-1',
+    startedAt: 0,
+    principal: anonymousPrincipal,
+    request: { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] },
+  });
 }
 
-async function* chunks(n: number): AsyncGenerator<{ n: number }> {
+async function* chunks(n: number): AsyncGenerator<Chunk> {
   for (let i = 0; i < n; i++) yield { n: i };
 }
+
+const passThrough = (n: number): Answer<Chunk> => ({ kind: 'stream', chunks: chunks(n), codec: { chunk: (c) => c, end: () => [] } });
 
 describe('sseResponse', () => {
   afterEach(() => {
@@ -18,25 +36,27 @@ describe('sseResponse', () => {
 
   it('leaves no keep-alive timer behind when the upstream answered before the stream opened', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    const statuses: number[] = [];
-    const start = Promise.resolve(chunks(3));
-    await start;
-    const res = sseResponse(fakeTracker(statuses), { start, progress: () => 'waiting', onChunk: (c) => c, onEnd: () => [] }, 5_000, {});
+    const finished: ExchangeFinished[] = [];
+    const answer = Promise.resolve(passThrough(3));
+    await answer;
+    const res = sseResponse(streamingExchange(finished), answer, 5_000);
     const text = await res.text();
     expect(text).toBe('data: {"n":0}\n\ndata: {"n":1}\n\ndata: {"n":2}\n\ndata: [DONE]\n\n');
-    expect(statuses).toEqual([200]);
+    expect(finished.map((e) => e.status)).toEqual([200]);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   it('sends keep-alive comments while the upstream has not answered', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let answer!: (c: AsyncIterable<{ n: number }>) => void;
-    const start = new Promise<AsyncIterable<{ n: number }>>((r) => (answer = r));
-    const res = sseResponse(fakeTracker(), { start, progress: () => 'loading 40%', onChunk: (c) => c, onEnd: () => [] }, 1_000, {});
+    let resolve!: (a: Answer<Chunk>) => void;
+    const answer = new Promise<Answer<Chunk>>((r) => (resolve = r));
+    const x = streamingExchange();
+    x.progress = 'loading 40%';
+    const res = sseResponse(x, answer, 1_000);
     const reader = res.body!.getReader();
     await vi.advanceTimersByTimeAsync(1_000);
     expect(new TextDecoder().decode((await reader.read()).value)).toBe(': loading 40%\n\n');
-    answer(chunks(1));
+    resolve(passThrough(1));
     await vi.advanceTimersByTimeAsync(0);
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: {"n":0}\n\n');
     expect(vi.getTimerCount()).toBe(0);

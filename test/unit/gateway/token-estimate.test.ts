@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimatePromptTokens, jsonLength } from '../../../src/gateway/token-estimate';
+import { estimatePromptTokens, jsonLength } from '../../../src/gateway/exchange/token-estimate';
 
 describe('jsonLength', () => {
   const cases: unknown[] = [

@@ -1,0 +1,175 @@
+// One exchange: a client request on its way through the stages. It owns the cancellation of its
+// upstream calls (client gone, preemption), the lease it holds on the model across every turn, the
+// turns themselves, and the once-only finish that releases the lease and publishes the result.
+import { Cancellation, GatewayError, toGatewayError, type ExchangeDecision, type ExchangeFinished, type ExchangeSink, type Usage } from '../../core';
+import type { ModelEntry } from '../../registry';
+import type { Lease, RevocationListener } from '../../scheduler';
+import type { Upstream } from '../../upstreams';
+import type { GatewayDeps, GatewaySnapshot } from '../deps';
+import type { Principal } from '../keys';
+import type { ClientRequest, FrontDoor } from './front-door';
+import { estimatePromptTokens } from './token-estimate';
+import { Turn } from './turn';
+
+/** Who asked what through which door: what an exchange starts from, before any stage ran. */
+export interface ExchangeStart<Req extends ClientRequest, W, C> {
+  deps: GatewayDeps;
+  /** Who hears of the finished exchange: the gateway's own metrics first, then `deps.sinks`. */
+  sinks: readonly ExchangeSink[];
+  snapshot: GatewaySnapshot;
+  door: FrontDoor<Req, W, C>;
+  requestId: string;
+  startedAt: number;
+  principal: Principal;
+  request: Req;
+}
+
+/** Where the exchange goes: the resolved model and the upstream that serves it. */
+export interface Target {
+  entry: ModelEntry;
+  upstream: Upstream;
+}
+
+const clientClosed = () => new GatewayError('client_closed_request', 'Client closed the request.');
+
+export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C = unknown> implements RevocationListener {
+  /** Aborts the upstream call: client gone (cancel mode) or preempted. */
+  readonly cancel = new Cancellation();
+  clientGone = false;
+  readonly turns: Turn[] = [];
+  /** The lease on the model, held from the acquire stage to finish, across every turn. */
+  lease: Lease | undefined;
+  /** What the exchange waits for, for streaming clients' keep-alive comments. */
+  progress = '';
+  /** Extra work to do when the client goes away (leaving the scheduler's queue). */
+  private readonly onClientGone: (() => void)[] = [];
+  private finished = false;
+
+  constructor(
+    readonly start: ExchangeStart<Req, W, C>,
+    readonly target: Target,
+    /** Policy's decision, by reference; undefined when no policy engine runs. */
+    readonly decision: ExchangeDecision | undefined,
+    /** The request as it goes upstream: obligations applied, context fitted, tools prepared. */
+    readonly request: Req,
+    readonly priority: string,
+  ) {
+    start.deps.metrics.inFlight.inc({ model: target.entry.name });
+  }
+
+  get stream(): boolean {
+    return (this.request as { stream?: boolean | null }).stream === true;
+  }
+
+  /** Response headers every answer of this exchange carries (streams are built by hand). */
+  headers(): Record<string, string> {
+    const { entry } = this.target;
+    const headers: Record<string, string> = { 'x-request-id': this.start.requestId, 'x-aegis-model': `${entry.name}@${entry.version}`, 'x-aegis-upstream': entry.upstream };
+    if (this.decision) headers['x-aegis-decision-id'] = this.decision.id;
+    return headers;
+  }
+
+  /** A new model call's turn. */
+  newTurn(): Turn {
+    const turn = new Turn(() => this.start.deps.clock.now());
+    this.turns.push(turn);
+    return turn;
+  }
+
+  markClientGone(): void {
+    if (this.clientGone || this.finished) return;
+    this.clientGone = true;
+    for (const f of this.onClientGone.splice(0)) f();
+    if (this.target.upstream.onDisconnect === 'cancel') this.cancel.abort(clientClosed());
+  }
+
+  /**
+   * Runs `f` if the client goes away before the exchange finishes (at once if it already has);
+   * returns a function that cancels the request.
+   */
+  whenClientGone(f: () => void): () => void {
+    if (this.clientGone) {
+      f();
+      return () => {};
+    }
+    this.onClientGone.push(f);
+    return () => {
+      const at = this.onClientGone.indexOf(f);
+      if (at >= 0) this.onClientGone.splice(at, 1);
+    };
+  }
+
+  /** The scheduler took the slot back (preemption): the upstream call is cut. */
+  leaseRevoked(reason?: Error): void {
+    this.cancel.abort(reason ?? new GatewayError('preempted', 'The request was preempted by a higher-priority model.', { retryAfter: 5 }));
+  }
+
+  /** The error to show for a failure, seen from this exchange (aborts become 499 or preempted). */
+  failure(err: unknown): GatewayError {
+    const reason: unknown = this.cancel.aborted ? this.cancel.reason : undefined;
+    if (reason instanceof GatewayError && reason.code === 'preempted') return reason;
+    if (this.clientGone) return clientClosed();
+    return toGatewayError(err);
+  }
+
+  /** Finishes with the failure `err` stands for, and returns it to be shown. */
+  fail(err: unknown): GatewayError {
+    const e = this.failure(err);
+    this.finish(e.status, e);
+    return e;
+  }
+
+  /**
+   * Usage over every turn. A runtime that reports none (llama-cpp-python streams) gets output
+   * tokens counted from its chunks and prompt tokens estimated, remembered as the turn's usage.
+   */
+  usage(): Usage | undefined {
+    let total: Usage | undefined;
+    for (const turn of this.turns) {
+      if (!turn.usage && turn.outputChunks > 0) {
+        const prompt = estimatePromptTokens(this.request);
+        turn.usage = { prompt_tokens: prompt, completion_tokens: turn.outputChunks, total_tokens: prompt + turn.outputChunks };
+      }
+      if (!turn.usage) continue;
+      total = total ? { prompt_tokens: total.prompt_tokens + turn.usage.prompt_tokens, completion_tokens: total.completion_tokens + turn.usage.completion_tokens, total_tokens: total.total_tokens + turn.usage.total_tokens } : turn.usage;
+    }
+    return total;
+  }
+
+  /** Stage 11, once: release the lease and publish the finished exchange to every sink. */
+  finish(status: number, error?: GatewayError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.lease?.release();
+    const { deps, door, requestId, startedAt, principal } = this.start;
+    const { entry } = this.target;
+    const finalStatus = this.clientGone ? 499 : status;
+    const last = this.turns.at(-1);
+    const request = this.request as { messages?: ExchangeFinished['messages']; prompt?: ExchangeFinished['prompt'] };
+    const event: ExchangeFinished = {
+      requestId,
+      route: door.route,
+      startedAt,
+      endedAt: deps.clock.now(),
+      firstTokenAt: this.turns[0]?.firstTokenAt,
+      principalId: principal.id,
+      model: entry.name,
+      modelVersion: entry.version,
+      upstream: entry.upstream,
+      upstreamModel: entry.upstreamModel,
+      stream: this.stream,
+      status: finalStatus,
+      errorCode: finalStatus === 499 ? 'client_closed_request' : error?.code,
+      errorMessage: error?.message,
+      messages: request.messages,
+      prompt: request.prompt,
+      answer: last?.answer ?? '',
+      toolCalls: last?.toolCalls.filter(Boolean) ?? [],
+      finishReason: last?.finishReason,
+      usage: this.usage(),
+      turns: this.turns.length,
+      decision: this.decision,
+    };
+    for (const sink of this.start.sinks) sink.exchangeFinished(event);
+  }
+}

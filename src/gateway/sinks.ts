@@ -1,0 +1,31 @@
+// The gateway's own listeners on finished exchanges: request metrics, and the opt-in prompt log.
+import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
+import type { Metrics } from '../metrics';
+
+export function metricsSink(m: Metrics): ExchangeSink {
+  return {
+    exchangeFinished(e: ExchangeFinished): void {
+      m.inFlight.dec({ model: e.model });
+      m.requests.inc({ route: e.route, model: e.model, status: String(e.status) });
+      m.duration.observe({ route: e.route, model: e.model }, (e.endedAt - e.startedAt) / 1000);
+      if (e.firstTokenAt !== undefined && e.stream) m.ttft.observe({ model: e.model }, (e.firstTokenAt - e.startedAt) / 1000);
+      if (e.usage) {
+        m.tokens.inc({ model: e.model, kind: 'prompt' }, e.usage.prompt_tokens);
+        m.tokens.inc({ model: e.model, kind: 'completion' }, e.usage.completion_tokens);
+      }
+      if (e.status === 499) m.disconnects.inc({ model: e.model });
+      else if (e.status >= 500 && e.errorCode) m.upstreamErrors.inc({ upstream: e.upstream, code: e.errorCode });
+    },
+  };
+}
+
+/** Prompt and answer text in the log, only when `logging.prompts` is on (read per exchange). */
+export function promptLogSink(logger: Logger, enabled: () => boolean): ExchangeSink {
+  return {
+    exchangeFinished(e: ExchangeFinished): void {
+      if (!enabled()) return;
+      // The text goes through the same redacting logger as everything else.
+      logger.info({ requestId: e.requestId, model: e.model, status: e.status, messages: e.messages, prompt: e.prompt, answer: e.answer }, 'exchange text');
+    },
+  };
+}

@@ -1,0 +1,10 @@
+// Stage 8: one model call through the front door's codec, over the upstream's pooled dispatcher,
+// cancelled with the exchange (client gone in cancel mode, preemption).
+import type { Streamed, Whole } from '../../upstreams';
+import type { Exchange } from '../exchange/exchange';
+import type { ClientRequest } from '../exchange/front-door';
+
+export function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C>): Promise<Whole<W> | Streamed<C>> {
+  const { door, requestId } = x.start;
+  return door.call(x.target.upstream, x.request, { model: x.target.entry, signal: x.cancel, requestId });
+}

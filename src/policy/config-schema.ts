@@ -1,0 +1,30 @@
+// The `policy` section of aegis.yaml, owned here and composed by src/config. The data document is
+// checked against the shipped defaults it merges over, so a mistyped role field fails the config
+// (with its path) instead of silently meaning "no limit" in Rego.
+import { z } from 'zod';
+import { defaultPolicyData, mergePolicyData, type PolicyData } from './data';
+import type { DecisionCase } from './decision-table';
+import { validatePolicyData } from './validate-data';
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const policyDataSchema = z.custom<Partial<PolicyData>>(isPlainObject, 'expected an object').superRefine((data, ctx) => {
+  for (const problem of validatePolicyData(mergePolicyData(defaultPolicyData, data))) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const policyConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Directory with policy.wasm + manifest.json, or an `opa build -t wasm` tarball. */
+  bundle: z.string().optional(),
+  /** The Rego source, only to warn when the bundle is older than it. */
+  source: z.string().optional(),
+  /** Reload when the bundle changes (default true). */
+  watch: z.boolean().optional(),
+  /** Merged over the shipped defaults (data.ts); `roles: { batch: null }` removes one. */
+  data: policyDataSchema.optional(),
+  /** Decision cases every new bundle or data document must pass before it serves. */
+  self_check: z.array(z.custom<DecisionCase>(isPlainObject, 'expected a decision case')).optional(),
+});
+
+/** What the engine reads of the section (`enabled` and the defaults are the config's business). */
+export type PolicyConfig = z.input<typeof policyConfigSchema>;

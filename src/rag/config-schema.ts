@@ -1,0 +1,20 @@
+// The `rag` and `mongodb` sections of aegis.yaml, owned here and composed by src/config. Imports
+// nothing but zod, so the config schema can include it without pulling in the MongoDB driver.
+import { z } from 'zod';
+
+export const ragConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Where records wait while the store is unreachable (default `.aegis/spool`). */
+  spool: z.strictObject({ dir: z.string().optional(), segmentBytes: z.number().int().positive().optional(), maxBytes: z.number().int().positive().optional(), fsyncIntervalMs: z.number().int().nonnegative().optional(), fsyncEveryRecords: z.number().int().positive().optional() }).optional(),
+  queue: z.record(z.string(), z.number()).optional(),
+  redaction: z.strictObject({ patterns: z.array(z.strictObject({ name: z.string().optional(), regex: z.string(), flags: z.string().optional() })).optional() }).optional(),
+  collections: z.record(z.string(), z.string()).optional(),
+  fieldMapping: z.record(z.string(), z.unknown()).optional(),
+  retentionDays: z.number().positive().optional(),
+  auditRetentionDays: z.number().positive().optional(),
+});
+
+export const mongodbConfigSchema = z.strictObject({ uri: z.string().optional(), database: z.string().optional() });
+
+export type RagConfig = z.infer<typeof ragConfigSchema>;
+export type MongodbConfig = z.infer<typeof mongodbConfigSchema>;

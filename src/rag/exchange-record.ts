@@ -1,0 +1,66 @@
+// A finished exchange as the record the RAG store keeps, and the policy's logging obligations as
+// the recorder's: what the gateway publishes becomes what the organisation's memory holds.
+import type { ChatMessage, ExchangeFinished } from '../core';
+import { optionalPatterns } from './redact';
+import type { ExchangeRecord, RecordedMessage, RecordObligations } from './types';
+
+/** Secret classes the redactor always applies; the policy names them too, so they are not regexes. */
+const builtIn = new Set(['api_key', 'cloud_credential', 'jwt', 'private_key']);
+
+/** The policy's redaction classes the recorder must add to its always-on set. */
+export function obligationRedactions(redact: readonly string[]): string[] {
+  return redact.filter((r) => r in optionalPatterns || !builtIn.has(r));
+}
+
+/** What the policy allows to be kept of an exchange (everything when no policy decided). */
+export function recordObligations(e: ExchangeFinished): RecordObligations {
+  return { redact: obligationRedactions(e.decision?.redact ?? []), log: e.decision?.log === false ? 'metadata' : 'full' };
+}
+
+function text(content: ChatMessage['content']): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (p.type === 'text' ? String((p as { text?: unknown }).text ?? '') : `[${p.type}]`)).join('\n');
+}
+
+function recordedMessages(e: ExchangeFinished): RecordedMessage[] {
+  if (e.messages) {
+    return e.messages.map((m) => ({
+      role: m.role === 'function' ? 'tool' : m.role,
+      content: text(m.content),
+      ...(m.name ? { name: m.name } : {}),
+      ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
+      ...(m.tool_calls ? { toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })) } : {}),
+    }));
+  }
+  const prompt = Array.isArray(e.prompt) ? e.prompt.join('\n') : (e.prompt ?? '');
+  return prompt ? [{ role: 'user', content: prompt }] : [];
+}
+
+export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
+  return {
+    id: e.requestId,
+    requestId: e.requestId,
+    time: new Date(e.startedAt).toISOString(),
+    endedAt: new Date(e.endedAt).toISOString(),
+    principalId: e.principalId,
+    route: e.route,
+    model: e.model,
+    modelVersion: e.modelVersion,
+    upstream: e.upstream,
+    upstreamModel: e.upstreamModel,
+    stream: e.stream,
+    messages: recordedMessages(e),
+    answer: e.answer,
+    finishReason: e.finishReason,
+    toolCalls: e.toolCalls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments, source: 'client' as const })),
+    usage: e.usage ? { promptTokens: e.usage.prompt_tokens, completionTokens: e.usage.completion_tokens, totalTokens: e.usage.total_tokens } : undefined,
+    latencyMs: e.endedAt - e.startedAt,
+    ttftMs: e.firstTokenAt === undefined ? undefined : e.firstTokenAt - e.startedAt,
+    status: e.status,
+    error: e.errorCode ? { code: e.errorCode, message: e.errorMessage ?? e.errorCode } : undefined,
+    complete: e.status === 200 && e.finishReason != null,
+    decisionId: e.decision?.id,
+    decision: e.decision ? { reasons: e.decision.reasons } : undefined,
+  };
+}
