@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AegisConfig } from '../config';
 import { GatewayError, type Clock, type Logger } from '../core';
 import type { AdminOps, GatewayDeps, ModelGate } from '../gateway';
-import type { FootprintEstimator, ModelEntry } from '../registry';
+import { readGgufHeader, type FootprintEstimator, type ModelEntry } from '../registry';
 import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel } from '../scheduler';
 import type { Upstream } from '../upstreams';
 
@@ -40,8 +40,8 @@ const listedSizeOverhead = 1.2;
 const uncontrolledParallel = 256;
 
 /** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
-export const registryFootprintEstimate: FootprintEstimator = async (path, { contextLength, parallel }) => {
-  const est = await estimateFootprint({ path, contextLength, parallel: parallel ?? 1 });
+export const registryFootprintEstimate: FootprintEstimator = (header, { contextLength, parallel }) => {
+  const est = estimateFootprint(header, { contextLength, parallel: parallel ?? 1 });
   return { ramBytes: est.footprint.ram ?? 0, vramBytes: 0, source: 'estimated' };
 };
 
@@ -56,7 +56,7 @@ export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: L
   }
   if (entry.path) {
     try {
-      const est = await estimateFootprint({ path: entry.path, contextLength: entry.contextLength, parallel: entry.parallel ?? 1 });
+      const est = estimateFootprint(await readGgufHeader(entry.path), { contextLength: entry.contextLength, parallel: entry.parallel ?? 1 });
       return { ...base, footprint: est.footprint, footprintSource: 'estimate', expectedLoadMs: expectedLoadMs(est.weightsBytes) };
     } catch (err) {
       logger.warn({ model: entry.name, err: (err as Error).message }, 'GGUF footprint estimate failed; using the default');
