@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../../src/core';
+import { ManualClock, MemoryLogger } from '../../../src/core';
 import { MemoryExchangeStore, Outbox, Spool, type OutboxEvent, type OutboxItem, type OutboxOptions } from '../../../src/rag';
 import { makeRecord, waitFor } from './fixtures';
 
@@ -10,9 +10,11 @@ const item = (i: number): OutboxItem => ({ kind: 'exchange', id: `req-${i}`, dat
 const tmp = () => mkdtempSync(join(tmpdir(), 'aegis-outbox-'));
 const live: Outbox[] = [];
 
-async function outboxIn(dir: string, options: Partial<OutboxOptions> & { maxBytes?: number } = {}): Promise<Outbox> {
-  const spool = await Spool.open({ dir, maxBytes: options.maxBytes });
-  const outbox = new Outbox({ spool, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100, ...options });
+// Time only moves when a test advances the clock: retries, insert timeouts and slow stores happen
+// when the test says so, never because the machine was slow.
+async function outboxIn(dir: string, { clock = new ManualClock(), ...options }: Partial<OutboxOptions> & { maxBytes?: number } = {}): Promise<Outbox> {
+  const spool = await Spool.open({ dir, maxBytes: options.maxBytes, clock });
+  const outbox = new Outbox({ spool, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100, clock, ...options });
   outbox.start();
   live.push(outbox);
   return outbox;
@@ -33,10 +35,11 @@ describe('Outbox', () => {
   });
 
   it('spools while the store is down and replays in order, exactly once, when it returns', async () => {
+    const clock = new ManualClock();
     const store = new MemoryExchangeStore();
     store.down = true;
     const events: OutboxEvent['type'][] = [];
-    const outbox = await outboxIn(tmp(), { store });
+    const outbox = await outboxIn(tmp(), { store, clock });
     outbox.onEvent((e) => events.push(e.type));
     for (let i = 0; i < 40; i++) outbox.push(item(i));
     await waitFor(() => outbox.stats().exchange.spooled === 40);
@@ -44,26 +47,32 @@ describe('Outbox', () => {
     expect(outbox.stats().spoolBytes).toBeGreaterThan(0);
     store.down = false;
     for (let i = 40; i < 50; i++) outbox.push(item(i));
+    // Past the longest back-off: the replay starts.
+    clock.advance(100);
     await waitFor(() => outbox.idle());
     expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => `req-${i}`));
     expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, dropped: 0 } });
-    // The last ten went through the spool too unless a replay had already emptied it.
-    expect(outbox.stats().exchange.replayed).toBeGreaterThanOrEqual(40);
+    // No replay could start before the clock moved, so the last ten queued behind the first forty.
+    expect(outbox.stats().exchange.replayed).toBe(50);
     expect(events).toContain('store_down');
     expect(events).toContain('store_up');
   });
 
   it('treats a slow store as down, and the late success only produces duplicates', async () => {
-    const store = new MemoryExchangeStore();
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
     store.delayMs = 400;
-    const outbox = await outboxIn(tmp(), { store });
+    const outbox = await outboxIn(tmp(), { store, clock });
     for (let i = 0; i < 5; i++) outbox.push(item(i));
+    await waitFor(() => store.calls === 1);
+    clock.advance(200); // the insert timeout
     await waitFor(() => outbox.stats().exchange.spooled === 5);
+    expect(store.of('exchange')).toHaveLength(0);
     store.delayMs = 0;
+    clock.advance(200); // the slow insert lands, and the replay is due
     await waitFor(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(5);
-    const s = outbox.stats().exchange;
-    expect(s.inserted + s.duplicates).toBe(5);
+    expect(outbox.stats().exchange).toMatchObject({ inserted: 0, duplicates: 5, replayed: 5 });
   });
 
   it('without a store keeps everything in the spool (the embedded default)', async () => {
@@ -76,17 +85,26 @@ describe('Outbox', () => {
     expect(outbox.idle()).toBe(true);
   });
 
-  it('counts and logs what a full queue cannot take, and returns at once', async () => {
-    const store = new MemoryExchangeStore();
+  it('counts what a full queue cannot take without waiting, and logs it once a second', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
     store.delayMs = 10_000;
     const logger = new MemoryLogger();
-    const outbox = await outboxIn(tmp(), { store, capacity: 5, logger, insertTimeoutMs: 5_000 });
-    const started = performance.now();
-    let accepted = 0;
-    for (let i = 0; i < 20; i++) if (outbox.push(item(i))) accepted++;
-    expect(performance.now() - started).toBeLessThan(50);
-    expect(outbox.stats().exchange.dropped).toBe(20 - accepted);
-    expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'queue_full')).toBe(true);
+    const outbox = await outboxIn(tmp(), { store, capacity: 5, logger, insertTimeoutMs: 5_000, clock });
+    const fullLogged = () => logger.lines.filter((l) => l.level === 'error' && l.reason === 'queue_full').length;
+    // `push` is synchronous: the pump cannot take anything off the queue during this loop.
+    const accepted = Array.from({ length: 20 }, (_, i) => outbox.push(item(i)));
+    expect(accepted).toEqual(Array.from({ length: 20 }, (_, i) => i < 5));
+    expect(outbox.stats().exchange.dropped).toBe(15);
+    expect(fullLogged()).toBe(1);
+    await waitFor(() => store.calls === 1); // the first five now wait in the slow insert
+    for (let i = 20; i < 26; i++) outbox.push(item(i));
+    expect(outbox.stats().exchange.dropped).toBe(16);
+    expect(fullLogged()).toBe(1);
+    clock.advance(1_000);
+    expect(outbox.push(item(26))).toBe(false);
+    expect(fullLogged()).toBe(2);
+    clock.advance(10_000); // let the slow insert end so that close need not wait for it
   });
 
   it('counts and logs records lost when even the spool cannot take them', async () => {
@@ -96,11 +114,16 @@ describe('Outbox', () => {
     const dropped: number[] = [];
     const outbox = await outboxIn(tmp(), { store, logger, maxBytes: 3_000 });
     outbox.onEvent((e) => e.type === 'dropped' && dropped.push(e.count));
+    const handled = () => new Promise<void>((resolve) => {
+      const off = outbox.onEvent((e) => (e.type === 'spooled' || e.type === 'dropped') && (off(), resolve()));
+    });
+    // One record per batch, so the spool fills up record by record.
     for (let i = 0; i < 10; i++) {
+      const next = handled();
       outbox.push(item(i));
-      await new Promise((r) => setTimeout(r, 5));
+      await next;
     }
-    await waitFor(() => outbox.stats().exchange.spooled + outbox.stats().exchange.dropped === 10);
+    expect(outbox.stats().exchange.spooled + outbox.stats().exchange.dropped).toBe(10);
     expect(outbox.stats().exchange.dropped).toBeGreaterThan(0);
     expect(dropped.reduce((a, b) => a + b, 0)).toBe(outbox.stats().exchange.dropped);
     expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'spool_full')).toBe(true);
@@ -136,11 +159,12 @@ describe('Outbox', () => {
 
   it('close past its deadline spools the batch stuck in a hanging insert', async () => {
     const dir = tmp();
-    const store = new MemoryExchangeStore();
-    store.delayMs = 3_000;
-    const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000 });
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
+    store.delayMs = 3_000; // never elapses: this clock is not advanced
+    const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000, clock });
     first.push(item(1));
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => store.calls === 1); // in flight, no longer queued
     await first.close({ timeoutMs: 100 });
     live.splice(live.indexOf(first), 1);
     expect(first.stats().exchange.spooled).toBe(1);
