@@ -10,8 +10,8 @@ import { openRagStorage } from '../../../src/rag';
 import { readGgufHeader } from '../../../src/registry/gguf-header';
 import { MongoRegistryStore } from '../../../src/registry/mongo-registry-store';
 import { estimateFootprint } from '../../../src/scheduler';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
-import { waitFor } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
 const models = await world('models');
@@ -54,7 +54,7 @@ describe.skipIf(!ferret || !models)('aegis models import (real GGUF, FerretDB)',
     expect(await runModelsCommand(['verify'], deps)).toBe(0);
     expect(out.join('')).toMatch(/ok {7}smollm2@1/);
 
-    await waitFor(() => storage.idle() && storage.stats().audit.inserted === 6, 15_000, 'audit events stored');
+    await until(() => storage.idle() && storage.stats().audit.inserted === 6, 15_000, 'audit events stored');
     await storage.close();
     const audit = await client.db(database).collection('audit').find().sort({ time: 1 }).toArray();
     expect(audit.map((a) => a.type).sort()).toEqual(['model.import', 'model.import', 'model.promote', 'model.promote', 'model.rollback', 'model.verify']);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, MemoryLogger } from '../../../src/core';
 import { MemoryExchangeStore, Outbox, Spool, type OutboxEvent, type OutboxItem, type OutboxOptions } from '../../../src/rag';
-import { makeRecord, waitFor } from './fixtures';
+import { until } from '../../helpers/wait';
+import { makeRecord } from './fixtures';
 
 const item = (i: number): OutboxItem => ({ kind: 'exchange', id: `req-${i}`, data: makeRecord(i) });
 const tmp = () => mkdtempSync(join(tmpdir(), 'aegis-outbox-'));
@@ -29,7 +30,7 @@ describe('Outbox', () => {
     const store = new MemoryExchangeStore();
     const outbox = await outboxIn(tmp(), { store });
     for (let i = 0; i < 25; i++) outbox.push(item(i));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(25);
     expect(outbox.stats()).toMatchObject({ mode: 'direct', exchange: { enqueued: 25, inserted: 25, spooled: 0, dropped: 0 } });
   });
@@ -42,14 +43,14 @@ describe('Outbox', () => {
     const outbox = await outboxIn(tmp(), { store, clock });
     outbox.onEvent((e) => events.push(e.type));
     for (let i = 0; i < 40; i++) outbox.push(item(i));
-    await waitFor(() => outbox.stats().exchange.spooled === 40);
+    await until(() => outbox.stats().exchange.spooled === 40);
     expect(outbox.stats().mode).toBe('spooling');
     expect(outbox.stats().spoolBytes).toBeGreaterThan(0);
     store.down = false;
     for (let i = 40; i < 50; i++) outbox.push(item(i));
     // Past the longest back-off: the replay starts.
     clock.advance(100);
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => `req-${i}`));
     expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, dropped: 0 } });
     // No replay could start before the clock moved, so the last ten queued behind the first forty.
@@ -64,13 +65,13 @@ describe('Outbox', () => {
     store.delayMs = 400;
     const outbox = await outboxIn(tmp(), { store, clock });
     for (let i = 0; i < 5; i++) outbox.push(item(i));
-    await waitFor(() => store.calls === 1);
+    await until(() => store.calls === 1);
     clock.advance(200); // the insert timeout
-    await waitFor(() => outbox.stats().exchange.spooled === 5);
+    await until(() => outbox.stats().exchange.spooled === 5);
     expect(store.of('exchange')).toHaveLength(0);
     store.delayMs = 0;
     clock.advance(200); // the slow insert lands, and the replay is due
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(5);
     expect(outbox.stats().exchange).toMatchObject({ inserted: 0, duplicates: 5, replayed: 5 });
   });
@@ -80,7 +81,7 @@ describe('Outbox', () => {
     const outbox = await outboxIn(dir);
     outbox.push(item(1));
     outbox.push({ kind: 'audit', id: 'a1', data: { id: 'a1', time: new Date().toISOString(), type: 'model.promote', actor: 'cli:test', outcome: 'ok' } });
-    await waitFor(() => outbox.stats().exchange.spooled === 1 && outbox.stats().audit.spooled === 1);
+    await until(() => outbox.stats().exchange.spooled === 1 && outbox.stats().audit.spooled === 1);
     expect(outbox.stats().mode).toBe('outbox-only');
     expect(outbox.idle()).toBe(true);
   });
@@ -97,7 +98,7 @@ describe('Outbox', () => {
     expect(accepted).toEqual(Array.from({ length: 20 }, (_, i) => i < 5));
     expect(outbox.stats().exchange.dropped).toBe(15);
     expect(fullLogged()).toBe(1);
-    await waitFor(() => store.calls === 1); // the first five now wait in the slow insert
+    await until(() => store.calls === 1); // the first five now wait in the slow insert
     for (let i = 20; i < 26; i++) outbox.push(item(i));
     expect(outbox.stats().exchange.dropped).toBe(16);
     expect(fullLogged()).toBe(1);
@@ -135,7 +136,7 @@ describe('Outbox', () => {
     store.reject = (i) => (i.id === 'req-2' ? 'invalid document' : undefined);
     const outbox = await outboxIn(dir, { store });
     for (let i = 0; i < 4; i++) outbox.push(item(i));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(3);
     expect(outbox.stats().exchange.rejected).toBe(1);
     expect(readFileSync(join(dir, 'rejected.jsonl'), 'utf8')).toContain('"id":"req-2"');
@@ -153,7 +154,7 @@ describe('Outbox', () => {
     expect(first.push(item(99))).toBe(false);
     store.down = false;
     const second = await outboxIn(dir, { store });
-    await waitFor(() => second.idle());
+    await until(() => second.idle());
     expect(store.of('exchange').map((x) => x.id)).toEqual(Array.from({ length: 8 }, (_, i) => `req-${i}`));
   });
 
@@ -164,7 +165,7 @@ describe('Outbox', () => {
     store.delayMs = 3_000; // never elapses: this clock is not advanced
     const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000, clock });
     first.push(item(1));
-    await waitFor(() => store.calls === 1); // in flight, no longer queued
+    await until(() => store.calls === 1); // in flight, no longer queued
     await first.close({ timeoutMs: 100 });
     live.splice(live.indexOf(first), 1);
     expect(first.stats().exchange.spooled).toBe(1);
