@@ -4,7 +4,7 @@
 import type { AegisConfig } from '../config';
 import { GatewayError, type Clock, type Logger } from '../core';
 import type { AdminOps, AuditSink, ModelGate } from '../gateway';
-import type { FootprintEstimator, ModelEntry } from '../registry';
+import { readGgufHeader, type FootprintEstimator, type ModelEntry } from '../registry';
 import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel, type SchedulerConfig } from '../scheduler';
 import type { RuntimeContext } from './runtime';
 import type { Upstream } from '../upstreams';
@@ -35,8 +35,8 @@ export function upstreamTraits(entry: ModelEntry, upstream: Upstream | undefined
 }
 
 /** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
-export const registryFootprintEstimate: FootprintEstimator = async (path, { contextLength, parallel }) => {
-  const est = await estimateFootprint({ path, contextLength, parallel: parallel ?? 1 });
+export const registryFootprintEstimate: FootprintEstimator = (header, { contextLength, parallel }) => {
+  const est = estimateFootprint(header, { contextLength, parallel: parallel ?? 1 });
   return { ramBytes: est.footprint.ram ?? 0, vramBytes: 0, source: 'estimated' };
 };
 
@@ -62,7 +62,7 @@ export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: L
   }
   if (entry.path) {
     try {
-      const est = await estimateFootprint({ path: entry.path, contextLength: entry.contextLength, parallel: entry.parallel ?? 1 });
+      const est = estimateFootprint(await readGgufHeader(entry.path), { contextLength: entry.contextLength, parallel: entry.parallel ?? 1 });
       return { ...base, footprint: est.footprint, footprintSource: 'estimate', expectedLoadMs: expectedLoadMs(est.weightsBytes) };
     } catch (err) {
       logger.warn({ model: entry.name, err: (err as Error).message }, 'GGUF footprint estimate failed; using the default');

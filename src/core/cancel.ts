@@ -1,6 +1,6 @@
 // Cancellation of one upstream call. An AbortController costs a Node EventTarget and an AbortSignal
-// per request (with undici's listener on it, ~2.5 % of the gateway's CPU at saturation) and is almost
-// never aborted; this is the part of AbortSignal that undici and the adapters use, as a plain object.
+// (and undici's listener on it) on every request, yet is almost never aborted; this is the part of
+// AbortSignal that undici and the adapters use, as a plain object.
 
 type AbortListener = () => void;
 

@@ -1,6 +1,7 @@
 // Small fakes of the rag ports for tests: a store that can be taken down or slowed, recording
 // sinks, and a deterministic embedder (hashed bag of words) that makes cosine search meaningful.
 import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '../core';
 import { decisionAudit } from './decision-audit';
 import type { AuditEvent, AuditEventInput, AuditSink, Embedder, ExchangeRecord, ExchangeRecorder, ExchangeStore, InsertOutcome, OutboxItem, RecordObligations } from './types';
 
@@ -8,15 +9,21 @@ export class MemoryExchangeStore implements ExchangeStore {
   readonly items = new Map<string, OutboxItem>();
   /** While true every insert fails as if the server were unreachable. */
   down = false;
-  /** Each insert waits this long before it takes effect. */
+  /** Each insert waits this long (on the store's clock) before it takes effect. */
   delayMs = 0;
   /** Items matching this are refused for good (as an invalid document would be). */
   reject?: (item: OutboxItem) => string | undefined;
   calls = 0;
+  private readonly clock: Clock;
+
+  /** Give it the outbox's `ManualClock` and a slow insert takes effect only when the test advances time. */
+  constructor({ clock = systemClock }: { clock?: Clock } = {}) {
+    this.clock = clock;
+  }
 
   async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
     this.calls++;
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.delayMs > 0) await new Promise<void>((r) => this.clock.setTimeout(r, this.delayMs));
     if (this.down) throw new Error('store unavailable');
     const outcome: InsertOutcome = { duplicates: [], rejected: [] };
     for (const item of items) {

@@ -1,7 +1,8 @@
 // What a GGUF header tells the registry: architecture, quantization, parameter count, context
 // length, license. The memory footprint comes from the scheduler's estimate (see gguf-import.ts).
 import { basename } from 'node:path';
-import { GGMLFileQuantizationType, gguf, parseGGUFQuantLabel, type GGUFMetadata } from '@huggingface/gguf';
+import { GGMLFileQuantizationType, parseGGUFQuantLabel } from '@huggingface/gguf';
+import type { GgufHeader } from './gguf-header';
 import type { GgufFacts } from './types';
 
 export interface GgufHeaderFacts extends GgufFacts {
@@ -20,25 +21,18 @@ function num(v: unknown): number | undefined {
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function factsFromMetadata(metadata: GGUFMetadata, fileName: string, parameterCount?: number): GgufHeaderFacts {
-  const m = metadata as Record<string, unknown>;
+export function factsFromHeader({ metadata: m, path, parameterCount }: GgufHeader): GgufHeaderFacts {
   const arch = str(m['general.architecture']);
   const key = (k: string): unknown => (arch ? m[`${arch}.${k}`] : undefined);
   const fileType = num(m['general.file_type']);
-  const fromType = fileType === undefined ? undefined : (GGMLFileQuantizationType as Record<number, string>)[fileType];
+  const fromType = fileType === undefined ? undefined : GGMLFileQuantizationType[fileType];
   return {
     architecture: arch,
-    quantization: fromType ?? parseGGUFQuantLabel(basename(fileName)),
+    quantization: fromType ?? parseGGUFQuantLabel(basename(path)),
     parameterCount,
     contextLength: num(key('context_length')),
     displayName: str(m['general.name']),
     license: str(m['general.license']),
     embedding: key('pooling_type') !== undefined,
   };
-}
-
-/** Reads only the header (a few MB at most), not the tensors. */
-export async function readGgufFacts(path: string): Promise<GgufHeaderFacts> {
-  const parsed = await gguf(path, { allowLocalFile: true, computeParametersCount: true });
-  return factsFromMetadata(parsed.metadata, path, parsed.parameterCount);
 }

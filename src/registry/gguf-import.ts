@@ -2,15 +2,17 @@
 // with full provenance (where it came from, its sha256, license, who imported it and when).
 import { basename, resolve } from 'node:path';
 import { systemClock, type Clock } from '../core';
-import { readGgufFacts } from './gguf-facts';
+import { factsFromHeader } from './gguf-facts';
 import { sha256File, type HashProgress } from './gguf-hash';
+import { readGgufHeader, type GgufHeader } from './gguf-header';
 import { defaultCapabilities, type Footprint, type ModelEntry } from './types';
 
 /**
  * The footprint estimate port: the scheduler owns the one GGUF estimate (tensor table, per-layer KV
  * heads, KV cache type) and the composition root hands it in, since siblings do not import each other.
+ * It gets the header this import already read, so the file is parsed once.
  */
-export type FootprintEstimator = (path: string, options: { contextLength?: number; parallel?: number }) => Promise<Footprint>;
+export type FootprintEstimator = (header: GgufHeader, options: { contextLength?: number; parallel?: number }) => Footprint;
 
 export interface GgufImportOptions {
   file: string;
@@ -38,12 +40,13 @@ export function defaultModelName(file: string): string {
 
 export async function buildGgufEntry(options: GgufImportOptions): Promise<ModelEntry> {
   const path = resolve(options.file);
-  const facts = await readGgufFacts(path);
+  const header = await readGgufHeader(path);
+  const facts = factsFromHeader(header);
   const { sha256, sizeBytes } = await sha256File(path, options.onProgress);
   const name = options.name ?? defaultModelName(path);
   const contextLength = options.contextLength ?? facts.contextLength;
   const clock = options.clock ?? systemClock;
-  const footprint = await options.estimateFootprint?.(path, { contextLength });
+  const footprint = options.estimateFootprint?.(header, { contextLength });
   return {
     name,
     // Content-addressed by default: importing the same file twice yields the same version.

@@ -1,16 +1,24 @@
 // Footprint estimate before the first load, from the GGUF header: weights + KV cache for the context
-// × parallel slots + runtime overhead. The measured size replaces it after the load.
+// × parallel slots + runtime overhead. The measured size replaces it after the load. A pure function
+// of the header: the registry reads the file (`readGgufHeader`), the composition root passes it here.
 
-import { stat } from 'node:fs/promises';
-import { gguf } from '@huggingface/gguf';
 import { KV_BYTES_PER_ELEMENT, tensorBytes, type KvCacheType } from './ggml-types';
 import type { Footprint, ResourceId } from './types';
 
 const MIB = 2 ** 20;
 
+/** What the estimate reads from a GGUF header; the registry's `GgufHeader` has this shape. */
+export interface GgufEstimateInput {
+  /** Header key/values (`general.architecture`, `<arch>.block_count`, …). */
+  metadata: Readonly<Record<string, unknown>>;
+  /** The tensor table: ggml type and shape of every tensor. */
+  tensorInfos: ReadonlyArray<{ readonly dtype: number; readonly shape: readonly bigint[] }>;
+  /** Where the tensor data starts in the file. */
+  tensorDataOffset: bigint;
+  fileSizeBytes: number;
+}
+
 export interface EstimateFootprintOptions {
-  /** Local GGUF file (remote URLs are not read: the scheduler must not depend on the network). */
-  path: string;
   /** Tokens per slot; default the model's trained context (`<arch>.context_length`). */
   contextLength?: number;
   /** Parallel slots: llama-server `-np`, Ollama `num_parallel`. The KV cache is sized for all of them. */
@@ -35,7 +43,7 @@ export interface FootprintEstimate {
   weightsFrom: 'tensors' | 'file';
 }
 
-type Metadata = Record<string, unknown>;
+type Metadata = Readonly<Record<string, unknown>>;
 
 function num(meta: Metadata, key: string): number | undefined {
   const v = meta[key];
@@ -51,13 +59,9 @@ function perLayer(meta: Metadata, key: string, layers: number, fallback: number)
   return new Array<number>(layers).fill(num(meta, key) ?? fallback);
 }
 
-export async function estimateFootprint(options: EstimateFootprintOptions): Promise<FootprintEstimate> {
-  const { path, parallel = 1, kvCacheType = 'f16', overheadBytes = 512 * MIB, resource = 'ram' } = options;
-  const [{ metadata, tensorInfos, tensorDataOffset }, file] = await Promise.all([
-    gguf(path, { allowLocalFile: true }),
-    stat(path),
-  ]);
-  const meta = metadata as unknown as Metadata;
+export function estimateFootprint(header: GgufEstimateInput, options: EstimateFootprintOptions = {}): FootprintEstimate {
+  const { parallel = 1, kvCacheType = 'f16', overheadBytes = 512 * MIB, resource = 'ram' } = options;
+  const { metadata: meta, tensorInfos, tensorDataOffset, fileSizeBytes } = header;
   const arch = String(meta['general.architecture'] ?? 'llama');
 
   let weightsBytes = 0;
@@ -71,7 +75,7 @@ export async function estimateFootprint(options: EstimateFootprintOptions): Prom
     }
     weightsBytes += bytes;
   }
-  if (weightsFrom === 'file') weightsBytes = file.size - Number(tensorDataOffset);
+  if (weightsFrom === 'file') weightsBytes = fileSizeBytes - Number(tensorDataOffset);
 
   const layers = num(meta, `${arch}.block_count`) ?? 0;
   const embd = num(meta, `${arch}.embedding_length`) ?? 0;

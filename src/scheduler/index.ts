@@ -12,7 +12,7 @@ export type { CandidateFilter, EvictionCandidate, ResidentView } from './evictio
 export { parseAmount, parseBytes, resolveBudget, resolveBudgets } from './budget';
 export type { BudgetValue, BudgetsConfig, GpuBudgetConfig, ParsedAmount, ResourceBudgetConfig } from './budget';
 export { estimateFootprint, expectedLoadMs } from './gguf-estimate';
-export type { EstimateFootprintOptions, FootprintEstimate } from './gguf-estimate';
+export type { EstimateFootprintOptions, FootprintEstimate, GgufEstimateInput } from './gguf-estimate';
 export type { KvCacheType } from './ggml-types';
 export { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
 export { addFootprints, budgetLimits, fits, footprintFromBytes, shortfall, subtractFootprints, sumFootprints } from './footprint';

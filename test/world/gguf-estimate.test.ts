@@ -3,8 +3,12 @@
 
 import { statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateFootprint, expectedLoadMs } from '../../src/scheduler';
+import { readGgufHeader } from '../../src/registry';
+import { estimateFootprint as estimateFromHeader, expectedLoadMs, type EstimateFootprintOptions } from '../../src/scheduler';
 import { world } from './use-world';
+
+// As the composition root does it: the registry reads the header, the scheduler estimates from it.
+const estimateFootprint = async ({ path, ...options }: EstimateFootprintOptions & { path: string }) => estimateFromHeader(await readGgufHeader(path), options);
 
 const models = await world('models');
 const GGUF = models?.['smollm2-135m']?.path ?? '';

@@ -3,8 +3,8 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait';
 import { startLmStudioFixture, type LmStudioFixture } from './lmstudio-fixture';
 import { paths } from './manifest';
 
@@ -211,12 +211,7 @@ describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-pyth
     expect(completion.status).toBe(200);
     expect((await stats()).instances).toMatchObject([{ key: SMOL, ttl_seconds: 1 }]);
 
-    let loaded = true;
-    while (loaded && Date.now() - answeredAt < 10_000) {
-      await sleep(200);
-      loaded = (await v1Model(SMOL)).loaded_instances.length > 0;
-    }
-    expect(loaded).toBe(false);
+    await until(async () => (await v1Model(SMOL)).loaded_instances.length === 0, 10_000, 'the ttl unload');
     expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(900);
   });
 

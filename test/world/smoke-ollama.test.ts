@@ -1,6 +1,7 @@
 // Smoke test: the real Ollama built from source lists the imported GGUF models, loads one
 // (/api/ps shows it), generates tokens and unloads it with keep_alive: 0.
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/wait';
 import { world } from './use-world';
 
 const ollama = await world('ollama');
@@ -43,13 +44,7 @@ describe.skipIf(!ollama)('Ollama (test world)', () => {
     const unload = await api<{ done_reason: string }>('/api/generate', { model, keep_alive: 0 });
     expect(unload.done_reason).toBe('unload');
     // The runner exits asynchronously after the unload reply.
-    let after: PsResponse = { models: [] };
-    for (let i = 0; i < 50; i++) {
-      after = await api<PsResponse>('/api/ps');
-      if (!after.models.some((m) => m.name === model)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(after.models.map((m) => m.name)).not.toContain(model);
+    await until(async () => !(await api<PsResponse>('/api/ps')).models.some((m) => m.name === model), 5_000, `${model} to leave /api/ps`);
   });
 
   it('generates with the second (gemma3) model too', async () => {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config';
 import { GatewayError, silentLogger } from '../../../src/core';
 import { ManagedUpstream } from '../../../src/upstreams';
+import { until } from '../../helpers/wait';
 
 const script = fileURLToPath(new URL('../../helpers/fake-runtime.mjs', import.meta.url));
 const model = { name: 'fake', upstreamModel: 'fake', path: '/models/fake.gguf' };
@@ -24,16 +25,6 @@ const alive = (pid: number) => {
   }
 };
 
-async function until<T>(fn: () => T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('managed runner', () => {
   let up: ManagedUpstream | undefined;
   afterEach(async () => {
@@ -51,7 +42,7 @@ describe('managed runner', () => {
     const pid2 = await until(() => {
       const p = up!.pidOf('fake');
       return p && p !== pid1 ? p : undefined;
-    });
+    }, 10_000, 'the restarted process');
     const again = await up.chat({ model: 'fake', messages: [{ role: 'user', content: 'x' }] }, ctx());
     expect(again.kind === 'json' && again.body.choices[0]!.message.content).toBe(`pid ${pid2}`);
     expect((await up.loaded()).map((m) => m.upstreamModel)).toEqual(['fake']);

@@ -8,8 +8,9 @@ import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { openRagStorage, type RagStorage, type RagStorageConfig } from '../../../src/rag';
 import { startPrivateFerretdb } from '../../world/components';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
-import { makeRecord, waitFor } from '../../unit/rag/fixtures';
+import { makeRecord } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
 
@@ -43,13 +44,13 @@ describe.skipIf(!ferret)('recording while MongoDB goes away', () => {
       await finish(20);
       await server.stop();
       await finish(20);
-      await waitFor(() => storage.stats().exchange.spooled >= 20, 30_000, 'records spooled while MongoDB is down');
+      await until(() => storage.stats().exchange.spooled >= 20, 30_000, 'records spooled while MongoDB is down');
       expect(storage.stats().storeUp).toBe(false);
       expect(storage.stats().spoolBytes).toBeGreaterThan(0);
 
       server = await startFerret();
       await finish(20);
-      await waitFor(() => storage.idle(), 60_000, 'spool replayed after the restart');
+      await until(() => storage.idle(), 60_000, 'spool replayed after the restart');
       const first = storage.stats();
       expect(first.exchange.dropped).toBe(0);
       expect(first.exchange.inserted + first.exchange.duplicates).toBe(60);
@@ -61,7 +62,7 @@ describe.skipIf(!ferret)('recording while MongoDB goes away', () => {
       expect(storage.stats().exchange.dropped).toBe(0);
       server = await startFerret();
       storage = await openRagStorage(config);
-      await waitFor(() => storage.idle(), 60_000, 'the new process replayed the spool');
+      await until(() => storage.idle(), 60_000, 'the new process replayed the spool');
       expect(storage.stats().exchange).toMatchObject({ replayed: 10, dropped: 0 });
 
       const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5_000 });

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HashEmbedder, insertIdempotent, MongoExchangeStore, MongoRagSearch, openRagStorage, RetentionSweeper, type RagStorage } from '../../../src/rag';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
-import { makeRecord, waitFor } from '../../unit/rag/fixtures';
+import { makeRecord } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
 
@@ -34,7 +35,7 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     const s = await storage();
     for (let i = 0; i < 12; i++) s.recorder.record(makeRecord(i));
     s.audit.record({ type: 'policy.decision', actor: 'team-a', outcome: 'deny', decisionId: 'dec-1', details: { reasons: ['model not allowed'] } });
-    await waitFor(() => s.idle() && s.stats().audit.inserted === 1, 15_000, 'records stored');
+    await until(() => s.idle() && s.stats().audit.inserted === 1, 15_000, 'records stored');
     expect(await db.collection('exchanges').countDocuments()).toBe(12);
     const full = await db.collection('exchanges').findOne({ _id: 'req-000003' as never });
     expect(full).toMatchObject({ principalId: 'team-a', model: 'smollm2', modelVersion: '1', status: 200, decisionId: 'dec-3', usage: { totalTokens: 19 } });
@@ -103,7 +104,7 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     });
     s.recorder.record(makeRecord(1, { answer: 'Alpacas produce soft fleece used for knitting.' }));
     s.recorder.record(makeRecord(2, { messages: [{ role: 'user', content: 'How do I file taxes?' }], answer: 'Use the form for companies.' }));
-    await waitFor(() => s.idle(), 15_000, 'records stored');
+    await until(() => s.idle(), 15_000, 'records stored');
     const doc = await db.collection('corpus').findOne({ _id: 'req-000001' as never });
     expect(doc).toMatchObject({ state: 'ready', meta: { source: 'aegis' } });
     expect((doc?.vector as number[]).length).toBe(64);

@@ -7,8 +7,9 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../../src/core';
 import { openRagStorage, redactingLogger, type ExchangeRecord } from '../../../src/rag';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
-import { API_KEY, PRIVATE_KEY, makeRecord, waitFor } from '../../unit/rag/fixtures';
+import { API_KEY, PRIVATE_KEY, makeRecord } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
 
@@ -40,7 +41,7 @@ describe.skipIf(!ferret)('redaction before every sink', () => {
     const stored = await openRagStorage({ mongodb: { uri: ferret!.uri, database }, spool: { dir: mkdtempSync(join(tmpdir(), 'aegis-redact-')) }, logger });
     stored.recorder.record(leakyExchange(1));
     stored.audit.record({ type: 'mcp.tool', actor: 'team-a', outcome: 'ok', details: { tool: 'fetch', arguments: `key=${API_KEY}`, output: PRIVATE_KEY } });
-    await waitFor(() => stored.idle() && stored.stats().audit.inserted === 1, 15_000, 'records stored');
+    await until(() => stored.idle() && stored.stats().audit.inserted === 1, 15_000, 'records stored');
     await stored.close();
     const db = client.db(database);
     const docs = [...(await db.collection('exchanges').find().toArray()), ...(await db.collection('rag_documents').find().toArray()), ...(await db.collection('audit').find().toArray())];
@@ -52,7 +53,7 @@ describe.skipIf(!ferret)('redaction before every sink', () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'aegis-redact-spool-'));
     const spooled = await openRagStorage({ mongodb: { uri: 'mongodb://127.0.0.1:9/', database }, spool: { dir: spoolDir }, queue: { insertTimeoutMs: 500 }, logger });
     spooled.recorder.record(leakyExchange(2));
-    await waitFor(() => spooled.stats().exchange.spooled === 1, 15_000, 'record spooled');
+    await until(() => spooled.stats().exchange.spooled === 1, 15_000, 'record spooled');
     await spooled.close({ timeoutMs: 1_000 });
     const spoolText = readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('');
     expect(spoolText).toContain('req-000002');

@@ -7,10 +7,11 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runModelsCommand } from '../../../src/cli/models-command';
 import { openRagStorage } from '../../../src/rag';
+import { readGgufHeader } from '../../../src/registry/gguf-header';
 import { MongoRegistryStore } from '../../../src/registry/mongo-registry-store';
 import { estimateFootprint } from '../../../src/scheduler';
+import { until } from '../../helpers/wait';
 import { world } from '../../world/use-world';
-import { waitFor } from '../../unit/rag/fixtures';
 
 const ferret = await world('ferretdb');
 const models = await world('models');
@@ -39,7 +40,7 @@ describe.skipIf(!ferret || !models)('aegis models import (real GGUF, FerretDB)',
     });
     expect(e?.provenance?.gguf?.parameterCount).toBeGreaterThan(100_000_000);
     // The one GGUF estimate (the scheduler's): weights + KV cache for the header's 8192 tokens + overhead.
-    const est = await estimateFootprint({ path: smol.path, contextLength: 8192 });
+    const est = estimateFootprint(await readGgufHeader(smol.path), { contextLength: 8192 });
     expect(e?.footprint).toEqual({ ramBytes: est.footprint.ram, vramBytes: 0, source: 'estimated' });
     expect(est.footprint.ram).toBeGreaterThan(smol.sizeBytes);
     expect(await store.promoted('smollm2')).toBe('1');
@@ -53,7 +54,7 @@ describe.skipIf(!ferret || !models)('aegis models import (real GGUF, FerretDB)',
     expect(await runModelsCommand(['verify'], deps)).toBe(0);
     expect(out.join('')).toMatch(/ok {7}smollm2@1/);
 
-    await waitFor(() => storage.idle() && storage.stats().audit.inserted === 6, 15_000, 'audit events stored');
+    await until(() => storage.idle() && storage.stats().audit.inserted === 6, 15_000, 'audit events stored');
     await storage.close();
     const audit = await client.db(database).collection('audit').find().sort({ time: 1 }).toArray();
     expect(audit.map((a) => a.type).sort()).toEqual(['model.import', 'model.import', 'model.promote', 'model.promote', 'model.rollback', 'model.verify']);

@@ -1,4 +1,4 @@
-// Shared test data for rag tests: exchange records and a poll-until helper.
+// Shared test data for rag tests: exchange records and secrets for redaction.
 import type { ExchangeRecord } from '../../../src/rag';
 
 export const PRIVATE_KEY = [
@@ -37,12 +37,4 @@ export function makeRecord(i: number, overrides: Partial<ExchangeRecord> = {}): 
     decisionId: `dec-${i}`,
     ...overrides,
   };
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

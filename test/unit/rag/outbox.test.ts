@@ -2,17 +2,20 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemoryLogger } from '../../../src/core';
+import { ManualClock, MemoryLogger } from '../../../src/core';
 import { MemoryExchangeStore, Outbox, Spool, type OutboxEvent, type OutboxItem, type OutboxOptions } from '../../../src/rag';
-import { makeRecord, waitFor } from './fixtures';
+import { until } from '../../helpers/wait';
+import { makeRecord } from './fixtures';
 
 const item = (i: number): OutboxItem => ({ kind: 'exchange', id: `req-${i}`, data: makeRecord(i) });
 const tmp = () => mkdtempSync(join(tmpdir(), 'aegis-outbox-'));
 const live: Outbox[] = [];
 
-async function outboxIn(dir: string, options: Partial<OutboxOptions> & { maxBytes?: number } = {}): Promise<Outbox> {
-  const spool = await Spool.open({ dir, maxBytes: options.maxBytes });
-  const outbox = new Outbox({ spool, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100, ...options });
+// Time only moves when a test advances the clock: retries, insert timeouts and slow stores happen
+// when the test says so, never because the machine was slow.
+async function outboxIn(dir: string, { clock = new ManualClock(), ...options }: Partial<OutboxOptions> & { maxBytes?: number } = {}): Promise<Outbox> {
+  const spool = await Spool.open({ dir, maxBytes: options.maxBytes, clock });
+  const outbox = new Outbox({ spool, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100, clock, ...options });
   outbox.start();
   live.push(outbox);
   return outbox;
@@ -27,43 +30,50 @@ describe('Outbox', () => {
     const store = new MemoryExchangeStore();
     const outbox = await outboxIn(tmp(), { store });
     for (let i = 0; i < 25; i++) outbox.push(item(i));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(25);
     expect(outbox.stats()).toMatchObject({ mode: 'direct', exchange: { enqueued: 25, inserted: 25, spooled: 0, dropped: 0 } });
   });
 
   it('spools while the store is down and replays in order, exactly once, when it returns', async () => {
+    const clock = new ManualClock();
     const store = new MemoryExchangeStore();
     store.down = true;
     const events: OutboxEvent['type'][] = [];
-    const outbox = await outboxIn(tmp(), { store });
+    const outbox = await outboxIn(tmp(), { store, clock });
     outbox.onEvent((e) => events.push(e.type));
     for (let i = 0; i < 40; i++) outbox.push(item(i));
-    await waitFor(() => outbox.stats().exchange.spooled === 40);
+    await until(() => outbox.stats().exchange.spooled === 40);
     expect(outbox.stats().mode).toBe('spooling');
     expect(outbox.stats().spoolBytes).toBeGreaterThan(0);
     store.down = false;
     for (let i = 40; i < 50; i++) outbox.push(item(i));
-    await waitFor(() => outbox.idle());
+    // Past the longest back-off: the replay starts.
+    clock.advance(100);
+    await until(() => outbox.idle());
     expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 50 }, (_, i) => `req-${i}`));
     expect(outbox.stats()).toMatchObject({ mode: 'direct', storeUp: true, spoolBytes: 0, exchange: { inserted: 50, dropped: 0 } });
-    // The last ten went through the spool too unless a replay had already emptied it.
-    expect(outbox.stats().exchange.replayed).toBeGreaterThanOrEqual(40);
+    // No replay could start before the clock moved, so the last ten queued behind the first forty.
+    expect(outbox.stats().exchange.replayed).toBe(50);
     expect(events).toContain('store_down');
     expect(events).toContain('store_up');
   });
 
   it('treats a slow store as down, and the late success only produces duplicates', async () => {
-    const store = new MemoryExchangeStore();
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
     store.delayMs = 400;
-    const outbox = await outboxIn(tmp(), { store });
+    const outbox = await outboxIn(tmp(), { store, clock });
     for (let i = 0; i < 5; i++) outbox.push(item(i));
-    await waitFor(() => outbox.stats().exchange.spooled === 5);
+    await until(() => store.calls === 1);
+    clock.advance(200); // the insert timeout
+    await until(() => outbox.stats().exchange.spooled === 5);
+    expect(store.of('exchange')).toHaveLength(0);
     store.delayMs = 0;
-    await waitFor(() => outbox.idle());
+    clock.advance(200); // the slow insert lands, and the replay is due
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(5);
-    const s = outbox.stats().exchange;
-    expect(s.inserted + s.duplicates).toBe(5);
+    expect(outbox.stats().exchange).toMatchObject({ inserted: 0, duplicates: 5, replayed: 5 });
   });
 
   it('without a store keeps everything in the spool (the embedded default)', async () => {
@@ -71,22 +81,31 @@ describe('Outbox', () => {
     const outbox = await outboxIn(dir);
     outbox.push(item(1));
     outbox.push({ kind: 'audit', id: 'a1', data: { id: 'a1', time: new Date().toISOString(), type: 'model.promote', actor: 'cli:test', outcome: 'ok' } });
-    await waitFor(() => outbox.stats().exchange.spooled === 1 && outbox.stats().audit.spooled === 1);
+    await until(() => outbox.stats().exchange.spooled === 1 && outbox.stats().audit.spooled === 1);
     expect(outbox.stats().mode).toBe('outbox-only');
     expect(outbox.idle()).toBe(true);
   });
 
-  it('counts and logs what a full queue cannot take, and returns at once', async () => {
-    const store = new MemoryExchangeStore();
+  it('counts what a full queue cannot take without waiting, and logs it once a second', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
     store.delayMs = 10_000;
     const logger = new MemoryLogger();
-    const outbox = await outboxIn(tmp(), { store, capacity: 5, logger, insertTimeoutMs: 5_000 });
-    const started = performance.now();
-    let accepted = 0;
-    for (let i = 0; i < 20; i++) if (outbox.push(item(i))) accepted++;
-    expect(performance.now() - started).toBeLessThan(50);
-    expect(outbox.stats().exchange.dropped).toBe(20 - accepted);
-    expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'queue_full')).toBe(true);
+    const outbox = await outboxIn(tmp(), { store, capacity: 5, logger, insertTimeoutMs: 5_000, clock });
+    const fullLogged = () => logger.lines.filter((l) => l.level === 'error' && l.reason === 'queue_full').length;
+    // `push` is synchronous: the pump cannot take anything off the queue during this loop.
+    const accepted = Array.from({ length: 20 }, (_, i) => outbox.push(item(i)));
+    expect(accepted).toEqual(Array.from({ length: 20 }, (_, i) => i < 5));
+    expect(outbox.stats().exchange.dropped).toBe(15);
+    expect(fullLogged()).toBe(1);
+    await until(() => store.calls === 1); // the first five now wait in the slow insert
+    for (let i = 20; i < 26; i++) outbox.push(item(i));
+    expect(outbox.stats().exchange.dropped).toBe(16);
+    expect(fullLogged()).toBe(1);
+    clock.advance(1_000);
+    expect(outbox.push(item(26))).toBe(false);
+    expect(fullLogged()).toBe(2);
+    clock.advance(10_000); // let the slow insert end so that close need not wait for it
   });
 
   it('counts and logs records lost when even the spool cannot take them', async () => {
@@ -96,11 +115,16 @@ describe('Outbox', () => {
     const dropped: number[] = [];
     const outbox = await outboxIn(tmp(), { store, logger, maxBytes: 3_000 });
     outbox.onEvent((e) => e.type === 'dropped' && dropped.push(e.count));
+    const handled = () => new Promise<void>((resolve) => {
+      const off = outbox.onEvent((e) => (e.type === 'spooled' || e.type === 'dropped') && (off(), resolve()));
+    });
+    // One record per batch, so the spool fills up record by record.
     for (let i = 0; i < 10; i++) {
+      const next = handled();
       outbox.push(item(i));
-      await new Promise((r) => setTimeout(r, 5));
+      await next;
     }
-    await waitFor(() => outbox.stats().exchange.spooled + outbox.stats().exchange.dropped === 10);
+    expect(outbox.stats().exchange.spooled + outbox.stats().exchange.dropped).toBe(10);
     expect(outbox.stats().exchange.dropped).toBeGreaterThan(0);
     expect(dropped.reduce((a, b) => a + b, 0)).toBe(outbox.stats().exchange.dropped);
     expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'spool_full')).toBe(true);
@@ -112,7 +136,7 @@ describe('Outbox', () => {
     store.reject = (i) => (i.id === 'req-2' ? 'invalid document' : undefined);
     const outbox = await outboxIn(dir, { store });
     for (let i = 0; i < 4; i++) outbox.push(item(i));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(3);
     expect(outbox.stats().exchange.rejected).toBe(1);
     expect(readFileSync(join(dir, 'rejected.jsonl'), 'utf8')).toContain('"id":"req-2"');
@@ -130,17 +154,18 @@ describe('Outbox', () => {
     expect(first.push(item(99))).toBe(false);
     store.down = false;
     const second = await outboxIn(dir, { store });
-    await waitFor(() => second.idle());
+    await until(() => second.idle());
     expect(store.of('exchange').map((x) => x.id)).toEqual(Array.from({ length: 8 }, (_, i) => `req-${i}`));
   });
 
   it('close past its deadline spools the batch stuck in a hanging insert', async () => {
     const dir = tmp();
-    const store = new MemoryExchangeStore();
-    store.delayMs = 3_000;
-    const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000 });
+    const clock = new ManualClock();
+    const store = new MemoryExchangeStore({ clock });
+    store.delayMs = 3_000; // never elapses: this clock is not advanced
+    const first = await outboxIn(dir, { store, insertTimeoutMs: 10_000, clock });
     first.push(item(1));
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => store.calls === 1); // in flight, no longer queued
     await first.close({ timeoutMs: 100 });
     live.splice(live.indexOf(first), 1);
     expect(first.stats().exchange.spooled).toBe(1);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core';
 import { MemoryExchangeStore, Outbox, OutboxAuditSink, OutboxExchangeRecorder, Spool, type AuditEvent, type ExchangeRecord } from '../../../src/rag';
-import { API_KEY, PRIVATE_KEY, makeRecord, waitFor } from './fixtures';
+import { until } from '../../helpers/wait';
+import { API_KEY, PRIVATE_KEY, makeRecord } from './fixtures';
 
 const live: Outbox[] = [];
 async function setup(store?: MemoryExchangeStore) {
@@ -24,7 +25,7 @@ describe('OutboxExchangeRecorder', () => {
     const store = new MemoryExchangeStore();
     const { outbox, recorder } = await setup(store);
     recorder.record(makeRecord(1, { messages: [{ role: 'user', content: `${PRIVATE_KEY}\nand ${API_KEY}` }] }));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     const stored = JSON.stringify(store.of('exchange')[0].data);
     expect(stored).not.toContain('OPENSSH');
     expect(stored).not.toContain(API_KEY);
@@ -33,7 +34,7 @@ describe('OutboxExchangeRecorder', () => {
   it('redacts before the record reaches the spool', async () => {
     const { dir, outbox, recorder } = await setup();
     recorder.record(makeRecord(1, { answer: `here: ${API_KEY}` }));
-    await waitFor(() => outbox.stats().exchange.spooled === 1);
+    await until(() => outbox.stats().exchange.spooled === 1);
     const spooled = readdirSync(dir).filter((f) => f.startsWith('seg-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
     expect(spooled).toContain('[REDACTED:openai_key]');
     expect(spooled).not.toContain(API_KEY);
@@ -43,7 +44,7 @@ describe('OutboxExchangeRecorder', () => {
     const store = new MemoryExchangeStore();
     const { outbox, recorder } = await setup(store);
     recorder.record(makeRecord(1), { log: 'none' });
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.items.size).toBe(0);
     expect(outbox.stats().exchange).toMatchObject({ suppressed: 1, dropped: 0 });
   });
@@ -52,7 +53,7 @@ describe('OutboxExchangeRecorder', () => {
     const store = new MemoryExchangeStore();
     const { outbox, recorder } = await setup(store);
     recorder.record(makeRecord(3, { toolCalls: [{ id: 't', name: 'search', arguments: '{"q":"secret plan"}', source: 'mcp', result: 'plan' }] }), { log: 'metadata', redact: ['email'] });
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     const data = store.of('exchange')[0].data as ExchangeRecord;
     expect(data.answer).toBe('[not logged]');
     expect(data.messages.every((m) => m.content === '[not logged]')).toBe(true);
@@ -71,7 +72,7 @@ describe('OutboxExchangeRecorder', () => {
     const { outbox, recorder } = await setup(store);
     recorder.record(makeRecord(5, { decision: { reasons: ['max_tokens 8000 capped to 4096'] } }));
     recorder.record(makeRecord(6));
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(outbox.stats().exchange.inserted).toBe(2);
     expect(outbox.stats().audit.enqueued).toBe(0);
     expect(store.of('audit').map((i) => i.data)).toEqual([
@@ -85,7 +86,7 @@ describe('OutboxExchangeRecorder', () => {
     const decided = (i: number) => makeRecord(i, { decision: { reasons: [] } });
     recorder.record(decided(7), { log: 'none' });
     recorder.record(decided(8), { redact: ['(unclosed'] });
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     expect(store.of('exchange')).toHaveLength(0);
     expect(store.of('audit').map((i) => [i.id, (i.data as AuditEvent).outcome])).toEqual([
       ['dec-7', 'allow'],
@@ -99,7 +100,7 @@ describe('OutboxAuditSink', () => {
     const store = new MemoryExchangeStore();
     const { outbox, audit } = await setup(store);
     audit.record({ type: 'mcp.tool', actor: 'team-a', outcome: 'ok', details: { args: `token=${API_KEY}`, apiKey: 'x' } });
-    await waitFor(() => outbox.idle());
+    await until(() => outbox.idle());
     const event = store.of('audit')[0].data as AuditEvent;
     expect(event.id).toMatch(/[0-9a-f-]{36}/);
     expect(event.time).toBe('2025-06-01T00:00:00.000Z');

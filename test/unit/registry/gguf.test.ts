@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core';
-import { readGgufFacts } from '../../../src/registry/gguf-facts';
+import { factsFromHeader } from '../../../src/registry/gguf-facts';
+import { readGgufHeader, type GgufHeader } from '../../../src/registry/gguf-header';
 import { buildGgufEntry, defaultModelName } from '../../../src/registry/gguf-import';
 import { sha256File } from '../../../src/registry/gguf-hash';
 import { writeTinyGguf } from './fixtures';
@@ -17,7 +18,7 @@ const tinyFile = () => {
 
 describe('GGUF facts', () => {
   it('reads architecture, quantization, context length, license and attention shape', async () => {
-    const facts = await readGgufFacts(tinyFile());
+    const facts = factsFromHeader(await readGgufHeader(tinyFile()));
     expect(facts).toMatchObject({ architecture: 'llama', quantization: 'Q4_1', contextLength: 2048, license: 'mit', displayName: 'Tiny Test', embedding: false });
   });
 });
@@ -34,8 +35,8 @@ describe('GGUF import', () => {
   it('builds a registry entry with provenance', async () => {
     const path = tinyFile();
     const asked: unknown[] = [];
-    const estimateFootprint = async (file: string, o: { contextLength?: number }) => {
-      asked.push([file, o]);
+    const estimateFootprint = (header: GgufHeader, o: { contextLength?: number }) => {
+      asked.push([header.path, o]);
       return { ramBytes: 123, vramBytes: 0, source: 'estimated' as const };
     };
     const e = await buildGgufEntry({ file: path, importedBy: 'cli:alice', upstream: 'llamacpp', clock: new ManualClock(Date.UTC(2025, 0, 2)), estimateFootprint });
