@@ -16,9 +16,8 @@ const usage = `usage: aegis <command>
 /**
  * Caps V8's old-generation growth at 2× the live heap between full GCs. Each open stream's objects
  * live for seconds, so they are promoted and die in the old generation, which V8 otherwise lets
- * grow to ~4× the live heap first (1,000 streams peaked at ~380 MiB instead of ~250 MiB). A tighter
- * cap costs throughput: at 1.5× (the value before) saturation served 2–6 % fewer requests per
- * CPU-second, for ~30 MiB less at 1,000 streams. A `--heap-growing-percent` given to node wins.
+ * grow to several times the live heap first. A tighter cap costs throughput for little memory
+ * (figures in bench/README.md). A `--heap-growing-percent` given to node wins.
  */
 function capHeapGrowth(): void {
   if (!process.execArgv.some((a) => a.startsWith('--heap-growing-percent'))) setFlagsFromString('--heap-growing-percent=100');

@@ -40,7 +40,7 @@ export class UsageMeter {
       u.day = today;
       u.tokens = 0;
     }
-    // An index, not shift(): a busy principal's minute holds ~10⁵ entries, and shifting an array
+    // An index, not shift(): a busy principal's minute holds a great many entries, and shifting an array
     // that large copies all of it (V8 only trims small arrays in place), once per request.
     const times = u.requests;
     while (u.first < times.length && times[u.first]! <= now - WINDOW_MS) u.first++;

@@ -2,8 +2,8 @@
 // of the request's text (messages, prompt or embedding input, as JSON) per token.
 
 /**
- * The length `JSON.stringify(value)` would have, without building the string (it ran on every
- * request: ~3 µs for a 1 KB prompt, and a string that is garbage at once). Escapes are not counted,
+ * The length `JSON.stringify(value)` would have, without building the string (it runs on every
+ * request, and the string would be garbage at once; bench/README.md). Escapes are not counted,
  * so a text full of quotes or newlines reads a little short; this is an estimate either way.
  */
 export function jsonLength(value: unknown): number {
