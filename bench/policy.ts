@@ -5,22 +5,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import {
-  WasmPolicyEngine,
-  buildPolicyInput,
-  buildToolCallInput,
-  defaultPolicyData,
-  preparePolicyData,
-  readBundleDir,
-  type PolicyInput,
-} from '../src/policy';
+import { WasmPolicyEngine, buildPolicyInput, buildToolCallInput, defaultPolicyData, preparePolicyData, readBundleDir, type PolicyInput } from '../src/policy';
 
 const repo = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
 const TARGET_P50_US = 20;
 const ROUNDS = 12;
 const PER_ROUND = 5_000;
 
-const model = { name: 'qwen2.5-7b-instruct', version: '3', aliases: ['qwen', 'default-chat'], tags: ['general', 'multilingual'], priority: 'standard', upstream: 'lmstudio' };
+const model = {
+  name: 'qwen2.5-7b-instruct',
+  version: '3',
+  aliases: ['qwen', 'default-chat'],
+  tags: ['general', 'multilingual'],
+  priority: 'standard',
+  upstream: 'lmstudio',
+};
 const system = 'You are a careful assistant for the platform team. Answer briefly and cite internal docs when you can.';
 const question = 'Our nightly build fails at the integration step with "connection refused" against the cache service. '.repeat(6);
 
@@ -44,7 +43,13 @@ function requestInputs(): PolicyInput[] {
         ],
         max_tokens: [256, 1024, 8000][i % 3],
         stream: i % 2 === 0,
-        tools: i % 4 === 0 ? [{ type: 'function', function: { name: 'search_docs' } }, { type: 'function', function: { name: 'get_ticket' } }] : [],
+        tools:
+          i % 4 === 0
+            ? [
+                { type: 'function', function: { name: 'search_docs' } },
+                { type: 'function', function: { name: 'get_ticket' } },
+              ]
+            : [],
       },
       estimatedPromptTokens: 180 + i,
       usage: { requests_last_minute: i % 40, tokens_today: 40_000 + i * 1_000 },
@@ -83,12 +88,24 @@ function measure(variants: Variant[]): Row[] {
         r.push(Number(process.hrtime.bigint() - t) / 1_000);
       }
       samples[k]!.push(...r);
-      roundP50s[k]!.push(q(r.sort((a, b) => a - b), 0.5));
+      roundP50s[k]!.push(
+        q(
+          r.sort((a, b) => a - b),
+          0.5,
+        ),
+      );
     });
   }
   return variants.map((v, k) => {
     const s = samples[k]!.sort((a, b) => a - b);
-    return { name: v.name, p50: q(s, 0.5), p90: q(s, 0.9), p99: q(s, 0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, roundP50s: roundP50s[k]!.sort((a, b) => a - b) };
+    return {
+      name: v.name,
+      p50: q(s, 0.5),
+      p90: q(s, 0.9),
+      p99: q(s, 0.99),
+      mean: s.reduce((a, b) => a + b, 0) / s.length,
+      roundP50s: roundP50s[k]!.sort((a, b) => a - b),
+    };
   });
 }
 
@@ -102,7 +119,9 @@ async function main(): Promise<void> {
   const inputs = requestInputs();
   const one = inputs[0]!;
   const oneBytes = new TextEncoder().encode(JSON.stringify(one));
-  const calls = inputs.map((input, i) => buildToolCallInput(input, { server: 'aegis', tool: i % 2 ? 'rag_search' : 'list_models', arguments: { query: 'release checklist', limit: 5 }, round: 1 }));
+  const calls = inputs.map((input, i) =>
+    buildToolCallInput(input, { server: 'aegis', tool: i % 2 ? 'rag_search' : 'list_models', arguments: { query: 'release checklist', limit: 5 }, round: 1 }),
+  );
   const pick = <T>(list: T[], i: number) => list[i % list.length]!;
 
   const rows = measure([
@@ -111,18 +130,39 @@ async function main(): Promise<void> {
     { name: 'engine.decide, MCP tool call', run: (i) => engine.decide(pick(calls, i)) },
     { name: 'SDK policy.evaluate(object), same request', run: () => sdk.evaluate(one, 'aegis/authz/decision') },
     { name: 'SDK policy.evaluate(ArrayBuffer), JSON pre-encoded', run: () => sdk.evaluate(oneBytes.buffer, 'aegis/authz/decision') },
-    { name: 'buildPolicyInput (facts over a 700-char prompt)', run: (i) => buildPolicyInput({ principal: one.principal, route: one.route, model, body: { messages: [{ role: 'system', content: system }, { role: 'user', content: `${question}${i}` }] }, nowMs: 0 }) },
+    {
+      name: 'buildPolicyInput (facts over a 700-char prompt)',
+      run: (i) =>
+        buildPolicyInput({
+          principal: one.principal,
+          route: one.route,
+          model,
+          body: {
+            messages: [
+              { role: 'system', content: system },
+              { role: 'user', content: `${question}${i}` },
+            ],
+          },
+          nowMs: 0,
+        }),
+    },
     { name: 'crypto.randomUUID (decision id)', run: () => randomUUID() },
   ]);
   const loadAfter = loadavg()[0]!;
 
   const gateway = rows[0]!;
-  const verdict = gateway.p50 < TARGET_P50_US ? `met (p50 ${gateway.p50.toFixed(1)} µs < ${TARGET_P50_US} µs)` : `missed (p50 ${gateway.p50.toFixed(1)} µs ≥ ${TARGET_P50_US} µs)`;
+  const verdict =
+    gateway.p50 < TARGET_P50_US
+      ? `met (p50 ${gateway.p50.toFixed(1)} µs < ${TARGET_P50_US} µs)`
+      : `missed (p50 ${gateway.p50.toFixed(1)} µs ≥ ${TARGET_P50_US} µs)`;
   const fmt = (n: number) => n.toFixed(1);
   const table = [
     '| what | p50 µs | p90 µs | p99 µs | mean µs | round p50s min–max |',
     '| --- | ---: | ---: | ---: | ---: | --- |',
-    ...rows.map((r) => `| ${r.name} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(r.roundP50s[0]!)}–${fmt(r.roundP50s[r.roundP50s.length - 1]!)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${fmt(r.p50)} | ${fmt(r.p90)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(r.roundP50s[0]!)}–${fmt(r.roundP50s[r.roundP50s.length - 1]!)} |`,
+    ),
   ].join('\n');
   const report = `# Policy evaluation benchmark
 

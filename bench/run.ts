@@ -34,8 +34,16 @@ function pinSelf(o: BenchOptions): string {
 
 async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: string, profileFile: string): Promise<void> {
   for (const t of fleet.targets) {
-    out.targets.push({ id: t.id, label: t.label, failure: t.failure, streamFailure: t.streamFailure, idleRssMiB: t.pid > 0 ? readProc(t.pid)?.rssMiB : undefined });
-    log(`  ${t.label}: ${t.failure ? `FAILED ${t.failure}` : `${t.url} pid ${t.pid}${t.streamFailure ? ` (no streaming: ${t.streamFailure.slice(0, 120)})` : ''}`}`);
+    out.targets.push({
+      id: t.id,
+      label: t.label,
+      failure: t.failure,
+      streamFailure: t.streamFailure,
+      idleRssMiB: t.pid > 0 ? readProc(t.pid)?.rssMiB : undefined,
+    });
+    log(
+      `  ${t.label}: ${t.failure ? `FAILED ${t.failure}` : `${t.url} pid ${t.pid}${t.streamFailure ? ` (no streaming: ${t.streamFailure.slice(0, 120)})` : ''}`}`,
+    );
   }
   if (fleet.targets.find((t) => t.id === 'direct')?.failure) throw new Error('the mock does not answer; nothing to measure');
   for (const t of fleet.targets) {
@@ -58,7 +66,10 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
     if (check) check.spoolBytes = typeof spool === 'string' ? directoryBytes(resolve(workDir, spool)) : undefined;
   }
   if (o.profile) {
-    if (sourceStamp() !== out.sourceStamp) out.errors.push('src/ changed while the benchmark ran (a shared working tree): the profiled Aegis, started last, ran newer code than the measured targets.');
+    if (sourceStamp() !== out.sourceStamp)
+      out.errors.push(
+        'src/ changed while the benchmark ran (a shared working tree): the profiled Aegis, started last, ran newer code than the measured targets.',
+      );
     await phase('CPU profile of Aegis (full) at saturation', () => profilePhase(fleet.mockUrl, fleet.mock.pid, workDir, o, out, profileFile, log));
   }
 }
@@ -85,7 +96,23 @@ async function main(argv: string[]): Promise<number> {
   const machine = await machineInfo(pinning);
   const stem = `${machine.date.slice(0, 10)}-${machine.gitSha}${o.quick ? '-quick' : ''}`;
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const out: RunResults = { version: 1, command, machine, options: o, startedAt: machine.date, durationSeconds: 0, phaseSeconds: {}, targets: [], pipeline: {}, saturation: {}, fixedRates: [], streaming: {}, hold: {}, errors: [], teardown: { childrenLeft: 0 } };
+  const out: RunResults = {
+    version: 1,
+    command,
+    machine,
+    options: o,
+    startedAt: machine.date,
+    durationSeconds: 0,
+    phaseSeconds: {},
+    targets: [],
+    pipeline: {},
+    saturation: {},
+    fixedRates: [],
+    streaming: {},
+    hold: {},
+    errors: [],
+    teardown: { childrenLeft: 0 },
+  };
   process.on('unhandledRejection', (err) => out.errors.push(`unhandled rejection: ${(err as Error)?.message ?? String(err)}`));
   const watchdog = setTimeout(() => {
     process.stderr.write(`bench: over --max-minutes ${o.maxMinutes}; stopping\n`);
@@ -122,7 +149,9 @@ async function main(argv: string[]): Promise<number> {
   writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(out, null, 1)}\n`);
   writeFileSync(join(outDir, `${stem}.md`), md);
   copyFileSync(join(outDir, `${stem}.md`), join(outDir, 'latest.md'));
-  log(`\nwrote ${relative(repoRoot, join(outDir, `${stem}.md`))} (+ .json) and latest.md in ${out.durationSeconds.toFixed(0)} s; children left running: ${out.teardown.childrenLeft}`);
+  log(
+    `\nwrote ${relative(repoRoot, join(outDir, `${stem}.md`))} (+ .json) and latest.md in ${out.durationSeconds.toFixed(0)} s; children left running: ${out.teardown.childrenLeft}`,
+  );
   if (code === 0) rmSync(workDir, { recursive: true, force: true });
   else log(`child logs kept in ${workDir}`);
   return code;

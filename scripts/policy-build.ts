@@ -5,7 +5,17 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ENTRYPOINTS, MANIFEST_FILE, WASM_FILE, isFresh, readBundleDir, sha256, sourceChecksum, wasmFromTarGz, type BundleManifest } from '../src/policy/bundle';
+import {
+  ENTRYPOINTS,
+  MANIFEST_FILE,
+  WASM_FILE,
+  isFresh,
+  readBundleDir,
+  sha256,
+  sourceChecksum,
+  wasmFromTarGz,
+  type BundleManifest,
+} from '../src/policy/bundle';
 import { writeWasmCapabilities } from './opa-capabilities';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,7 +50,10 @@ export function buildPolicyBundle({ opaBin, source = defaultSource, outDir }: Bu
     const entrypoints = Object.values(ENTRYPOINTS).flatMap((e) => ['-e', e]);
     // opa embeds the source path in the wasm: build from the file's folder with a relative path,
     // so the bundle is byte-identical whichever clone builds it.
-    const res = spawnSync(opaBin, ['build', '-t', 'wasm', ...entrypoints, '--capabilities', capabilities, '-o', tarball, basename(source)], { cwd: dirname(source), encoding: 'utf8' });
+    const res = spawnSync(opaBin, ['build', '-t', 'wasm', ...entrypoints, '--capabilities', capabilities, '-o', tarball, basename(source)], {
+      cwd: dirname(source),
+      encoding: 'utf8',
+    });
     if (res.status !== 0) throw new Error(`opa build failed for ${source}:\n${`${res.stdout ?? ''}${res.stderr ?? ''}`.trim()}`);
     const wasm = wasmFromTarGz(readFileSync(tarball));
     const manifest: BundleManifest = {
@@ -84,7 +97,10 @@ export async function checkPolicyBundle({ source = defaultSource, bundleDir = de
     return { fresh: false, message: `no usable bundle in ${bundleDir}: ${(err as Error).message}` };
   }
   if (!isFresh(manifest, readFileSync(source, 'utf8'))) {
-    return { fresh: false, message: `${relative(root, bundleDir)} is stale: ${relative(root, source)} changed since it was built; run npm run policy:build and commit the result` };
+    return {
+      fresh: false,
+      message: `${relative(root, bundleDir)} is stale: ${relative(root, source)} changed since it was built; run npm run policy:build and commit the result`,
+    };
   }
   return { fresh: true, message: `${relative(root, bundleDir)} is up to date with ${relative(root, source)} (sha256 ${manifest.source_sha256.slice(0, 12)})` };
 }
@@ -107,7 +123,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const opaBin = await resolveOpa(argv);
   const { manifest } = buildPolicyBundle({ opaBin, outDir: defaultBundleDir });
-  process.stdout.write(`built ${relative(root, defaultBundleDir)}/${WASM_FILE} with opa ${manifest.opa_version}: wasm ${manifest.wasm_sha256.slice(0, 12)}, source ${manifest.source_sha256.slice(0, 12)}\n`);
+  process.stdout.write(
+    `built ${relative(root, defaultBundleDir)}/${WASM_FILE} with opa ${manifest.opa_version}: wasm ${manifest.wasm_sha256.slice(0, 12)}, source ${manifest.source_sha256.slice(0, 12)}\n`,
+  );
   return 0;
 }
 

@@ -51,13 +51,25 @@ export async function startAegis({ name, config, workDir, pin, nodeFlags }: Aegi
   const port = await freePort();
   const file = join(workDir, `${name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const child = startChild({ name, tsx: true, nodeFlags, args: ['src/cli/main.ts', 'serve', '--config', file, '--port', String(port)], cpus: pin ? GATEWAY_CPUS : undefined, logDir: workDir });
+  const child = startChild({
+    name,
+    tsx: true,
+    nodeFlags,
+    args: ['src/cli/main.ts', 'serve', '--config', file, '--port', String(port)],
+    cpus: pin ? GATEWAY_CPUS : undefined,
+    logDir: workDir,
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitReady(child, `${url}/healthz`);
   return { child, url };
 }
 
-async function startOne(id: TargetId, mockUrl: string, workDir: string, pin: boolean): Promise<{ child: Child; url: string; config?: Record<string, unknown> }> {
+async function startOne(
+  id: TargetId,
+  mockUrl: string,
+  workDir: string,
+  pin: boolean,
+): Promise<{ child: Child; url: string; config?: Record<string, unknown> }> {
   const cpus = pin ? GATEWAY_CPUS : undefined;
   if (id === 'aegis-full' || id === 'aegis-min') {
     const config = id === 'aegis-full' ? fullPipelineConfig(mockUrl, workDir) : minimalConfig(mockUrl, workDir);
@@ -72,14 +84,26 @@ async function startOne(id: TargetId, mockUrl: string, workDir: string, pin: boo
   }
   // Portkey takes `--port=N` (not `--port N`); --headless skips its UI; stdout goes to a file
   // because it clears the console and draws a spinner (benchmarking.md §6.5).
-  const child = startChild({ name: id, args: [join(repoRoot, PORTKEY_BIN), `--port=${port}`, '--headless'], cpus, env: { BENCH_LOOPBACK_ONLY: '1' }, logDir: workDir });
+  const child = startChild({
+    name: id,
+    args: [join(repoRoot, PORTKEY_BIN), `--port=${port}`, '--headless'],
+    cpus,
+    env: { BENCH_LOOPBACK_ONLY: '1' },
+    logDir: workDir,
+  });
   await waitReady(child, `${url}/`);
   return { child, url };
 }
 
 async function smoke(target: Target, expectedTokens: number): Promise<void> {
   try {
-    const res = await request(`${target.url}${target.path}`, { method: 'POST', headers: target.headers, body: chatBody(false), headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(`${target.url}${target.path}`, {
+      method: 'POST',
+      headers: target.headers,
+      body: chatBody(false),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
     const text = await res.body.text();
     if (res.statusCode !== 200 || !text.includes('t0 ')) target.failure = `whole answer: HTTP ${res.statusCode} ${text.slice(0, 200)}`;
   } catch (err) {
@@ -87,7 +111,13 @@ async function smoke(target: Target, expectedTokens: number): Promise<void> {
   }
   if (target.failure) return;
   try {
-    const res = await request(`${target.url}${target.path}`, { method: 'POST', headers: target.headers, body: chatBody(true), headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const res = await request(`${target.url}${target.path}`, {
+      method: 'POST',
+      headers: target.headers,
+      body: chatBody(true),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
     const buf = Buffer.from(await res.body.arrayBuffer());
     const tokens = countOf(buf, TOKEN_MARK);
     if (res.statusCode !== 200 || tokens !== expectedTokens || !buf.includes('[DONE]')) {

@@ -57,7 +57,11 @@ export async function holdOne(fleet: Fleet, t: Target, o: BenchOptions, seconds:
     mockCores: cores(mockWindow),
     coreBusy,
     minOpen: openInWindow.length ? Math.min(...openInWindow) : 0,
-    samples: samples.map((s) => ({ t: Math.round(s.t * 10) / 10, rssMiB: Math.round(s.rssMiB * 10) / 10, open: opens.find((x) => Math.abs(x.t - s.t) < 0.6)?.open ?? -1 })),
+    samples: samples.map((s) => ({
+      t: Math.round(s.t * 10) / 10,
+      rssMiB: Math.round(s.rssMiB * 10) / 10,
+      open: opens.find((x) => Math.abs(x.t - s.t) < 0.6)?.open ?? -1,
+    })),
   };
 }
 
@@ -75,7 +79,9 @@ export async function holdPhase(fleet: Fleet, o: BenchOptions, out: RunResults, 
     try {
       const h = await holdOne(fleet, t, o, seconds);
       out.hold[t.id] = h;
-      log(`  hold ${t.id.padEnd(10)} rss ${h.rssStartMiB.toFixed(0)} → ${h.rssEndMiB.toFixed(0)} MiB (max ${h.rssMaxMiB.toFixed(0)}, slope ${h.rssSlopeMiBPerMin.toFixed(2)} MiB/min)  cpu ${h.cores.toFixed(2)} cores  errors ${h.load.errors}  min open ${h.minOpen}`);
+      log(
+        `  hold ${t.id.padEnd(10)} rss ${h.rssStartMiB.toFixed(0)} → ${h.rssEndMiB.toFixed(0)} MiB (max ${h.rssMaxMiB.toFixed(0)}, slope ${h.rssSlopeMiBPerMin.toFixed(2)} MiB/min)  cpu ${h.cores.toFixed(2)} cores  errors ${h.load.errors}  min open ${h.minOpen}`,
+      );
     } catch (err) {
       out.hold[t.id] = { skipped: `failed: ${(err as Error).message}` };
     }

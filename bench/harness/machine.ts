@@ -71,7 +71,10 @@ async function busyOthers(): Promise<string[]> {
     const pct = v.ticks - (a.get(pid)?.ticks ?? v.ticks);
     if (pct >= 5) rows.push([v.comm, pct]);
   }
-  return rows.sort((x, y) => y[1] - x[1]).slice(0, 8).map(([c, p]) => `${c} ${p}%`);
+  return rows
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, 8)
+    .map(([c, p]) => `${c} ${p}%`);
 }
 
 function fdLimit(): string {
@@ -95,7 +98,9 @@ export async function machineInfo(pinning: string): Promise<MachineInfo> {
     fdLimit: fdLimit(),
     gitSha: git(['rev-parse', '--short', 'HEAD']) || 'unknown',
     gitDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
-    packages: Object.fromEntries(['hono', '@hono/node-server', 'undici', 'autocannon', '@portkey-ai/gateway', 'tsx', 'pino', 'zod'].map((p) => [p, version(p)])),
+    packages: Object.fromEntries(
+      ['hono', '@hono/node-server', 'undici', 'autocannon', '@portkey-ai/gateway', 'tsx', 'pino', 'zod'].map((p) => [p, version(p)]),
+    ),
     loadAvgStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
     othersBusy: await busyOthers(),
     pinning,

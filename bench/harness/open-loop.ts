@@ -37,7 +37,10 @@ export interface OpenLoopResult {
   coreBusy: number[];
 }
 
-export async function openLoop(target: Target, { rate, seconds, connections = 128, maxInFlight = 2_000, drainMs = 5_000 }: OpenLoopOptions): Promise<OpenLoopResult> {
+export async function openLoop(
+  target: Target,
+  { rate, seconds, connections = 128, maxInFlight = 2_000, drainMs = 5_000 }: OpenLoopOptions,
+): Promise<OpenLoopResult> {
   const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 15_000, bodyTimeout: 15_000 });
   const body = chatBody(false);
   const total = Math.max(1, Math.floor(rate * seconds));

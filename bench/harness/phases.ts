@@ -31,7 +31,9 @@ export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunRes
         await warmUp(t, o.warmupSeconds, o.connections);
         const r = await saturate(t, { connections: o.connections, seconds: o.saturationSeconds, mockPid: fleet.mock.pid });
         push(out.saturation, t.id, r);
-        log(`  saturation r${round + 1} ${t.id.padEnd(10)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`);
+        log(
+          `  saturation r${round + 1} ${t.id.padEnd(10)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`,
+        );
       } catch (err) {
         push<RoundOf<SaturationResult>>(out.saturation, t.id, { skipped: `failed: ${(err as Error).message}` });
       }
@@ -68,7 +70,9 @@ export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResu
           await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
           const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
           push(point.rounds, t.id, r);
-          log(`  ${point.label} r${round + 1} ${t.id.padEnd(10)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`);
+          log(
+            `  ${point.label} r${round + 1} ${t.id.padEnd(10)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+          );
         } catch (err) {
           push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
         }
@@ -91,7 +95,9 @@ export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResu
       await streamLoad(t, { ...load, seconds: Math.min(1, o.warmupSeconds) });
       const r = await streamLoad(t, { ...load, seconds: o.streamSeconds });
       push(out.streaming, t.id, r);
-      log(`  streaming r${round + 1} ${t.id.padEnd(10)} ttft p50 ${fmt(r.ttft.p50, 2)} ms  gap p50 ${fmt(r.gap.p50, 3)} ms  streams ${r.streams} errors ${r.errors}`);
+      log(
+        `  streaming r${round + 1} ${t.id.padEnd(10)} ttft p50 ${fmt(r.ttft.p50, 2)} ms  gap p50 ${fmt(r.gap.p50, 3)} ms  streams ${r.streams} errors ${r.errors}`,
+      );
     }
   }
 }

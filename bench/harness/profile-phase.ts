@@ -11,7 +11,15 @@ import type { RunResults } from './results';
 import { saturate, warmUp } from './saturation';
 import { TARGET_LABELS, fullPipelineConfig, targetHeaders } from './targets';
 
-export async function profilePhase(mockUrl: string, mockPid: number, workDir: string, o: BenchOptions, out: RunResults, copyTo: string, log: Log): Promise<void> {
+export async function profilePhase(
+  mockUrl: string,
+  mockPid: number,
+  workDir: string,
+  o: BenchOptions,
+  out: RunResults,
+  copyTo: string,
+  log: Log,
+): Promise<void> {
   const dir = join(workDir, 'cpu-prof');
   mkdirSync(dir, { recursive: true });
   mkdirSync(join(workDir, 'profiled'), { recursive: true });
@@ -28,7 +36,14 @@ export async function profilePhase(mockUrl: string, mockPid: number, workDir: st
   let rps: number | undefined;
   let failed = 0;
   try {
-    const target = { id: 'aegis-full' as const, label: TARGET_LABELS['aegis-full'], url, path: '/v1/chat/completions', headers: targetHeaders('aegis-full', mockUrl), pid: child.pid };
+    const target = {
+      id: 'aegis-full' as const,
+      label: TARGET_LABELS['aegis-full'],
+      url,
+      path: '/v1/chat/completions',
+      headers: targetHeaders('aegis-full', mockUrl),
+      pid: child.pid,
+    };
     await warmUp(target, o.warmupSeconds, o.connections);
     const r = await saturate(target, { connections: o.connections, seconds: o.profileSeconds, mockPid });
     rps = r.rps;

@@ -13,7 +13,12 @@ function machineSection(r: RunResults): string {
   const m = r.machine;
   const rows: [string, string][] = [
     ['date', m.date],
-    ['mode', `${r.options.quick ? 'quick' : 'full'} (${r.durationSeconds.toFixed(0)} s: ${Object.entries(r.phaseSeconds).map(([k, v]) => `${k.split(' (')[0]} ${v.toFixed(0)} s`).join(', ')})`],
+    [
+      'mode',
+      `${r.options.quick ? 'quick' : 'full'} (${r.durationSeconds.toFixed(0)} s: ${Object.entries(r.phaseSeconds)
+        .map(([k, v]) => `${k.split(' (')[0]} ${v.toFixed(0)} s`)
+        .join(', ')})`,
+    ],
     ['git', `${m.gitSha}${m.gitDirty ? ' (uncommitted changes)' : ''}`],
     ['node', m.node],
     ['os', m.os],
@@ -23,7 +28,12 @@ function machineSection(r: RunResults): string {
     ['pinning', m.pinning],
     ['load average at start / end', `${m.loadAvgStart.join(' ')} / ${m.loadAvgEnd?.join(' ') ?? '?'}`],
     ['other busy processes at start', m.othersBusy.join(', ') || 'none above 5 %'],
-    ['packages', Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'packages',
+      Object.entries(m.packages)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
   ];
   return `## Machine\n\n${table(['', ''], rows, ['l', 'l'])}`;
 }
@@ -33,7 +43,17 @@ function pipelineSection(r: RunResults): string {
   const rows = (['aegis-full', 'aegis-min'] as const).flatMap((id) => {
     const p = r.pipeline[id];
     if (!p) return [];
-    return [[label(id), p.sections.join(', ') || 'none', yes(p.authRejectsAnonymous), yes(p.policyDecisionHeader), yes(p.schedulerAdmin), yes(p.metricsCounting), p.spoolBytes === undefined ? '–' : `${p.spoolBytes} B`]];
+    return [
+      [
+        label(id),
+        p.sections.join(', ') || 'none',
+        yes(p.authRejectsAnonymous),
+        yes(p.policyDecisionHeader),
+        yes(p.schedulerAdmin),
+        yes(p.metricsCounting),
+        p.spoolBytes === undefined ? '–' : `${p.spoolBytes} B`,
+      ],
+    ];
   });
   return `## What the Aegis targets really ran\n\nChecked from outside: 401 without a key; \`x-aegis-decision-id\` on answers (policy); \`GET /admin/ps\` answers (scheduler); \`aegis_requests_total\` counts (metrics); bytes in the RAG spool after the run.\n\n${table(['target', 'config sections (scheduler, policy, rag)', 'auth', 'policy', 'scheduler', 'metrics', 'RAG spool'], rows)}`;
 }
@@ -41,7 +61,13 @@ function pipelineSection(r: RunResults): string {
 function verdictSection(r: RunResults): string {
   const vs = verdicts(r);
   const digits = (unit: string) => (unit === '×' ? 2 : unit === 'ms' ? 3 : unit === 'MiB' || unit === 'MiB/min' ? 1 : 0);
-  const rows = vs.map((v) => [v.target, `${n(v.value, digits(v.unit))} ${v.unit}`, v.threshold, v.pass === undefined ? 'n/a' : v.pass ? 'pass' : '**MISS**', v.note]);
+  const rows = vs.map((v) => [
+    v.target,
+    `${n(v.value, digits(v.unit))} ${v.unit}`,
+    v.threshold,
+    v.pass === undefined ? 'n/a' : v.pass ? 'pass' : '**MISS**',
+    v.note,
+  ]);
   const missed = vs.filter((v) => v.pass === false);
   const hint = missed.length ? `\n\nMissed: ${missed.length}. ${profileHint(r)}` : '';
   return `## Targets (issue 7)\n\n${table(['target', 'measured', 'threshold', 'verdict', 'note'], rows, ['l', 'r', 'l', 'l', 'l'])}${hint}`;
@@ -51,7 +77,8 @@ function saturationSection(r: RunResults): string {
   const rows = ids(r).map((id) => {
     const m = measured(r.saturation[id]);
     const s = maxRps(r, id);
-    if (!m.length) return [label(id), skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure ?? 'not measured', '', '', '', '', '', '', '', ''];
+    if (!m.length)
+      return [label(id), skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure ?? 'not measured', '', '', '', '', '', '', '', ''];
     return [
       label(id),
       n(s.median),
@@ -59,10 +86,21 @@ function saturationSection(r: RunResults): string {
       m.map((x) => n(x.rps)).join(', '),
       `${n(medianOf(r.saturation[id], (x) => x.p50Ms))} / ${n(medianOf(r.saturation[id], (x) => x.p99Ms))}`,
       String(m.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0)),
-      n(medianOf(r.saturation[id], (x) => x.targetCores), 2),
+      n(
+        medianOf(r.saturation[id], (x) => x.targetCores),
+        2,
+      ),
       id === 'direct' ? '–' : n(medianOf(r.saturation[id], (x) => x.rps / x.targetCores)),
-      id === 'direct' ? '–' : n(medianOf(r.saturation[id], (x) => (x.coreBusy[1] ?? Number.NaN) - x.targetCores), 2),
-      n(medianOf(r.saturation[id], (x) => x.coreBusy[0] ?? Number.NaN), 2),
+      id === 'direct'
+        ? '–'
+        : n(
+            medianOf(r.saturation[id], (x) => (x.coreBusy[1] ?? Number.NaN) - x.targetCores),
+            2,
+          ),
+      n(
+        medianOf(r.saturation[id], (x) => x.coreBusy[0] ?? Number.NaN),
+        2,
+      ),
     ];
   });
   const o = r.options;
@@ -80,12 +118,21 @@ function fixedRateSection(r: RunResults): string {
       const added99 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p99);
       return [
         label(id),
-        `${n(pick((x) => x.latency.p50), 3)} / ${n(pick((x) => x.latency.p99), 3)}`,
+        `${n(
+          pick((x) => x.latency.p50),
+          3,
+        )} / ${n(
+          pick((x) => x.latency.p99),
+          3,
+        )}`,
         id === 'direct' ? '(baseline)' : `${signed(added50)} / ${signed(added99)}`,
         n(pick((x) => x.achievedRps)),
         String(m.reduce((a, x) => a + x.errors + x.unfinished, 0)),
         String(m.reduce((a, x) => a + x.dropped, 0)),
-        n(pick((x) => x.sendLagP99Ms), 2),
+        n(
+          pick((x) => x.sendLagP99Ms),
+          2,
+        ),
       ];
     });
     return `### ${p.label}\n\n${table(['target', 'p50 / p99 (ms)', 'added p50 / p99 vs direct (ms)', 'achieved RPS', 'errors', 'dropped', 'send lag p99 (ms)'], rows)}`;
@@ -102,9 +149,21 @@ function streamingSection(r: RunResults): string {
     const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
     return [
       label(id),
-      `${n(med((x) => x.ttft.p50), 2)} / ${n(med((x) => x.ttft.p99), 2)}`,
+      `${n(
+        med((x) => x.ttft.p50),
+        2,
+      )} / ${n(
+        med((x) => x.ttft.p99),
+        2,
+      )}`,
       `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
-      `${n(med((x) => x.gap.p50), 3)} / ${n(med((x) => x.gap.p99), 3)}`,
+      `${n(
+        med((x) => x.gap.p50),
+        3,
+      )} / ${n(
+        med((x) => x.gap.p99),
+        3,
+      )}`,
       `${add((x) => x.gap.p50)} / ${add((x) => x.gap.p99)}`,
       String(m.reduce((a, x) => a + x.streams, 0)),
       String(m.reduce((a, x) => a + x.errors, 0)),
@@ -170,14 +229,28 @@ function profileSection(r: RunResults): string {
   const p = r.profile;
   if (!p) return '## Profile\n\nNot taken (--no-profile).';
   if (p.error) return `## Profile\n\nFailed: ${p.error}`;
-  const top = table(['function', 'where', 'self ms', 'self %'], p.topSelf.map((s) => [short(s.name), s.where, n(s.ms), n(s.percent, 1)]), ['l', 'l', 'r', 'r']);
-  const areas = table(['area', 'self %'], p.areas.map((a) => [a.name, n(a.percent, 1)]), ['l', 'r']);
-  const files = table(['Aegis file', 'inclusive %'], p.aegisFiles.map((a) => [a.name, n(a.percent, 1)]), ['l', 'r']);
+  const top = table(
+    ['function', 'where', 'self ms', 'self %'],
+    p.topSelf.map((s) => [short(s.name), s.where, n(s.ms), n(s.percent, 1)]),
+    ['l', 'l', 'r', 'r'],
+  );
+  const areas = table(
+    ['area', 'self %'],
+    p.areas.map((a) => [a.name, n(a.percent, 1)]),
+    ['l', 'r'],
+  );
+  const files = table(
+    ['Aegis file', 'inclusive %'],
+    p.aegisFiles.map((a) => [a.name, n(a.percent, 1)]),
+    ['l', 'r'],
+  );
   return `## Profile of Aegis (full) at saturation\n\n\`node --cpu-prof\`, ${r.options.connections} connections for ${r.options.profileSeconds} s (${n(p.rps)} RPS with the profiler on${p.failed ? `, **${p.failed} requests failed: the profile shows the error path**` : ''}); only the measured stretch is analysed (${n(p.totalMs)} ms of samples, ${n(p.idlePercent, 1)} % idle). Profile file: \`${p.file ?? '?'}\` (open in Chrome DevTools › Performance, or speedscope).\n\n${profileHint(r)}\n\n### Self time by area\n\n${areas}\n\n### Hottest functions (self time)\n\n${top}\n\n### Aegis source files (inclusive time)\n\n${files}`;
 }
 
 export function renderReport(r: RunResults, command: string): string {
-  const failures = r.targets.filter((t) => t.failure || t.streamFailure).map((t) => `- ${t.label}: ${t.failure ?? ''}${t.failure && t.streamFailure ? '; ' : ''}${t.streamFailure ?? ''}`);
+  const failures = r.targets
+    .filter((t) => t.failure || t.streamFailure)
+    .map((t) => `- ${t.label}: ${t.failure ?? ''}${t.failure && t.streamFailure ? '; ' : ''}${t.streamFailure ?? ''}`);
   const errors = r.errors.map((e) => `- ${e}`);
   return [
     `# Gateway overhead benchmark — ${r.machine.date.slice(0, 10)} (${r.machine.gitSha}${r.options.quick ? ', quick' : ''})`,

@@ -59,5 +59,13 @@ export async function saturate(target: Target, { connections, seconds, mockPid }
 /** A short unmeasured run so JIT, connection pools and caches are warm. */
 export async function warmUp(target: Target, seconds: number, connections: number): Promise<void> {
   if (seconds <= 0) return;
-  await autocannon({ url: `${target.url}${target.path}`, method: 'POST', headers: target.headers, body: chatBody(false), connections, duration: seconds, timeout: 10 });
+  await autocannon({
+    url: `${target.url}${target.path}`,
+    method: 'POST',
+    headers: target.headers,
+    body: chatBody(false),
+    connections,
+    duration: seconds,
+    timeout: 10,
+  });
 }

@@ -62,7 +62,9 @@ export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'ae
     // parallel ≥ peak concurrency: the scheduler grants one lease per slot (default 1), so a smaller
     // figure measures queueing in front of the model instead of gateway overhead. A config
     // footprint keeps the scheduler from estimating one.
-    models: [{ name: BENCH_MODEL, upstream: 'mock', upstreamModel: 'mock-model', contextLength: 8_192, parallel: 4_096, footprint: { ramBytes: 64 * 2 ** 20 } }],
+    models: [
+      { name: BENCH_MODEL, upstream: 'mock', upstreamModel: 'mock-model', contextLength: 8_192, parallel: 4_096, footprint: { ramBytes: 64 * 2 ** 20 } },
+    ],
     discovery: { intervalMs: 0 },
     // Request logging off during throughput runs (benchmarking.md §6.1); warnings still land in the log file.
     logging: { level: 'warn', prompts: false },

@@ -48,16 +48,23 @@ export function verdicts(r: RunResults): Verdict[] {
   // The closest figure that exists: the absolute-rate point (500 RPS by default).
   const low = r.fixedRates.find((p) => p.spec > 1);
   const lowAdded = (pct: 'p50' | 'p99') => (low ? addedPerRound(low.rounds['aegis-full'], low.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
-  const nearest = low && Number.isFinite(lowAdded('p50')) ? `; at ${low.rate} RPS it adds ${lowAdded('p50').toFixed(3)} ms p50 / ${lowAdded('p99').toFixed(3)} ms p99` : '';
+  const nearest =
+    low && Number.isFinite(lowAdded('p50')) ? `; at ${low.rate} RPS it adds ${lowAdded('p50').toFixed(3)} ms p50 / ${lowAdded('p99').toFixed(3)} ms p99` : '';
   // The floor at that rate: what the thin pass-through adds there, and direct's own tail (the
   // load generator's core), so a reader can tell a gateway's miss from the machine's.
   const thinAdded = (pct: 'p50' | 'p99') => (quarter ? addedPerRound(quarter.rounds.thin, quarter.rounds.direct, (x) => x.latency[pct]) : Number.NaN);
   const directP99 = quarter ? medianOf(quarter.rounds.direct, (x) => x.latency.p99) : Number.NaN;
-  const floor = Number.isFinite(thinAdded('p50')) ? `; the thin pass-through adds ${thinAdded('p50').toFixed(3)} ms p50 / ${thinAdded('p99').toFixed(3)} ms p99 at ${quarter!.rate} RPS (direct's own p99 there: ${directP99.toFixed(3)} ms)` : '';
+  const floor = Number.isFinite(thinAdded('p50'))
+    ? `; the thin pass-through adds ${thinAdded('p50').toFixed(3)} ms p50 / ${thinAdded('p99').toFixed(3)} ms p99 at ${quarter!.rate} RPS (direct's own p99 there: ${directP99.toFixed(3)} ms)`
+    : '';
   // A rate the gateway cannot carry at all is a miss, not a missing figure.
   const overCapacity = quarter !== undefined && why?.startsWith('above') === true;
-  for (const v of [judge('Added latency p50 at 25 % load', p50, 'ms', '≤', 0.5, '≤ 0.5 ms', 3), judge('Added latency p99 at 25 % load', p99, 'ms', '≤', 2, '≤ 2 ms', 3)]) {
-    if (v.pass === undefined && why) v.note = overCapacity ? `25 % of direct's max is ${quarter!.rate} RPS, ${why}: Aegis full cannot carry that load${nearest}${floor}` : why;
+  for (const v of [
+    judge('Added latency p50 at 25 % load', p50, 'ms', '≤', 0.5, '≤ 0.5 ms', 3),
+    judge('Added latency p99 at 25 % load', p99, 'ms', '≤', 2, '≤ 2 ms', 3),
+  ]) {
+    if (v.pass === undefined && why)
+      v.note = overCapacity ? `25 % of direct's max is ${quarter!.rate} RPS, ${why}: Aegis full cannot carry that load${nearest}${floor}` : why;
     if (overCapacity) v.pass = false;
     out.push(v);
   }
@@ -74,8 +81,17 @@ export function verdicts(r: RunResults): Verdict[] {
   }
   out.push(judge(`${hold.streams} open streams: peak RSS`, hold.rssMaxMiB, 'MiB', '≤', 300 * MB_IN_MIB, '≤ 300 MB (286 MiB)', 1));
   out.push(judge(`${hold.streams} open streams: errors`, hold.load.errors, 'errors', '≤', 0, '0', 0));
-  const growth = judge(`${hold.streams} open streams: RSS growth, last ${Math.round(hold.seconds / 120)} min of the ${Math.round(hold.seconds / 60)}-min hold`, hold.rssSlopeMiBPerMin, 'MiB/min', '≤', 1, '≤ 1 MiB/min (no growth)', 2);
-  if (Number.isFinite(hold.rssSlopeWholeMiBPerMin)) growth.note = `${growth.note ? `${growth.note}; ` : ''}whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`;
+  const growth = judge(
+    `${hold.streams} open streams: RSS growth, last ${Math.round(hold.seconds / 120)} min of the ${Math.round(hold.seconds / 60)}-min hold`,
+    hold.rssSlopeMiBPerMin,
+    'MiB/min',
+    '≤',
+    1,
+    '≤ 1 MiB/min (no growth)',
+    2,
+  );
+  if (Number.isFinite(hold.rssSlopeWholeMiBPerMin))
+    growth.note = `${growth.note ? `${growth.note}; ` : ''}whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`;
   if (hold.seconds < 120) {
     growth.pass = undefined;
     growth.note = `not judged: a ${hold.seconds} s hold is too short to tell growth from warm-up (default 10 min)`;
@@ -95,6 +111,9 @@ export function profileHint(r: RunResults): string {
   const fns = p.topSelf.slice(0, 3).map((f) => `${short(f.name, 60)} (${f.where}) ${f.percent.toFixed(1)} %`);
   // Files that wrap the whole request (routes, pipeline, request-id) say nothing about where it goes.
   const wrappers = /^src\/gateway\/(routes\/|pipeline\.ts|app\.ts|middleware\/request-id\.ts)/;
-  const stages = p.aegisFiles.filter((f) => !wrappers.test(f.name)).slice(0, 6).map((f) => `${f.name} ${f.percent.toFixed(1)} %`);
+  const stages = p.aegisFiles
+    .filter((f) => !wrappers.test(f.name))
+    .slice(0, 6)
+    .map((f) => `${f.name} ${f.percent.toFixed(1)} %`);
   return `CPU by area: ${areas.join(', ')}. Aegis code, inclusive: ${stages.join(', ')}. Top functions: ${fns.join('; ')}.`;
 }

@@ -29,8 +29,7 @@ export function lruPolicy() {
     const models = new Map(env.trace.models.map((m) => [m.id, m]));
     const instances: Instance[] = [];
     let queue: Entry[] = [];
-    const resident = (states: Instance['state'][]) =>
-      instances.filter((i) => states.includes(i.state)).reduce((s, i) => s + i.model.bytes, 0);
+    const resident = (states: Instance['state'][]) => instances.filter((i) => states.includes(i.state)).reduce((s, i) => s + i.model.bytes, 0);
 
     const makeRoom = (bytes: number): 'now' | 'soon' | 'never' => {
       const free = env.trace.budgetBytes - resident(['loading', 'ready', 'unloading']);

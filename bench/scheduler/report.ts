@@ -39,9 +39,7 @@ export function aggregate(results: readonly RunResult[]): Row[] {
     const failedByCode: Record<string, number> = {};
     for (const r of runs) for (const [code, n] of Object.entries(r.failed)) failedByCode[code] = (failedByCode[code] ?? 0) + n;
     const classes = [...new Set(runs.flatMap((r) => Object.keys(r.waitsByClass)))].sort();
-    const p99ByClass = Object.fromEntries(
-      classes.map((c) => [c, percentile(ascending(runs.flatMap((r) => r.waitsByClass[c] ?? [])), 99)]),
-    );
+    const p99ByClass = Object.fromEntries(classes.map((c) => [c, percentile(ascending(runs.flatMap((r) => r.waitsByClass[c] ?? [])), 99)]));
     return {
       workload: runs[0]!.workload,
       policy: runs[0]!.policy,
@@ -72,7 +70,9 @@ export function markdownTable(rows: readonly Row[]): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   const body = rows.map((r) => {
-    const codes = Object.entries(r.failedByCode).map(([c, n]) => `${c} ${n}`).join(', ');
+    const codes = Object.entries(r.failedByCode)
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ');
     const failed = r.failed === 0 ? '0' : `${r.failed} (${codes})`;
     return `| ${r.workload} | ${r.policy} | ${r.requests} | ${r.coldLoads} | ${loadsPer100Served(r).toFixed(1)} | ${sec(r.p50)} | ${sec(r.p99)} | ${sec(r.p99Served)} | ${failed} | ${r.budgetViolations} |`;
   });
@@ -81,13 +81,8 @@ export function markdownTable(rows: readonly Row[]): string {
 
 export function classTable(rows: readonly Row[]): string {
   const classes = [...new Set(rows.flatMap((r) => Object.keys(r.p99ByClass)))].sort();
-  const head = [
-    `| workload | policy | ${classes.map((c) => `p99 ${c} (s)`).join(' | ')} |`,
-    `| --- | --- | ${classes.map(() => '---:').join(' | ')} |`,
-  ];
-  const body = rows.map(
-    (r) => `| ${r.workload} | ${r.policy} | ${classes.map((c) => (c in r.p99ByClass ? sec(r.p99ByClass[c]!) : '–')).join(' | ')} |`,
-  );
+  const head = [`| workload | policy | ${classes.map((c) => `p99 ${c} (s)`).join(' | ')} |`, `| --- | --- | ${classes.map(() => '---:').join(' | ')} |`];
+  const body = rows.map((r) => `| ${r.workload} | ${r.policy} | ${classes.map((c) => (c in r.p99ByClass ? sec(r.p99ByClass[c]!) : '–')).join(' | ')} |`);
   return [...head, ...body].join('\n');
 }
 

@@ -31,7 +31,9 @@ export async function adminCommand(command: 'ps' | 'load' | 'unload', args: Pars
       process.stdout.write(`${JSON.stringify(ps, null, 2)}\n`);
       return 0;
     }
-    const rows = (ps.models ?? []).map((m) => [m.id, m.state, bytes(m.estimatedRamBytes), bytes(m.measuredRamBytes), m.inFlight, m.queued, m.idleForMs ?? '-', m.ttlLeftMs ?? '-'].map(String));
+    const rows = (ps.models ?? []).map((m) =>
+      [m.id, m.state, bytes(m.estimatedRamBytes), bytes(m.measuredRamBytes), m.inFlight, m.queued, m.idleForMs ?? '-', m.ttlLeftMs ?? '-'].map(String),
+    );
     const header = ['MODEL', 'STATE', 'EST RAM', 'MEASURED', 'IN-FLIGHT', 'QUEUED', 'IDLE MS', 'TTL LEFT MS'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const r of [header, ...rows]) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ')}\n`);

@@ -114,7 +114,13 @@ async function list(args: string[], deps: ModelsCommandDeps): Promise<number> {
   const promoted = new Map<string, string | undefined>();
   for (const name of new Set(entries.map((e) => e.name))) promoted.set(name, await deps.store.promoted(name));
   if (values.json) {
-    deps.stdout.write(`${JSON.stringify(entries.map((e) => ({ ...e, promoted: promoted.get(e.name) === e.version })), null, 2)}\n`);
+    deps.stdout.write(
+      `${JSON.stringify(
+        entries.map((e) => ({ ...e, promoted: promoted.get(e.name) === e.version })),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   const rows = [['NAME', 'VERSION', 'STATUS', 'UPSTREAM', 'SIZE MB', 'SHA256']];
@@ -123,7 +129,13 @@ async function list(args: string[], deps: ModelsCommandDeps): Promise<number> {
     rows.push([`${mark}${e.name}`, e.version, e.status, e.upstream, e.sizeBytes ? mb(e.sizeBytes) : '-', e.provenance?.sha256?.slice(0, 12) ?? '-']);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  for (const r of rows) deps.stdout.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    deps.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
   return 0;
 }
 
@@ -163,7 +175,8 @@ async function importFile(args: string[], deps: ModelsCommandDeps): Promise<numb
   });
   if (pos.length !== 1) throw new UsageError('expected: import FILE.gguf [options]');
   const contextLength = values['context-length'] === undefined ? undefined : Number(values['context-length']);
-  if (contextLength !== undefined && !(Number.isInteger(contextLength) && contextLength > 0)) throw new UsageError('--context-length must be a positive integer');
+  if (contextLength !== undefined && !(Number.isInteger(contextLength) && contextLength > 0))
+    throw new UsageError('--context-length must be a positive integer');
   const actor = actorOf(deps);
   const entry = await buildGgufEntry({
     file: pos[0],
@@ -186,10 +199,19 @@ async function importFile(args: string[], deps: ModelsCommandDeps): Promise<numb
     deps.stdout.write(`${key} is already registered with the same sha256; nothing to do\n`);
     return 0;
   }
-  if (existing && !values.force) throw new Error(`${key} exists with a different sha256 (${existing.provenance?.sha256 ?? 'none'}); use --force or another --version`);
+  if (existing && !values.force)
+    throw new Error(`${key} exists with a different sha256 (${existing.provenance?.sha256 ?? 'none'}); use --force or another --version`);
   await deps.store.upsert(entry);
-  deps.audit.record({ type: 'model.import', actor, target: key, outcome: 'ok', details: { sha256: entry.provenance?.sha256, source: entry.provenance?.source, sizeBytes: entry.sizeBytes, replaced: Boolean(existing) } });
-  deps.stdout.write(`imported ${key}  sha256 ${entry.provenance?.sha256}  ${entry.provenance?.gguf?.architecture ?? '?'} ${entry.provenance?.gguf?.quantization ?? '?'}  ctx ${entry.contextLength ?? '?'}\n`);
+  deps.audit.record({
+    type: 'model.import',
+    actor,
+    target: key,
+    outcome: 'ok',
+    details: { sha256: entry.provenance?.sha256, source: entry.provenance?.source, sizeBytes: entry.sizeBytes, replaced: Boolean(existing) },
+  });
+  deps.stdout.write(
+    `imported ${key}  sha256 ${entry.provenance?.sha256}  ${entry.provenance?.gguf?.architecture ?? '?'} ${entry.provenance?.gguf?.quantization ?? '?'}  ctx ${entry.contextLength ?? '?'}\n`,
+  );
   // The first version of a name becomes its current one; later versions wait for `promote`.
   if (!values['no-promote'] && (await deps.store.promoted(entry.name)) === undefined) {
     await deps.store.promote(entry.name, entry.version, actor);
@@ -202,7 +224,9 @@ async function importFile(args: string[], deps: ModelsCommandDeps): Promise<numb
 async function verify(args: string[], deps: ModelsCommandDeps): Promise<number> {
   const { positionals: pos } = parseArgs({ args, allowPositionals: true, strict: true, options: {} });
   const ref = pos[0] ? splitRef(pos[0]) : undefined;
-  const entries = (await deps.store.list()).filter((e) => e.path && e.provenance?.sha256 && (!ref || (e.name === ref.name && (!ref.version || e.version === ref.version))));
+  const entries = (await deps.store.list()).filter(
+    (e) => e.path && e.provenance?.sha256 && (!ref || (e.name === ref.name && (!ref.version || e.version === ref.version))),
+  );
   if (entries.length === 0) {
     deps.stdout.write('no entries with a file and a recorded sha256 to verify\n');
     return ref ? 1 : 0;
@@ -257,7 +281,8 @@ async function setStatus(status: ModelStatus, args: string[], deps: ModelsComman
   const target = `${name}@${version}`;
   await audited(deps, 'model.status', target, { status }, () => deps.store.setStatus(name, version, status));
   deps.audit.record({ type: 'model.status', actor: actorOf(deps), target, outcome: 'ok', details: { status } });
-  if (status === 'retired' && (await deps.store.promoted(name)) === version) deps.stderr.write(`warning: ${target} was the promoted version; promote or roll back ${name}\n`);
+  if (status === 'retired' && (await deps.store.promoted(name)) === version)
+    deps.stderr.write(`warning: ${target} was the promoted version; promote or roll back ${name}\n`);
   deps.stdout.write(`${target} is now ${status}\n`);
   return 0;
 }

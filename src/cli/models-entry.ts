@@ -17,7 +17,13 @@ export async function modelsEntry(argv: string[]): Promise<number> {
   const registry = await openRegistry(config, mongoUri);
   const storage = await openRagStorage({ mongodb: mongoUri ? { uri: mongoUri, writeRag: false } : undefined, spool: { dir: '.aegis/spool-cli' } });
   try {
-    return await runModelsCommand(rest, { store: registry.store, audit: storage.audit, stdout: process.stdout, stderr: process.stderr, actor: `cli:${userInfo().username}` });
+    return await runModelsCommand(rest, {
+      store: registry.store,
+      audit: storage.audit,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      actor: `cli:${userInfo().username}`,
+    });
   } finally {
     await storage.close({ timeoutMs: 5_000 });
     await registry.close();

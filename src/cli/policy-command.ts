@@ -4,7 +4,18 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { WasmPolicyEngine, defaultPolicyData, isFresh, mergePolicyData, readBundle, runDecisionTable, type DecisionTable, type PolicyBundle, type PolicyData, type PolicyInput } from '../policy';
+import {
+  WasmPolicyEngine,
+  defaultPolicyData,
+  isFresh,
+  mergePolicyData,
+  readBundle,
+  runDecisionTable,
+  type DecisionTable,
+  type PolicyBundle,
+  type PolicyData,
+  type PolicyInput,
+} from '../policy';
 
 export interface PolicyCommandIO {
   stdout: { write(text: string): unknown };
@@ -70,7 +81,9 @@ async function loadBundle(flags: Flags, at: (p: string) => string, io: PolicyCom
 function runOpaTest(flags: Flags, at: (p: string) => string, io: PolicyCommandIO, env: Record<string, string | undefined>): boolean {
   const opa = flags.values.get('--opa') ?? env.AEGIS_OPA_BIN ?? 'opa';
   const dir = at(flags.values.get('--tests') ?? 'policy');
-  const tests = readdirSync(dir).filter((f) => f.endsWith('_test.rego')).map((f) => join(dir, f));
+  const tests = readdirSync(dir)
+    .filter((f) => f.endsWith('_test.rego'))
+    .map((f) => join(dir, f));
   const args = ['test', at(flags.values.get('--source') ?? 'policies.rego'), ...tests];
   if (flags.switches.has('-v') || flags.switches.has('--verbose')) args.push('-v');
   const res = spawnSync(opa, args, { encoding: 'utf8' });
@@ -113,7 +126,11 @@ async function evalCommand(flags: Flags, at: (p: string) => string, io: PolicyCo
 }
 
 /** Runs `aegis policy …`; returns the process exit code. */
-export async function runPolicyCommand(argv: string[], io: PolicyCommandIO, { cwd = process.cwd(), env = process.env }: PolicyCommandOptions = {}): Promise<number> {
+export async function runPolicyCommand(
+  argv: string[],
+  io: PolicyCommandIO,
+  { cwd = process.cwd(), env = process.env }: PolicyCommandOptions = {},
+): Promise<number> {
   const [command, ...rest] = argv;
   const at = (p: string) => (isAbsolute(p) ? p : resolve(cwd, p));
   try {

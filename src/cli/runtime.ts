@@ -9,7 +9,18 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
 import { systemClock, type Clock, type ExchangeSink, type Logger } from '../core';
-import { createApp, isLoopbackHost, KeyStore, type AdminOps, type AuditSink, type GatewayDeps, type GatewayOptions, type GatewaySnapshot, type ModelGate, type RequestPolicy } from '../gateway';
+import {
+  createApp,
+  isLoopbackHost,
+  KeyStore,
+  type AdminOps,
+  type AuditSink,
+  type GatewayDeps,
+  type GatewayOptions,
+  type GatewaySnapshot,
+  type ModelGate,
+  type RequestPolicy,
+} from '../gateway';
 import { Metrics } from '../metrics';
 import { ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
@@ -152,7 +163,12 @@ export class GatewayRuntime {
       keys,
       options: gatewayOptions(config, keys, undefined),
     };
-    const ctx: RuntimeContext = { snapshot: () => current, logger: options.logger, metrics: options.metrics ?? new Metrics(), clock: options.clock ?? systemClock };
+    const ctx: RuntimeContext = {
+      snapshot: () => current,
+      logger: options.logger,
+      metrics: options.metrics ?? new Metrics(),
+      clock: options.clock ?? systemClock,
+    };
     const extension = (await options.extend?.(ctx, config)) ?? {};
     const rt = new GatewayRuntime(config, ctx, extension, current, options.operatorToken);
     // From here the runtime owns the snapshot (wiring reads ctx.snapshot() at each use).
@@ -176,7 +192,12 @@ export class GatewayRuntime {
   }
 
   private buildCatalog(): ModelCatalog {
-    return new ModelCatalog({ config: this.config.models.map(configEntry), store: this.stored.entries, promoted: this.stored.promoted, discovered: this.discovered });
+    return new ModelCatalog({
+      config: this.config.models.map(configEntry),
+      store: this.stored.entries,
+      promoted: this.stored.promoted,
+      discovered: this.discovered,
+    });
   }
 
   /** Re-runs discovery and swaps in the new catalog. */
@@ -199,7 +220,10 @@ export class GatewayRuntime {
     clearInterval(this.discoveryTimer);
     const every = this.config.discovery.intervalMs;
     if (every > 0) {
-      this.discoveryTimer = setInterval(() => void this.refresh().catch((err: Error) => this.logger.warn({ err: err.message }, 'discovery refresh failed')), every);
+      this.discoveryTimer = setInterval(
+        () => void this.refresh().catch((err: Error) => this.logger.warn({ err: err.message }, 'discovery refresh failed')),
+        every,
+      );
       this.discoveryTimer.unref();
     }
   }
@@ -210,7 +234,8 @@ export class GatewayRuntime {
     await Promise.all(upstreams.map(async (u) => (checks[`upstream:${u.name}`] = await u.health())));
     // Ready when the config is loaded and every upstream that serves a configured model answers.
     const needed = new Set(this.config.models.map((m) => m.upstream));
-    const ready = [...needed].every((n) => checks[`upstream:${n}`]) && (needed.size > 0 || Object.values(checks).some((v, i) => i > 0 && v) || upstreams.length === 0);
+    const ready =
+      [...needed].every((n) => checks[`upstream:${n}`]) && (needed.size > 0 || Object.values(checks).some((v, i) => i > 0 && v) || upstreams.length === 0);
     return { ready, checks };
   }
 
@@ -222,7 +247,10 @@ export class GatewayRuntime {
   async reload(config: AegisConfig): Promise<void> {
     const keys = loadKeys(config);
     if (keys.size === 0 && this.boundHost !== undefined && !isLoopbackHost(this.boundHost)) {
-      throw new ConfigError(`auth: the new config has no API keys, but Aegis listens on ${this.boundHost} (beyond loopback); refusing it, the previous config keeps serving. Restart to bind loopback only, or keep at least one key.`, 'auth.keys');
+      throw new ConfigError(
+        `auth: the new config has no API keys, but Aegis listens on ${this.boundHost} (beyond loopback); refusing it, the previous config keeps serving. Restart to bind loopback only, or keep at least one key.`,
+        'auth.keys',
+      );
     }
     const old = this.current.upstreams;
     const next = new Map<string, Upstream>();
@@ -248,7 +276,8 @@ export class GatewayRuntime {
    * and audited (with the reason when refused); a refused file leaves the previous config serving.
    */
   watchConfigFile(file: string, options: { debounceMs?: number } = {}): ConfigWatcher {
-    const audit = (outcome: 'ok' | 'error', details: Record<string, unknown>) => this.deps.audit?.({ type: 'config.reload', actor: 'operator', target: file, outcome, details });
+    const audit = (outcome: 'ok' | 'error', details: Record<string, unknown>) =>
+      this.deps.audit?.({ type: 'config.reload', actor: 'operator', target: file, outcome, details });
     return watchConfig({
       file,
       debounceMs: options.debounceMs,

@@ -17,6 +17,13 @@ export function schedulerAuditRecord(event: SchedulerEvent): AuditRecord {
     actor: 'scheduler',
     target: event.model,
     outcome: 'ok',
-    details: { reason: 'preemption', ...freed, byModel: event.byModel, byPriority: event.byPriority, revokedLeases: event.revoked.length, revokedPriorities: event.revoked },
+    details: {
+      reason: 'preemption',
+      ...freed,
+      byModel: event.byModel,
+      byPriority: event.byPriority,
+      revokedLeases: event.revoked.length,
+      revokedPriorities: event.revoked,
+    },
   };
 }

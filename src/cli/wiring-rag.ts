@@ -24,12 +24,25 @@ export interface WiredRag {
   storage: RagStorage;
 }
 
-export async function wireRag(ctx: Pick<RuntimeContext, 'clock' | 'metrics'>, config: AegisConfig, { logger, cwd, mongoUri }: RagWiringOptions): Promise<WiredRag | undefined> {
+export async function wireRag(
+  ctx: Pick<RuntimeContext, 'clock' | 'metrics'>,
+  config: AegisConfig,
+  { logger, cwd, mongoUri }: RagWiringOptions,
+): Promise<WiredRag | undefined> {
   const rag = config.rag;
   if (!rag.enabled) return undefined;
   const uri = config.mongodb.uri ?? mongoUri;
   const storage = await openRagStorage({
-    mongodb: uri ? { uri, database: config.mongodb.database, collections: rag.collections, fieldMapping: rag.fieldMapping as never, retentionDays: rag.retentionDays, auditRetentionDays: rag.auditRetentionDays } : undefined,
+    mongodb: uri
+      ? {
+          uri,
+          database: config.mongodb.database,
+          collections: rag.collections,
+          fieldMapping: rag.fieldMapping as never,
+          retentionDays: rag.retentionDays,
+          auditRetentionDays: rag.auditRetentionDays,
+        }
+      : undefined,
     spool: rag.spool,
     queue: rag.queue,
     redaction: rag.redaction,

@@ -5,11 +5,19 @@ import type { AegisConfig } from '../config';
 import { GatewayError, type Clock, type Logger } from '../core';
 import type { AdminOps, AuditSink, ModelGate } from '../gateway';
 import { readGgufHeader, type FootprintEstimator, type ModelEntry } from '../registry';
-import { estimateFootprint, expectedLoadMs, footprintFromBytes, resolveBudgets, Scheduler, type ModelSpec, type ResidentModel, type SchedulerConfig } from '../scheduler';
+import {
+  estimateFootprint,
+  expectedLoadMs,
+  footprintFromBytes,
+  resolveBudgets,
+  Scheduler,
+  type ModelSpec,
+  type ResidentModel,
+  type SchedulerConfig,
+} from '../scheduler';
 import type { RuntimeContext } from './runtime';
 import type { Upstream } from '../upstreams';
 import { schedulerAuditRecord } from './scheduler-audit';
-
 
 export const physicalId = (e: { upstream: string; upstreamModel: string }) => `${e.upstream}/${e.upstreamModel}`;
 
@@ -52,7 +60,14 @@ function defaultParallel(traits: UpstreamTraits): number {
 
 export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, traits: UpstreamTraits): Promise<ModelSpec> {
   const ttlMs = entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000;
-  const base = { id: physicalId(entry), priority: entry.priority, pinned: entry.pinned, parallel: entry.parallel ?? defaultParallel(traits), pool: traits.pool?.id, ttlMs };
+  const base = {
+    id: physicalId(entry),
+    priority: entry.priority,
+    pinned: entry.pinned,
+    parallel: entry.parallel ?? defaultParallel(traits),
+    pool: traits.pool?.id,
+    ttlMs,
+  };
   // An operator's figure wins over measurements; one stored at `models import` time is only the
   // estimate again (measurements replace it).
   if (entry.footprint) {
@@ -83,7 +98,13 @@ export interface WiredScheduler {
   close(): void;
 }
 
-export async function wireScheduler(ctx: RuntimeContext, config: AegisConfig, logger: Logger, clock: Clock, audit: AuditSink | undefined): Promise<WiredScheduler | undefined> {
+export async function wireScheduler(
+  ctx: RuntimeContext,
+  config: AegisConfig,
+  logger: Logger,
+  clock: Clock,
+  audit: AuditSink | undefined,
+): Promise<WiredScheduler | undefined> {
   const cfg = config.scheduler;
   if (!cfg.enabled) return undefined;
   const log = logger.child({ component: 'scheduler' });
@@ -111,7 +132,9 @@ export async function wireScheduler(ctx: RuntimeContext, config: AegisConfig, lo
         log.info({ model: id }, 'loading model');
         const loaded = await upstream.control.load(entry, { signal, onProgress: (p) => p.fraction !== undefined && onProgress(p.fraction) });
         log.info({ model: id, ramBytes: loaded?.ramBytes, vramBytes: loaded?.vramBytes }, 'model loaded');
-        return loaded?.ramBytes || loaded?.vramBytes ? { measured: footprintFromBytes({ ramBytes: loaded.ramBytes ?? 0, vramBytes: loaded.vramBytes ?? 0 }) } : undefined;
+        return loaded?.ramBytes || loaded?.vramBytes
+          ? { measured: footprintFromBytes({ ramBytes: loaded.ramBytes ?? 0, vramBytes: loaded.vramBytes ?? 0 }) }
+          : undefined;
       },
       async unload(id) {
         const { entry, upstream } = upstreamOf(id);
@@ -142,7 +165,10 @@ export async function wireScheduler(ctx: RuntimeContext, config: AegisConfig, lo
       if (specKeys.get(id) === key) continue;
       specKeys.set(id, key);
       if (pool && entry.parallel !== undefined && entry.parallel > pool.size) {
-        log.warn({ model: id, parallel: entry.parallel, connections: pool.size }, 'parallel exceeds the upstream connections: at most `connections` requests run at once');
+        log.warn(
+          { model: id, parallel: entry.parallel, connections: pool.size },
+          'parallel exceeds the upstream connections: at most `connections` requests run at once',
+        );
       }
       scheduler.setModel(await specFor(entry, cfg, log, traits));
     }
@@ -177,12 +203,18 @@ export async function wireScheduler(ctx: RuntimeContext, config: AegisConfig, lo
       const loaded = await u.control.loaded().catch(() => []);
       for (const m of loaded) {
         const id = `${u.name}/${m.upstreamModel}`;
-        if (byId.has(id)) resident.push({ model: id, footprint: m.ramBytes || m.vramBytes ? footprintFromBytes({ ramBytes: m.ramBytes ?? 0, vramBytes: m.vramBytes ?? 0 }) : undefined });
+        if (byId.has(id))
+          resident.push({
+            model: id,
+            footprint: m.ramBytes || m.vramBytes ? footprintFromBytes({ ramBytes: m.ramBytes ?? 0, vramBytes: m.vramBytes ?? 0 }) : undefined,
+          });
       }
     }
     if (resident.length > 0) log.info({ models: resident.map((r) => r.model) }, 'reconciled with models the runtimes already hold');
     scheduler.reconcile(resident);
-    if (cfg.preloadPinned) for (const id of byId.keys()) if (byId.get(id)!.pinned) void scheduler.load(id).catch((err: Error) => log.warn({ model: id, err: err.message }, 'preloading a pinned model failed'));
+    if (cfg.preloadPinned)
+      for (const id of byId.keys())
+        if (byId.get(id)!.pinned) void scheduler.load(id).catch((err: Error) => log.warn({ model: id, err: err.message }, 'preloading a pinned model failed'));
   };
   return { scheduler, gate, admin, sync, reconcile, close: () => scheduler.close() };
 }

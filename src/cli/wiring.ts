@@ -36,7 +36,12 @@ interface WiredPolicy {
   sink: ExchangeSink;
 }
 
-async function wirePolicy(ctx: RuntimeContext, config: AegisConfig, { logger, configDir }: WiringOptions, audit: AuditSink | undefined): Promise<WiredPolicy | undefined> {
+async function wirePolicy(
+  ctx: RuntimeContext,
+  config: AegisConfig,
+  { logger, configDir }: WiringOptions,
+  audit: AuditSink | undefined,
+): Promise<WiredPolicy | undefined> {
   const { enabled, ...section } = config.policy;
   if (!enabled) {
     logger.warn('policy enforcement is disabled (policy.enabled: false)');
@@ -46,8 +51,12 @@ async function wirePolicy(ctx: RuntimeContext, config: AegisConfig, { logger, co
   const running = await startPolicyEngine(section, { baseDir, logger: logger.child({ component: 'policy' }), clock: ctx.clock });
   const usage = new UsageMeter(ctx.clock);
   // Policy changes (bundle or data) are audited whether they took or not.
-  running.engine.onReload(({ kind, revision, previous }) => audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'ok', details: { revision, previous } }));
-  running.engine.onReloadError(({ kind, error, revision }) => audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'error', details: { reason: error, revision } }));
+  running.engine.onReload(({ kind, revision, previous }) =>
+    audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'ok', details: { revision, previous } }),
+  );
+  running.engine.onReloadError(({ kind, error, revision }) =>
+    audit?.({ type: 'policy.reload', actor: 'operator', target: kind, outcome: 'error', details: { reason: error, revision } }),
+  );
   const stats = () => running.engine.stats();
   ctx.metrics.counterFrom(metricNames.policyDecisions, () => [
     { labels: { result: 'allow' }, value: stats().allowed },
@@ -126,7 +135,8 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   if (schedulerBefore !== schedulerAfter || !same(s1, s2)) keys.push('scheduler');
   if (!same(before.rag, after.rag)) keys.push('rag');
   if (!same(before.mongodb, after.mongodb)) keys.push('mongodb');
-  if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch) keys.push('policy (enabled, bundle, watch)');
+  if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch)
+    keys.push('policy (enabled, bundle, watch)');
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');

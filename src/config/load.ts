@@ -66,7 +66,8 @@ function checkReferences(config: AegisConfig, source: string): AegisConfig {
   config.models.forEach((m, i) => {
     if (!names.has(m.upstream)) throw new ConfigError(`${source}: models[${i}].upstream: unknown upstream "${m.upstream}"`, `models[${i}].upstream`);
     const up = config.upstreams.find((u) => u.name === m.upstream)!;
-    if (up.type === 'managed' && !m.path) throw new ConfigError(`${source}: models[${i}].path: a GGUF path is required for managed upstream "${up.name}"`, `models[${i}].path`);
+    if (up.type === 'managed' && !m.path)
+      throw new ConfigError(`${source}: models[${i}].path: a GGUF path is required for managed upstream "${up.name}"`, `models[${i}].path`);
   });
   return config;
 }

@@ -24,7 +24,9 @@ export const managedSchema = z.strictObject({
   healthPath: z.string().default('/v1/models'),
   startupTimeoutMs: duration.default(120_000),
   stopGraceMs: duration.default(5_000),
-  restart: z.strictObject({ maxRestarts: z.number().int().nonnegative().default(5), backoffMs: duration.default(500), maxBackoffMs: duration.default(30_000) }).prefault({}),
+  restart: z
+    .strictObject({ maxRestarts: z.number().int().nonnegative().default(5), backoffMs: duration.default(500), maxBackoffMs: duration.default(30_000) })
+    .prefault({}),
 });
 
 export const upstreamSchema = z.strictObject({
@@ -102,7 +104,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       host: z.string().default('127.0.0.1'),
       port: z.number().int().min(0).max(65_535).default(4000),
-      bodyLimitBytes: z.number().int().positive().default(8 * 1024 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * 1024 * 1024),
       shutdownGraceMs: duration.default(10_000),
       /** Interval of SSE keep-alive comments while a streamed request waits (model load, queue). */
       keepAliveMs: duration.default(5_000),

@@ -2,11 +2,7 @@
 // passes unknown fields through, because local runtimes accept extras (top_k, ttl, keep_alive…).
 import { z } from 'zod';
 
-const content = z.union([
-  z.string(),
-  z.array(z.looseObject({ type: z.string() })),
-  z.null(),
-]);
+const content = z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]);
 
 export const chatMessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),
@@ -33,7 +29,10 @@ export const toolSchema = z.looseObject({
   }),
 });
 
-const stop = z.union([z.string(), z.array(z.string())]).nullable().optional();
+const stop = z
+  .union([z.string(), z.array(z.string())])
+  .nullable()
+  .optional();
 const positiveInt = z.number().int().positive();
 
 const sampling = {
@@ -150,6 +149,9 @@ export interface EmbeddingResponse {
 /** The first schema issue as a message and a `param` path, the way OpenAI reports bad fields. */
 export function describeIssue(error: z.ZodError): { message: string; param: string } {
   const issue = error.issues[0]!;
-  const param = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  const param = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
   return { message: `Invalid value for '${param || 'body'}': ${issue.message}`, param };
 }

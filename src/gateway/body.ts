@@ -89,7 +89,8 @@ export async function readJsonBody<S extends z.ZodType>(c: Context, schema: S, l
     throw new GatewayError('invalid_json', `We could not parse the JSON body of your request: ${(err as Error).message}`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new GatewayError('invalid_request', 'The request body must be a JSON object.');
-  if (deeperThan(json, MAX_JSON_DEPTH)) throw new GatewayError('invalid_request', `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels.`);
+  if (deeperThan(json, MAX_JSON_DEPTH))
+    throw new GatewayError('invalid_request', `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels.`);
   const result = schema.safeParse(json);
   if (!result.success) {
     const { message, param } = describeIssue(result.error);

@@ -50,7 +50,13 @@ export interface Authorization<R = Record<string, unknown>> extends ExchangeDeci
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
 export interface RequestPolicy {
-  check<R extends Record<string, unknown>>(input: { principal: Principal; route: ExchangeRoute; model: ModelEntry; request: R; requestId: string }): Authorization<R>;
+  check<R extends Record<string, unknown>>(input: {
+    principal: Principal;
+    route: ExchangeRoute;
+    model: ModelEntry;
+    request: R;
+    requestId: string;
+  }): Authorization<R>;
 }
 
 export interface AuditEvent {

@@ -16,9 +16,14 @@ export function errorResponse(c: Context, err: GatewayError): Response {
 export function onError(logger: Logger) {
   return function handleError(err: Error, c: Context): Response {
     let e: GatewayError;
-    if (err instanceof HTTPException) e = new GatewayError(err.status === 413 ? 'body_too_large' : 'invalid_request', err.message || 'Bad request', { status: err.status });
+    if (err instanceof HTTPException)
+      e = new GatewayError(err.status === 413 ? 'body_too_large' : 'invalid_request', err.message || 'Bad request', { status: err.status });
     else e = toGatewayError(err);
-    if (e.status >= 500) logger.error({ requestId: c.get('requestId'), code: e.code, err: (err as Error).message, stack: e.code === 'internal_error' ? (err as Error).stack : undefined }, 'request failed');
+    if (e.status >= 500)
+      logger.error(
+        { requestId: c.get('requestId'), code: e.code, err: (err as Error).message, stack: e.code === 'internal_error' ? (err as Error).stack : undefined },
+        'request failed',
+      );
     return errorResponse(c, e);
   };
 }

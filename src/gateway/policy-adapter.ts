@@ -10,7 +10,13 @@ import type { UsageMeter } from './usage-meter';
 
 export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: AuditSink | undefined): RequestPolicy {
   return {
-    check<R extends Record<string, unknown>>({ principal, route, model, request, requestId }: Parameters<RequestPolicy['check']>[0] & { request: R }): Authorization<R> {
+    check<R extends Record<string, unknown>>({
+      principal,
+      route,
+      model,
+      request,
+      requestId,
+    }: Parameters<RequestPolicy['check']>[0] & { request: R }): Authorization<R> {
       const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
         principal,
@@ -25,7 +31,15 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       // A denial ends the request here, so it is audited here. An allow is audited from the record of
       // the exchange that follows (ExchangeRecord.decision): one outbox item per request, not two.
       if (!decision.allow) {
-        audit?.({ type: 'policy.decision', actor: principal.id, target: `${model.name}@${model.version}`, outcome: 'deny', requestId, decisionId: decision.id, details: { route, reasons: decision.reasons } });
+        audit?.({
+          type: 'policy.decision',
+          actor: principal.id,
+          target: `${model.name}@${model.version}`,
+          outcome: 'deny',
+          requestId,
+          decisionId: decision.id,
+          details: { route, reasons: decision.reasons },
+        });
         if (isQuotaDenial(decision)) throw quotaExceededError(decision, principal.id, facts, usage);
         enforce(decision);
       }

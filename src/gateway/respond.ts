@@ -30,7 +30,11 @@ function jsonResponse(body: unknown, headers: Record<string, string>): Response 
 }
 
 /** The response for `answer`; the exchange is finished at body end (stage 11). */
-export async function respond<C extends GenerationChunk>(x: Exchange<ClientRequest, unknown, C>, answer: Promise<Answer<C>>, keepAliveMs: number): Promise<Response> {
+export async function respond<C extends GenerationChunk>(
+  x: Exchange<ClientRequest, unknown, C>,
+  answer: Promise<Answer<C>>,
+  keepAliveMs: number,
+): Promise<Response> {
   if (!x.stream) {
     const a = await answer;
     if (a.kind !== 'json') throw x.fail(new GatewayError('internal_error', 'A whole request produced a stream.'));

@@ -22,15 +22,62 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'aegis_requests_total', help: 'Requests by route, model and HTTP status.', labelNames: ['route', 'model', 'status'] as const, registers: [this.registry] });
-  readonly duration = new Histogram({ name: 'aegis_request_duration_seconds', help: 'Time from request to the end of the response body.', labelNames: ['route', 'model'] as const, buckets: latencyBuckets, registers: [this.registry] });
-  readonly ttft = new Histogram({ name: 'aegis_time_to_first_token_seconds', help: 'Time from request to the first streamed token.', labelNames: ['model'] as const, buckets: latencyBuckets, registers: [this.registry] });
-  readonly tokens = new Counter({ name: 'aegis_tokens_total', help: 'Tokens processed, by model and kind (prompt|completion).', labelNames: ['model', 'kind'] as const, registers: [this.registry] });
-  readonly inFlight = new Gauge({ name: 'aegis_requests_in_flight', help: 'Requests being served, by model.', labelNames: ['model'] as const, registers: [this.registry] });
-  readonly upstreamErrors = new Counter({ name: 'aegis_upstream_errors_total', help: 'Failed upstream calls by upstream and error code.', labelNames: ['upstream', 'code'] as const, registers: [this.registry] });
-  readonly disconnects = new Counter({ name: 'aegis_client_disconnects_total', help: 'Requests abandoned by the client (recorded as 499).', labelNames: ['model'] as const, registers: [this.registry] });
-  readonly authFailures = new Counter({ name: 'aegis_auth_failures_total', help: 'Requests refused for a missing or invalid API key, by reason.', labelNames: ['reason'] as const, registers: [this.registry] });
-  readonly configReloads = new Counter({ name: 'aegis_config_reloads_total', help: 'Config reloads by result (ok|error).', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'aegis_requests_total',
+    help: 'Requests by route, model and HTTP status.',
+    labelNames: ['route', 'model', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly duration = new Histogram({
+    name: 'aegis_request_duration_seconds',
+    help: 'Time from request to the end of the response body.',
+    labelNames: ['route', 'model'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  readonly ttft = new Histogram({
+    name: 'aegis_time_to_first_token_seconds',
+    help: 'Time from request to the first streamed token.',
+    labelNames: ['model'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
+  readonly tokens = new Counter({
+    name: 'aegis_tokens_total',
+    help: 'Tokens processed, by model and kind (prompt|completion).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'aegis_requests_in_flight',
+    help: 'Requests being served, by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly upstreamErrors = new Counter({
+    name: 'aegis_upstream_errors_total',
+    help: 'Failed upstream calls by upstream and error code.',
+    labelNames: ['upstream', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly disconnects = new Counter({
+    name: 'aegis_client_disconnects_total',
+    help: 'Requests abandoned by the client (recorded as 499).',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly authFailures = new Counter({
+    name: 'aegis_auth_failures_total',
+    help: 'Requests refused for a missing or invalid API key, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly configReloads = new Counter({
+    name: 'aegis_config_reloads_total',
+    help: 'Config reloads by result (ok|error).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
 
   constructor({ defaults = true }: { defaults?: boolean } = {}) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'aegis_' });

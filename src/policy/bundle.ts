@@ -46,7 +46,9 @@ export async function readBundleDir(dir: string): Promise<PolicyBundle> {
   if (manifest.format !== 1) throw new Error(`unsupported policy bundle manifest format ${String(manifest.format)}`);
   const actual = sha256(wasm);
   if (actual !== manifest.wasm_sha256) {
-    throw new Error(`policy.wasm does not match its manifest (sha256 ${actual.slice(0, 12)} ≠ ${manifest.wasm_sha256.slice(0, 12)}); rebuild with npm run policy:build`);
+    throw new Error(
+      `policy.wasm does not match its manifest (sha256 ${actual.slice(0, 12)} ≠ ${manifest.wasm_sha256.slice(0, 12)}); rebuild with npm run policy:build`,
+    );
   }
   return { wasm: new Uint8Array(wasm), manifest };
 }

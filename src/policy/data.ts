@@ -124,9 +124,7 @@ export const defaultPolicyData: PolicyData = {
   content: { deny: ['private_key', 'cloud_credential'] },
   log: { rag_endpoints: ['chat', 'completions'], no_rag_tags: ['no-log'], redact: ['api_key', 'cloud_credential', 'jwt', 'private_key'] },
   mcp: {
-    argument_rules: [
-      { argument: 'path', pattern: '(^|/)\\.ssh(/|$)|(^|/)\\.aws(/|$)|(^|/)\\.env$|^/etc/shadow$', reason: 'credential files are off limits' },
-    ],
+    argument_rules: [{ argument: 'path', pattern: '(^|/)\\.ssh(/|$)|(^|/)\\.aws(/|$)|(^|/)\\.env$|^/etc/shadow$', reason: 'credential files are off limits' }],
   },
   blocked_keys: [],
 };

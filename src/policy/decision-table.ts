@@ -59,7 +59,8 @@ function subsetProblems(path: string, expected: unknown, actual: unknown, out: s
 /** Every way `decision` misses `expect`; empty when it matches. */
 export function expectationProblems(decision: Pick<Decision, 'allow' | 'reasons' | 'obligations'>, expect: DecisionExpectation): string[] {
   const problems: string[] = [];
-  if (decision.allow !== expect.allow) problems.push(`allow: expected ${expect.allow}, got ${decision.allow} (reasons: ${decision.reasons.join('; ') || 'none'})`);
+  if (decision.allow !== expect.allow)
+    problems.push(`allow: expected ${expect.allow}, got ${decision.allow} (reasons: ${decision.reasons.join('; ') || 'none'})`);
   if (expect.reasons) {
     if (expect.reasons.length === 0 && decision.reasons.length > 0) problems.push(`reasons: expected none, got ${JSON.stringify(decision.reasons)}`);
     for (const want of expect.reasons) {

@@ -88,7 +88,8 @@ async function instantiate(module: CompiledPolicy, bundle: PolicyBundle, data: P
     loadedAt: now,
   };
   const problems = selfCheck((input) => strictDecide(live, input, 'self-check'), data, cases);
-  if (problems.length > 0) throw new Error(`self-check failed: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
+  if (problems.length > 0)
+    throw new Error(`self-check failed: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`);
   return live;
 }
 
@@ -108,7 +109,14 @@ export class WasmPolicyEngine implements PolicyEngine {
   ) {}
 
   /** Loads the first bundle; throws if it fails, since there is no previous policy to fall back on. */
-  static async create({ bundle, data = defaultPolicyData, selfCheckCases = [], logger = silentLogger, clock = systemClock, newId = randomUUID }: WasmPolicyEngineOptions): Promise<WasmPolicyEngine> {
+  static async create({
+    bundle,
+    data = defaultPolicyData,
+    selfCheckCases = [],
+    logger = silentLogger,
+    clock = systemClock,
+    newId = randomUUID,
+  }: WasmPolicyEngineOptions): Promise<WasmPolicyEngine> {
     const live = await instantiate(await compilePolicy(bundle.wasm), bundle, data, selfCheckCases, clock.now());
     logger.info({ revision: live.revision, source_sha256: bundle.manifest.source_sha256 }, 'policy loaded');
     return new WasmPolicyEngine(live, selfCheckCases, logger, clock, newId);
@@ -124,7 +132,10 @@ export class WasmPolicyEngine implements PolicyEngine {
     } catch (err) {
       // Fail closed, and say so once per hundred failures rather than flooding the log.
       if (this.counters.evaluationErrors++ % 100 === 0) {
-        this.logger.error({ err: err instanceof Error ? err.message : String(err), revision: live.revision, errors: this.counters.evaluationErrors }, 'policy evaluation failed; denying');
+        this.logger.error(
+          { err: err instanceof Error ? err.message : String(err), revision: live.revision, errors: this.counters.evaluationErrors },
+          'policy evaluation failed; denying',
+        );
       }
       decision = failClosed(id, live.revision, 'the policy could not be evaluated');
     }
@@ -156,7 +167,14 @@ export class WasmPolicyEngine implements PolicyEngine {
 
   stats(): PolicyStats {
     const { revision, loadedAt, bundle } = this.live;
-    return { revision, wasmSha256: bundle.manifest.wasm_sha256, sourceSha256: bundle.manifest.source_sha256, loadedAt, ...this.counters, lastReloadError: this.lastReloadError };
+    return {
+      revision,
+      wasmSha256: bundle.manifest.wasm_sha256,
+      sourceSha256: bundle.manifest.source_sha256,
+      loadedAt,
+      ...this.counters,
+      lastReloadError: this.lastReloadError,
+    };
   }
 
   onReload(listener: (e: ReloadEvent) => void): () => void {

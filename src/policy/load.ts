@@ -42,7 +42,10 @@ export interface RunningPolicy {
   close(): void;
 }
 
-export async function startPolicyEngine(config: PolicyConfig = {}, { baseDir = process.cwd(), logger = silentLogger, clock = systemClock }: StartPolicyOptions = {}): Promise<RunningPolicy> {
+export async function startPolicyEngine(
+  config: PolicyConfig = {},
+  { baseDir = process.cwd(), logger = silentLogger, clock = systemClock }: StartPolicyOptions = {},
+): Promise<RunningPolicy> {
   const at = (p: string) => (isAbsolute(p) ? p : resolve(join(baseDir, p)));
   const bundlePath = at(config.bundle ?? defaultPolicyConfig.bundle);
   const bundle = await readBundle(bundlePath);
@@ -52,6 +55,6 @@ export async function startPolicyEngine(config: PolicyConfig = {}, { baseDir = p
     logger.warn({ bundle: bundlePath, source }, 'policies.rego changed since the bundle was built; run `npm run policy:build` to apply it');
   }
   const engine = await WasmPolicyEngine.create({ bundle, data: policyData(config), selfCheckCases: config.self_check, logger, clock });
-  const watcher = config.watch ?? defaultPolicyConfig.watch ? watchBundle({ engine, path: bundlePath, read: readBundle, logger, clock }) : undefined;
+  const watcher = (config.watch ?? defaultPolicyConfig.watch) ? watchBundle({ engine, path: bundlePath, read: readBundle, logger, clock }) : undefined;
   return { engine, watcher, close: () => watcher?.close() };
 }

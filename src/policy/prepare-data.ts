@@ -83,7 +83,13 @@ function prepareRole(role: RoleData, defaults: RoleData, priorities: Record<stri
 
 function prepareGroup(g: ModelGroup): PreparedGroup {
   const { exact, prefixes } = splitPatterns(g.models ?? []);
-  return { models: exact, model_prefixes: prefixes, tags: [...(g.tags ?? [])], priorities: [...(g.priorities ?? [])], exclude_tags: [...(g.exclude_tags ?? [])] };
+  return {
+    models: exact,
+    model_prefixes: prefixes,
+    tags: [...(g.tags ?? [])],
+    priorities: [...(g.priorities ?? [])],
+    exclude_tags: [...(g.exclude_tags ?? [])],
+  };
 }
 
 export function preparePolicyData(data: PolicyData): PreparedData {

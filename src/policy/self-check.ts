@@ -40,7 +40,8 @@ export function shapeProblems(d: Decision): string[] {
   if (!isStrings(o.truncation)) problems.push('truncation is not a list of strings');
   if (!isStrings(o.tools.allowed) || !isStrings(o.tools.removed)) problems.push('tools_allowed/tools_removed are not lists of strings');
   if (o.tools.on_disallowed !== 'remove' && o.tools.on_disallowed !== 'deny') problems.push('tools_on_disallowed is neither "remove" nor "deny"');
-  if (typeof o.mcp.servers !== 'object' || o.mcp.servers === null || !Object.values(o.mcp.servers).every(isStrings)) problems.push('mcp_servers is not a map of string lists');
+  if (typeof o.mcp.servers !== 'object' || o.mcp.servers === null || !Object.values(o.mcp.servers).every(isStrings))
+    problems.push('mcp_servers is not a map of string lists');
   if (typeof o.log.rag !== 'boolean') problems.push('log_rag is not a boolean');
   if (!isStrings(o.log.redact)) problems.push('redact is not a list of strings');
   return problems;
@@ -60,8 +61,14 @@ function attempt(label: string, decide: Decide, input: PolicyInput, problems: st
 /** Every problem found; empty means the candidate may serve. `cases` run against the candidate's data. */
 export function selfCheck(decide: Decide, data: PolicyData, cases: readonly DecisionCase[] = []): string[] {
   const problems: string[] = [];
-  for (const [label, roles] of [['no roles', []], ['unknown role', ['aegis-self-check-no-such-role']]] as const) {
-    for (const [kind, input] of [['request', probeRequest([...roles])], ['tool call', probeToolCall([...roles])]] as const) {
+  for (const [label, roles] of [
+    ['no roles', []],
+    ['unknown role', ['aegis-self-check-no-such-role']],
+  ] as const) {
+    for (const [kind, input] of [
+      ['request', probeRequest([...roles])],
+      ['tool call', probeToolCall([...roles])],
+    ] as const) {
       const d = attempt(`${kind} with ${label}`, decide, input, problems);
       if (d?.allow) problems.push(`${kind} with ${label} was allowed: the policy no longer denies by default`);
     }

@@ -67,7 +67,8 @@ export function validatePolicyData(data: unknown): string[] {
     if (!Array.isArray(rules)) problems.push('mcp.argument_rules must be a list');
     else
       rules.forEach((r, i) => {
-        if (!isObject(r) || typeof r.argument !== 'string' || typeof r.pattern !== 'string') problems.push(`mcp.argument_rules[${i}] needs string "argument" and "pattern"`);
+        if (!isObject(r) || typeof r.argument !== 'string' || typeof r.pattern !== 'string')
+          problems.push(`mcp.argument_rules[${i}] needs string "argument" and "pattern"`);
         else {
           try {
             new RegExp(r.pattern);

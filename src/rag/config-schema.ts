@@ -5,9 +5,19 @@ import { z } from 'zod';
 export const ragConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Where records wait while the store is unreachable (default `.aegis/spool`). */
-  spool: z.strictObject({ dir: z.string().optional(), segmentBytes: z.number().int().positive().optional(), maxBytes: z.number().int().positive().optional(), fsyncIntervalMs: z.number().int().nonnegative().optional(), fsyncEveryRecords: z.number().int().positive().optional() }).optional(),
+  spool: z
+    .strictObject({
+      dir: z.string().optional(),
+      segmentBytes: z.number().int().positive().optional(),
+      maxBytes: z.number().int().positive().optional(),
+      fsyncIntervalMs: z.number().int().nonnegative().optional(),
+      fsyncEveryRecords: z.number().int().positive().optional(),
+    })
+    .optional(),
   queue: z.record(z.string(), z.number()).optional(),
-  redaction: z.strictObject({ patterns: z.array(z.strictObject({ name: z.string().optional(), regex: z.string(), flags: z.string().optional() })).optional() }).optional(),
+  redaction: z
+    .strictObject({ patterns: z.array(z.strictObject({ name: z.string().optional(), regex: z.string(), flags: z.string().optional() })).optional() })
+    .optional(),
   collections: z.record(z.string(), z.string()).optional(),
   fieldMapping: z.record(z.string(), z.unknown()).optional(),
   retentionDays: z.number().positive().optional(),

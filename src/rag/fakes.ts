@@ -3,7 +3,18 @@
 import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../core';
 import { decisionAudit } from './decision-audit';
-import type { AuditEvent, AuditEventInput, AuditSink, Embedder, ExchangeRecord, ExchangeRecorder, ExchangeStore, InsertOutcome, OutboxItem, RecordObligations } from './types';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditSink,
+  Embedder,
+  ExchangeRecord,
+  ExchangeRecorder,
+  ExchangeStore,
+  InsertOutcome,
+  OutboxItem,
+  RecordObligations,
+} from './types';
 
 export class MemoryExchangeStore implements ExchangeStore {
   readonly items = new Map<string, OutboxItem>();

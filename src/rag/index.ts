@@ -12,7 +12,15 @@ export { OutboxExchangeRecorder, OutboxAuditSink, metadataOnly, type RecorderOpt
 export { MongoExchangeStore, defaultCollections, insertIdempotent, type MongoCollections, type MongoExchangeStoreOptions } from './mongo-store';
 export { defaultFieldMapping, exchangeText, exchangeDocument, ragDocument, auditDocument, type FieldMapping } from './mongo-mapping';
 export { ensureRecordIndexes, RetentionSweeper, type IndexReport, type RetentionMode, type RetentionOptions } from './mongo-indexes';
-export { MongoRagSearch, cosineSimilarity, type RagSearch, type RagSearchResponse, type RagSearchResult, type SearchMethod, type MongoRagSearchOptions } from './search';
+export {
+  MongoRagSearch,
+  cosineSimilarity,
+  type RagSearch,
+  type RagSearchResponse,
+  type RagSearchResult,
+  type SearchMethod,
+  type MongoRagSearchOptions,
+} from './search';
 export { SpoolRagSearch, type SpoolRagSearchOptions } from './spool-search';
 export { openRagStorage, createMongoClient, databaseFromUri, type RagStorage, type RagStorageConfig } from './storage';
 export { MemoryExchangeStore, MemoryExchangeRecorder, MemoryAuditSink, HashEmbedder } from './fakes';

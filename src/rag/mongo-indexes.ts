@@ -24,7 +24,14 @@ const TTL_INDEX = 'aegis_retention_ttl';
 const NOT_IMPLEMENTED = 238;
 const CONFLICT_CODES = new Set([85, 86]); // IndexOptionsConflict, IndexKeySpecsConflict
 
-const exchangeIndexes: IndexSpecification[] = [{ time: -1 }, { principalId: 1, time: -1 }, { model: 1, time: -1 }, { decisionId: 1 }, { requestId: 1 }, { status: 1, time: -1 }];
+const exchangeIndexes: IndexSpecification[] = [
+  { time: -1 },
+  { principalId: 1, time: -1 },
+  { model: 1, time: -1 },
+  { decisionId: 1 },
+  { requestId: 1 },
+  { status: 1, time: -1 },
+];
 const auditIndexes: IndexSpecification[] = [{ time: -1 }, { actor: 1, time: -1 }, { type: 1, time: -1 }, { decisionId: 1 }, { requestId: 1 }];
 
 async function tryIndex(coll: Collection<Document>, spec: IndexSpecification, skipped: string[]): Promise<void> {
@@ -55,7 +62,12 @@ async function ensureTtl(coll: Collection<Document>, days: number | undefined): 
   }
 }
 
-export async function ensureRecordIndexes(db: Db, collections: MongoCollections, mapping: FieldMapping, retention: RetentionOptions = {}): Promise<IndexReport> {
+export async function ensureRecordIndexes(
+  db: Db,
+  collections: MongoCollections,
+  mapping: FieldMapping,
+  retention: RetentionOptions = {},
+): Promise<IndexReport> {
   const skipped: string[] = [];
   const exchanges = db.collection(collections.exchanges);
   const audit = db.collection(collections.audit);

@@ -58,7 +58,15 @@ export class MongoExchangeStore implements ExchangeStore {
   private readonly embedTimeoutMs: number;
   private readonly logger: Logger;
 
-  constructor({ db, collections = {}, fieldMapping = {}, writeRag = true, embedder, embedTimeoutMs = 5_000, logger = silentLogger }: MongoExchangeStoreOptions) {
+  constructor({
+    db,
+    collections = {},
+    fieldMapping = {},
+    writeRag = true,
+    embedder,
+    embedTimeoutMs = 5_000,
+    logger = silentLogger,
+  }: MongoExchangeStoreOptions) {
     this.db = db;
     this.collections = { ...defaultCollections, ...collections };
     this.mapping = { ...defaultFieldMapping, ...fieldMapping };
@@ -83,7 +91,8 @@ export class MongoExchangeStore implements ExchangeStore {
       merge(outcome, full);
       const stored = exchanges.filter((r) => !full.rejected.has(r.id));
       // The RAG copy's duplicates are not counted again: the full record decides.
-      if (this.writeRag && stored.length > 0) merge(outcome, { ...(await insertIdempotent(this.collection('rag'), await this.ragDocuments(stored))), duplicates: new Set() });
+      if (this.writeRag && stored.length > 0)
+        merge(outcome, { ...(await insertIdempotent(this.collection('rag'), await this.ragDocuments(stored))), duplicates: new Set() });
       for (const r of stored) {
         const event = decisionAudit(r);
         if (!event) continue;

@@ -44,7 +44,18 @@ export class Outbox {
   private readonly logger: Logger;
   private readonly limits: Required<Omit<OutboxOptions, 'store' | 'spool' | 'clock' | 'logger'>>;
 
-  constructor({ store, spool, clock = systemClock, logger = silentLogger, capacity = 10_000, highWater, batchSize = 100, insertTimeoutMs = 10_000, retryMinMs = 500, retryMaxMs = 30_000 }: OutboxOptions) {
+  constructor({
+    store,
+    spool,
+    clock = systemClock,
+    logger = silentLogger,
+    capacity = 10_000,
+    highWater,
+    batchSize = 100,
+    insertTimeoutMs = 10_000,
+    retryMinMs = 500,
+    retryMaxMs = 30_000,
+  }: OutboxOptions) {
     this.store = store;
     this.spool = spool;
     this.clock = clock;
@@ -120,7 +131,10 @@ export class Outbox {
     if (now - this.lastDropLog >= 1000 || reason !== 'queue_full') {
       this.lastDropLog = now;
       const c = this.counters;
-      this.logger.error({ err, reason, count: counts.exchange + counts.audit, droppedTotal: { exchange: c.exchange.dropped, audit: c.audit.dropped } }, 'records lost: neither the queue nor the spool could take them');
+      this.logger.error(
+        { err, reason, count: counts.exchange + counts.audit, droppedTotal: { exchange: c.exchange.dropped, audit: c.audit.dropped } },
+        'records lost: neither the queue nor the spool could take them',
+      );
     }
   }
 
@@ -210,7 +224,10 @@ export class Outbox {
     const op = store.insert(items);
     op.catch(() => {});
     return new Promise((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new InsertTimeout(`insert took longer than ${this.limits.insertTimeoutMs} ms`)), this.limits.insertTimeoutMs);
+      const timer = this.clock.setTimeout(
+        () => reject(new InsertTimeout(`insert took longer than ${this.limits.insertTimeoutMs} ms`)),
+        this.limits.insertTimeoutMs,
+      );
       op.then(
         (v) => (this.clock.clearTimeout(timer), resolve(v)),
         (e: unknown) => (this.clock.clearTimeout(timer), reject(e)),
@@ -222,7 +239,10 @@ export class Outbox {
     const rejectedIds = new Map(outcome.rejected.map((r) => [r.id, r.reason]));
     const rejected = items.filter((i) => rejectedIds.has(i.id));
     if (rejected.length > 0) {
-      this.logger.error({ count: rejected.length, reasons: [...new Set(rejectedIds.values())].slice(0, 3) }, 'the store refused records; kept in the dead-letter file');
+      this.logger.error(
+        { count: rejected.length, reasons: [...new Set(rejectedIds.values())].slice(0, 3) },
+        'the store refused records; kept in the dead-letter file',
+      );
       try {
         await this.spool.deadLetter(rejected.map((item) => ({ item, reason: rejectedIds.get(item.id)! })));
         for (const i of rejected) this.counters[i.kind].rejected++;

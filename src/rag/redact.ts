@@ -151,7 +151,8 @@ export function redactText(text: string, patterns: readonly RedactionPattern[] =
 }
 
 // Values under these keys are secrets whatever they look like (headers, config echoes, tool args).
-const SECRET_KEYS = /^(?:authorization|proxy-authorization|x-api-key|api[_-]?key|apikey|password|passwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|private[_-]?key|cookie|set-cookie)$/i;
+const SECRET_KEYS =
+  /^(?:authorization|proxy-authorization|x-api-key|api[_-]?key|apikey|password|passwd|secret|client[_-]?secret|token|access[_-]?token|refresh[_-]?token|private[_-]?key|cookie|set-cookie)$/i;
 /** Records repeat the same few dozen keys, so the answer is remembered (bounded: keys may come from clients). */
 const secretKeyCache = new Map<string, boolean>();
 
@@ -220,7 +221,23 @@ export interface RedactRecordOptions {
  * such strings cost as much as scanning the conversation. The request id is scanned (a client may
  * choose it), as are decision reasons (they quote tool names).
  */
-const AEGIS_FIELDS = new Set<string>(['time', 'endedAt', 'principalId', 'route', 'model', 'modelVersion', 'upstream', 'upstreamModel', 'stream', 'usage', 'latencyMs', 'ttftMs', 'status', 'complete', 'decisionId'] satisfies (keyof ExchangeRecord)[]);
+const AEGIS_FIELDS = new Set<string>([
+  'time',
+  'endedAt',
+  'principalId',
+  'route',
+  'model',
+  'modelVersion',
+  'upstream',
+  'upstreamModel',
+  'stream',
+  'usage',
+  'latencyMs',
+  'ttftMs',
+  'status',
+  'complete',
+  'decisionId',
+] satisfies (keyof ExchangeRecord)[]);
 
 export function redactRecord(record: ExchangeRecord, { patterns = defaultSecretPatterns, extra = [] }: RedactRecordOptions = {}): ExchangeRecord {
   return walkObject(record as unknown as Record<string, unknown>, compile(patternsWith(patterns, extra)), AEGIS_FIELDS) as unknown as ExchangeRecord;

@@ -60,7 +60,15 @@ export class Spool {
     this.logger = deps.logger;
   }
 
-  static async open({ dir, segmentBytes = 8 << 20, maxBytes = 1 << 30, fsyncIntervalMs = 50, fsyncEveryRecords = 200, clock = systemClock, logger = silentLogger }: SpoolOptions): Promise<Spool> {
+  static async open({
+    dir,
+    segmentBytes = 8 << 20,
+    maxBytes = 1 << 30,
+    fsyncIntervalMs = 50,
+    fsyncEveryRecords = 200,
+    clock = systemClock,
+    logger = silentLogger,
+  }: SpoolOptions): Promise<Spool> {
     await mkdir(dir, { recursive: true });
     const release = await acquireLock(dir);
     const all = await listSegments(dir);
@@ -114,7 +122,11 @@ export class Spool {
       writer.seg.size += bytes.length;
       this.unsynced += items.length;
       if (this.unsynced >= this.options.fsyncEveryRecords) await this.syncNow();
-      else this.syncTimer ??= this.clock.setTimeout(() => void this.flush().catch((err: unknown) => this.logger.error({ err }, 'spool fsync failed')), this.options.fsyncIntervalMs);
+      else
+        this.syncTimer ??= this.clock.setTimeout(
+          () => void this.flush().catch((err: unknown) => this.logger.error({ err }, 'spool fsync failed')),
+          this.options.fsyncIntervalMs,
+        );
     });
   }
 
@@ -244,7 +256,9 @@ export class Spool {
 
   /** Records the store refused for good; kept on disk for an operator, never silently lost. */
   async deadLetter(entries: { item: OutboxItem; reason: string }[]): Promise<void> {
-    const lines = entries.map((e) => `${JSON.stringify({ at: new Date(this.clock.now()).toISOString(), reason: e.reason, kind: e.item.kind, id: e.item.id, data: e.item.data })}\n`);
+    const lines = entries.map(
+      (e) => `${JSON.stringify({ at: new Date(this.clock.now()).toISOString(), reason: e.reason, kind: e.item.kind, id: e.item.id, data: e.item.data })}\n`,
+    );
     await appendFile(join(this.options.dir, 'rejected.jsonl'), lines.join(''));
   }
 

@@ -93,7 +93,16 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
   const ownClient = mongo?.uri && !mongo.client ? createMongoClient(mongo.uri) : undefined;
   const client = mongo?.client ?? ownClient;
   const db = client ? client.db(mongo?.database ?? databaseFromUri(mongo?.uri ?? '') ?? 'aegis') : undefined;
-  const store = db ? new MongoExchangeStore({ db, collections: mongo?.collections, fieldMapping: mongo?.fieldMapping, writeRag: mongo?.writeRag, embedder: config.embedder, logger }) : undefined;
+  const store = db
+    ? new MongoExchangeStore({
+        db,
+        collections: mongo?.collections,
+        fieldMapping: mongo?.fieldMapping,
+        writeRag: mongo?.writeRag,
+        embedder: config.embedder,
+        logger,
+      })
+    : undefined;
 
   const outbox = new Outbox({ store, spool, ...config.queue, clock, logger });
   outbox.start();
@@ -129,9 +138,22 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
   });
 
   const local = new SpoolRagSearch({ dir: spool.dir, textMode: mongo?.fieldMapping?.textMode });
-  const search: RagSearch = db && store
-    ? withFallback(new MongoRagSearch({ db, collection: store.collections.rag, fieldMapping: store.mapping, embedder: config.embedder, vectorIndex: mongo?.vectorIndex, clock, logger }), local, logger)
-    : local;
+  const search: RagSearch =
+    db && store
+      ? withFallback(
+          new MongoRagSearch({
+            db,
+            collection: store.collections.rag,
+            fieldMapping: store.mapping,
+            embedder: config.embedder,
+            vectorIndex: mongo?.vectorIndex,
+            clock,
+            logger,
+          }),
+          local,
+          logger,
+        )
+      : local;
 
   return {
     recorder: new OutboxExchangeRecorder({ outbox, patterns, clock, logger }),

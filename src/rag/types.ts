@@ -115,9 +115,7 @@ export interface AuditSink {
 export type RecordKind = 'exchange' | 'audit';
 
 /** One unit in the queue, the spool and the store; `id` is the idempotency key (`_id`). */
-export type OutboxItem =
-  | { kind: 'exchange'; id: string; data: ExchangeRecord }
-  | { kind: 'audit'; id: string; data: AuditEvent };
+export type OutboxItem = { kind: 'exchange'; id: string; data: ExchangeRecord } | { kind: 'audit'; id: string; data: AuditEvent };
 
 export interface InsertOutcome {
   /** Ids of items already present (a replay or a retried batch): counted as success. */

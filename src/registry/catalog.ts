@@ -31,7 +31,10 @@ export class ModelCatalog {
     for (const e of entries) index.set(`${e.name}@${e.version}`, e);
     const names = new Set(entries.map((e) => e.name));
     for (const name of names) {
-      const current = pickCurrent(entries.filter((e) => e.name === name), sources.promoted?.[name]);
+      const current = pickCurrent(
+        entries.filter((e) => e.name === name),
+        sources.promoted?.[name],
+      );
       if (current) index.set(name, current);
     }
     for (const name of names) {

@@ -53,7 +53,13 @@ export function promotePointer(current: PromotionPointer | undefined, version: s
  * Back to the version promoted before the current one, skipping versions that were retired or
  * removed since (`usable` says which are still routable).
  */
-export function rollbackPointer(name: string, current: PromotionPointer | undefined, by: string, at: string, usable: (version: string) => boolean): PromotionPointer {
+export function rollbackPointer(
+  name: string,
+  current: PromotionPointer | undefined,
+  by: string,
+  at: string,
+  usable: (version: string) => boolean,
+): PromotionPointer {
   const stack = [...(current?.stack ?? [])];
   stack.pop();
   while (stack.length > 0 && !usable(stack.at(-1)!)) stack.pop();

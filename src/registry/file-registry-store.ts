@@ -84,7 +84,11 @@ export class FileRegistryStore implements RegistryStore {
 
   promote(name: string, version: string, by: string): Promise<string | undefined> {
     return this.change((state) => {
-      checkPromotable(name, version, state.models.find((m) => m.name === name && m.version === version));
+      checkPromotable(
+        name,
+        version,
+        state.models.find((m) => m.name === name && m.version === version),
+      );
       const current = state.pointers[name];
       if (current?.version === version) return version;
       state.pointers[name] = promotePointer(current, version, by, this.now());

@@ -35,7 +35,10 @@ export interface GgufImportOptions {
 
 /** `SmolLM2-135M-Instruct.Q4_1.gguf` → `smollm2-135m-instruct.q4_1`. */
 export function defaultModelName(file: string): string {
-  return basename(file).replace(/\.gguf$/i, '').toLowerCase().replace(/[\s@]+/g, '-');
+  return basename(file)
+    .replace(/\.gguf$/i, '')
+    .toLowerCase()
+    .replace(/[\s@]+/g, '-');
 }
 
 export async function buildGgufEntry(options: GgufImportOptions): Promise<ModelEntry> {

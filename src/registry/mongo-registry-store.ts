@@ -54,7 +54,11 @@ export class MongoRegistryStore implements RegistryStore {
     checkEntry(entry);
     const { origin: _origin, ...fields } = entry;
     // JSON round trip drops `undefined` fields, which BSON would store as null.
-    const doc = { ...(JSON.parse(JSON.stringify(fields)) as Omit<ModelEntry, 'origin'>), _id: entryKey(entry.name, entry.version), updatedAt: new Date(this.clock.now()) };
+    const doc = {
+      ...(JSON.parse(JSON.stringify(fields)) as Omit<ModelEntry, 'origin'>),
+      _id: entryKey(entry.name, entry.version),
+      updatedAt: new Date(this.clock.now()),
+    };
     await this.models.replaceOne({ _id: doc._id }, doc, { upsert: true });
   }
 
@@ -83,7 +87,14 @@ export class MongoRegistryStore implements RegistryStore {
   }
 
   async rollback(name: string, by: string): Promise<string> {
-    const usable = new Set((await this.models.find({ name, status: { $ne: 'retired' } }).project<{ version: string }>({ version: 1 }).toArray()).map((d) => d.version));
+    const usable = new Set(
+      (
+        await this.models
+          .find({ name, status: { $ne: 'retired' } })
+          .project<{ version: string }>({ version: 1 })
+          .toArray()
+      ).map((d) => d.version),
+    );
     let target = '';
     await this.move(name, (current) => {
       const next = rollbackPointer(name, current, by, this.now(), (v) => usable.has(v));
@@ -115,7 +126,7 @@ export class MongoRegistryStore implements RegistryStore {
       const seq = (last?.seq ?? 0) + 1;
       const move = updated.history.at(-1)!;
       try {
-        await this.moves.insertOne({ _id: `${name}#${seq}`, name, seq, stack: updated.stack, ...JSON.parse(JSON.stringify(move)) as PointerMove });
+        await this.moves.insertOne({ _id: `${name}#${seq}`, name, seq, stack: updated.stack, ...(JSON.parse(JSON.stringify(move)) as PointerMove) });
         return;
       } catch (err) {
         if (!(err instanceof MongoServerError && err.code === DUPLICATE_KEY)) throw err;

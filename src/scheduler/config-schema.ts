@@ -13,7 +13,10 @@ export const schedulerConfigSchema = z.strictObject({
   maxConcurrentLoads: z.number().int().positive().optional(),
   loadTimeoutMs: z.number().int().positive().optional(),
   /** Footprint assumed for a model with no GGUF path, config figure or listed size. */
-  unknownFootprintBytes: z.number().positive().default(2 * 2 ** 30),
+  unknownFootprintBytes: z
+    .number()
+    .positive()
+    .default(2 * 2 ** 30),
   /** Load pinned models at start-up. */
   preloadPinned: z.boolean().default(true),
 });

@@ -104,9 +104,7 @@ function exhaustive(cands: readonly EvictionCandidate[], need: Footprint): Evict
 
 /** Large fleets: take the cheapest until the need is covered, then drop members that became redundant. */
 function greedy(cands: readonly EvictionCandidate[], need: Footprint): EvictionCandidate[] | null {
-  const order = [...cands].sort(
-    (a, b) => Number(a.busy) - Number(b.busy) || a.cost - b.cost || a.lastUsedAt - b.lastUsedAt,
-  );
+  const order = [...cands].sort((a, b) => Number(a.busy) - Number(b.busy) || a.cost - b.cost || a.lastUsedAt - b.lastUsedAt);
   const set: EvictionCandidate[] = [];
   for (const c of order) {
     if (covers(set, need)) break;

@@ -8,15 +8,7 @@ import { hasFreeSlot, leaseSlots } from './pools';
 import { DEFAULT_AGING_STEP_MS, DEFAULT_CLASSES, DEFAULT_DRAIN_AFTER_MS, PriorityTable } from './priority';
 import { demandNow, effectiveFootprint, type LeaseRecord, type ModelRecord, type Waiter } from './records';
 import { MachineTimers, type TimerHost } from './timers';
-import type {
-  EvictionReason,
-  ModelSpec,
-  PreemptionOptions,
-  ResourceBudget,
-  SchedulerEffects,
-  SchedulerOptions,
-  UnloadReason,
-} from './types';
+import type { EvictionReason, ModelSpec, PreemptionOptions, ResourceBudget, SchedulerEffects, SchedulerOptions, UnloadReason } from './types';
 
 const EVICTION_REASONS: Readonly<Record<UnloadReason, EvictionReason>> = { evict: 'budget', ttl: 'ttl', preempt: 'preemption', admin: 'manual' };
 
@@ -54,11 +46,7 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.clock = options.clock;
     this.effects = options.effects;
     this.logger = options.logger ?? silentLogger;
-    this.priorities = new PriorityTable(
-      options.classes ?? DEFAULT_CLASSES,
-      options.defaultClass ?? 'standard',
-      options.agingStepMs ?? DEFAULT_AGING_STEP_MS,
-    );
+    this.priorities = new PriorityTable(options.classes ?? DEFAULT_CLASSES, options.defaultClass ?? 'standard', options.agingStepMs ?? DEFAULT_AGING_STEP_MS);
     this.preemption = { enabled: false, graceMs: 5_000, ...options.preemption };
     this.maxQueuePerModel = options.maxQueuePerModel ?? 64;
     this.maxQueueTotal = options.maxQueueTotal ?? 512;
@@ -168,10 +156,7 @@ export abstract class MachineCore implements PlannerHost, TimerHost {
     this.effects.report({ type: 'preemption', model: m.spec.id, byModel: by.model, byPriority: by.cls, revoked, freed: effectiveFootprint(m) });
     for (const id of [...m.inFlight]) {
       this.leases.delete(id);
-      this.effects.revoke(
-        id,
-        new GatewayError('preempted', `Preempted by a ${by.cls} request for model ${by.model}.`, { retryAfter }),
-      );
+      this.effects.revoke(id, new GatewayError('preempted', `Preempted by a ${by.cls} request for model ${by.model}.`, { retryAfter }));
     }
     m.inFlight.clear();
     m.lastUsedAt = this.now();

@@ -217,7 +217,9 @@ export class SchedulerMachine extends MachineCore {
       return;
     }
     if (!canEverFit(this, m)) {
-      const total = Object.entries(placedFootprint(this, m)).map(([k, v]) => `${k}=${v}`).join(', ');
+      const total = Object.entries(placedFootprint(this, m))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ');
       this.effects.fail(req.id, new GatewayError('insufficient_resources', `Model ${req.model} (${total}) cannot fit.`));
       return;
     }

@@ -106,10 +106,7 @@ function decide(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): v
 
 function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord): void {
   if (!canEverFit(host, m)) {
-    host.failWaitersOf(
-      m,
-      new GatewayError('insufficient_resources', `Model ${m.spec.id} does not fit in the memory budget.`),
-    );
+    host.failWaitersOf(m, new GatewayError('insufficient_resources', `Model ${m.spec.id} does not fit in the memory budget.`));
     return;
   }
   const need = placedFootprint(host, m);
@@ -150,7 +147,12 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
   // re-choosing each pass would follow demand from one busy model to another and drain neither.
   const candidates = evictionCandidates(views, { includeBusy: true, exclude: view.claimed });
   const kept = w.drainSet?.filter((id) => candidates.some((c) => c.id === id));
-  const keptCovers = kept !== undefined && chooseVictims(candidates.filter((c) => kept.includes(c.id)), missing) !== null;
+  const keptCovers =
+    kept !== undefined &&
+    chooseVictims(
+      candidates.filter((c) => kept.includes(c.id)),
+      missing,
+    ) !== null;
   const drain = keptCovers ? kept : chooseVictims(candidates, missing);
   if (!drain) return; // loads in progress or other plans hold the rest; a later event re-plans
   w.drainSet = drain;
@@ -162,7 +164,10 @@ function planLoad(host: PlannerHost, view: PlanView, w: Waiter, m: ModelRecord):
 /** Busy models whose every lease is of a lower class than `w`: claim them; after the grace, preempt. */
 function planPreemption(host: PlannerHost, view: PlanView, w: Waiter, views: ResidentView[], missing: Footprint): boolean {
   const candidates = evictionCandidates(views, { includeBusy: true, exclude: view.claimed });
-  const plan = chooseVictims(candidates.filter((c) => !c.busy || mayPreempt(host, w, c.id)), missing);
+  const plan = chooseVictims(
+    candidates.filter((c) => !c.busy || mayPreempt(host, w, c.id)),
+    missing,
+  );
   if (!plan) return false;
   for (const id of plan) view.claimed.add(id);
   if (!w.graceExpired) {

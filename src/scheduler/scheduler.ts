@@ -4,17 +4,7 @@
 import { GatewayError, silentLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../core';
 import { SchedulerMachine } from './machine';
 import type { SchedulerSnapshot } from './snapshot';
-import type {
-  Footprint,
-  Grant,
-  LoadProgress,
-  ModelSpec,
-  ResidentModel,
-  SchedulerEffects,
-  SchedulerEvent,
-  SchedulerOptions,
-  UnloadReason,
-} from './types';
+import type { Footprint, Grant, LoadProgress, ModelSpec, ResidentModel, SchedulerEffects, SchedulerEvent, SchedulerOptions, UnloadReason } from './types';
 
 /** What the gateway provides: how to put a model into memory and take it out (a ModelControl adapter). */
 export interface ModelRuntime {
@@ -340,7 +330,6 @@ export class Scheduler {
       });
   }
 }
-
 
 function clientClosed(): GatewayError {
   return new GatewayError('client_closed_request', 'The client closed the request while it waited for a model.');

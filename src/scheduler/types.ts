@@ -122,9 +122,7 @@ export type SchedulerEvent =
     };
 
 /** Progress of the load a waiting request depends on (the gateway renders SSE comments from it). */
-export type LoadProgress =
-  | { kind: 'loading'; model: string; fraction: number; estimated: boolean; expectedMs: number }
-  | { kind: 'ready'; model: string };
+export type LoadProgress = { kind: 'loading'; model: string; fraction: number; estimated: boolean; expectedMs: number } | { kind: 'ready'; model: string };
 
 export interface Grant {
   requestId: string;

@@ -138,7 +138,10 @@ export function statusError(upstream: string, status: number, text: string, retr
   if (status === 401 || status === 403) {
     // The upstream refused Aegis' own credentials. Its message is left out: OpenAI-style servers
     // quote part of the key they were sent ("Incorrect API key provided: sk-abc***").
-    return new GatewayError('upstream_auth_failed', `Upstream "${upstream}" refused the gateway's credentials (${status}); check the upstream's apiKey in the Aegis configuration.`);
+    return new GatewayError(
+      'upstream_auth_failed',
+      `Upstream "${upstream}" refused the gateway's credentials (${status}); check the upstream's apiKey in the Aegis configuration.`,
+    );
   }
   if (/context (length|size|window)|exceeds the available context|too many tokens|maximum context/i.test(message)) {
     return new GatewayError('context_length_exceeded', prefix + message);

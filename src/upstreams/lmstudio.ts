@@ -63,7 +63,13 @@ export class LmStudioUpstream extends OpenAICompatibleUpstream implements ModelC
         loaded: (m.loaded_instances?.length ?? 0) > 0,
         family: m.architecture,
         quantization: m.quantization?.name,
-        capabilities: { chat: m.type === 'llm', completion: m.type === 'llm', embeddings: m.type === 'embedding', tools: m.capabilities?.trained_for_tool_use, vision: m.capabilities?.vision },
+        capabilities: {
+          chat: m.type === 'llm',
+          completion: m.type === 'llm',
+          embeddings: m.type === 'embedding',
+          tools: m.capabilities?.trained_for_tool_use,
+          vision: m.capabilities?.vision,
+        },
       }));
     }
     const res = await this.client.json<{ data: V0Model[] }>('/api/v0/models', { headersTimeout: this.config.timeouts.healthMs });

@@ -75,7 +75,12 @@ export class RunnerProcess {
       CONTEXT: String(this.options.contextLength ?? 2048),
     });
     logger.info({ upstream: this.options.upstream, model: this.options.model, cmd: argv[0], port: this.port }, 'starting managed runtime');
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: managed.cwd, env: { ...process.env, ...managed.env }, stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: managed.cwd,
+      env: { ...process.env, ...managed.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
     this.child = child;
     const keep = (d: Buffer) => {
       this.tail.push(...d.toString().split('\n').filter(Boolean));
@@ -102,7 +107,11 @@ export class RunnerProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
     await this.kill();
-    throw new GatewayError('model_load_failed', `Managed runtime for "${this.options.model}" did not become healthy: ${exitReason ?? 'timed out'}. Last output: ${this.tail.slice(-5).join(' | ')}`, { retryAfter: 5 });
+    throw new GatewayError(
+      'model_load_failed',
+      `Managed runtime for "${this.options.model}" did not become healthy: ${exitReason ?? 'timed out'}. Last output: ${this.tail.slice(-5).join(' | ')}`,
+      { retryAfter: 5 },
+    );
   }
 
   private async healthy(): Promise<boolean> {

@@ -29,7 +29,14 @@ export class ManagedUpstream extends OpenAICompatibleUpstream implements ModelCo
     let r = this.runners.get(model.upstreamModel);
     if (!r) {
       if (!model.path) throw new GatewayError('model_load_failed', `Model "${model.name}" has no GGUF path for managed upstream "${this.name}".`);
-      r = new RunnerProcess({ upstream: this.name, model: model.upstreamModel, modelPath: model.path, contextLength: model.contextLength, managed: this.config.managed!, logger: this.logger });
+      r = new RunnerProcess({
+        upstream: this.name,
+        model: model.upstreamModel,
+        modelPath: model.path,
+        contextLength: model.contextLength,
+        managed: this.config.managed!,
+        logger: this.logger,
+      });
       this.runners.set(model.upstreamModel, r);
     }
     return r;

@@ -58,7 +58,9 @@ export function assertSupportedContent(model: ContentCapabilities, request: Read
   const messages: unknown[] = request.messages;
   const at = messages.findIndex(carriesImage);
   if (at < 0) return;
-  throw new GatewayError('capability_not_supported', `The model \`${model.name}\` does not support image inputs (messages[${at}] has an image part).`, { param: 'messages' });
+  throw new GatewayError('capability_not_supported', `The model \`${model.name}\` does not support image inputs (messages[${at}] has an image part).`, {
+    param: 'messages',
+  });
 }
 
 function carriesImage(message: unknown): boolean {

@@ -96,7 +96,12 @@ export function toOllamaChat(req: ChatRequest, model: string, numCtx: number | u
   return body;
 }
 
-export function toOllamaGenerate(req: CompletionRequest, model: string, numCtx: number | undefined, keepAlive: string | number | undefined): Record<string, unknown> {
+export function toOllamaGenerate(
+  req: CompletionRequest,
+  model: string,
+  numCtx: number | undefined,
+  keepAlive: string | number | undefined,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model,
     prompt: Array.isArray(req.prompt) ? req.prompt.join('') : req.prompt,
@@ -159,7 +164,14 @@ export class OllamaChatStream {
   ) {}
 
   private chunk(delta: ChatChunk['choices'][0]['delta'], finish: string | null, usage?: Usage): ChatChunk {
-    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta, finish_reason: finish }], ...(usage ? { usage } : {}) };
+    return {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...(usage ? { usage } : {}),
+    };
   }
 
   translate(line: OllamaChatLine): ChatChunk[] {

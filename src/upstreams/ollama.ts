@@ -1,11 +1,30 @@
 // Ollama through its native API: /api/chat and /api/generate (NDJSON) for num_ctx and keep_alive,
 // /api/tags + /api/show for discovery, /api/ps and keep_alive 0 for load control.
 import { randomUUID } from 'node:crypto';
-import { parseNdjson, type CancelSignal, type ChatChunk, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import {
+  parseNdjson,
+  type CancelSignal,
+  type ChatChunk,
+  type ChatRequest,
+  type Completion,
+  type CompletionRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+} from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { fromOllamaChat, fromOllamaGenerate, keepAliveFor, OllamaChatStream, toOllamaChat, toOllamaGenerate, type OllamaChatLine } from './ollama-translate';
-import type { CallContext, ChatResult, CompletionResult, ConnectionPool, DiscoveredModel, LoadedModel, ModelControl, Upstream, UpstreamModelRef } from './types';
+import type {
+  CallContext,
+  ChatResult,
+  CompletionResult,
+  ConnectionPool,
+  DiscoveredModel,
+  LoadedModel,
+  ModelControl,
+  Upstream,
+  UpstreamModelRef,
+} from './types';
 
 interface ShowResponse {
   capabilities?: string[];
@@ -126,7 +145,9 @@ export class OllamaUpstream implements Upstream, ModelControl {
 
   async listModels(): Promise<DiscoveredModel[]> {
     const [tags, ps] = await Promise.all([
-      this.client.json<{ models: { name: string; size: number; details?: { family?: string; quantization_level?: string } }[] }>('/api/tags', { headersTimeout: this.config.timeouts.healthMs }),
+      this.client.json<{ models: { name: string; size: number; details?: { family?: string; quantization_level?: string } }[] }>('/api/tags', {
+        headersTimeout: this.config.timeouts.healthMs,
+      }),
       this.loaded().catch(() => [] as LoadedModel[]),
     ]);
     const loaded = new Set(ps.map((p) => p.upstreamModel));
@@ -143,7 +164,13 @@ export class OllamaUpstream implements Upstream, ModelControl {
           contextLength: typeof ctx === 'number' ? ctx : undefined,
           family: m.details?.family,
           quantization: m.details?.quantization_level,
-          capabilities: { chat: caps.has('completion'), completion: caps.has('completion'), embeddings: caps.has('embedding'), tools: caps.has('tools'), vision: caps.has('vision') },
+          capabilities: {
+            chat: caps.has('completion'),
+            completion: caps.has('completion'),
+            embeddings: caps.has('embedding'),
+            tools: caps.has('tools'),
+            vision: caps.has('vision'),
+          },
         };
       }),
     );
@@ -171,9 +198,12 @@ export class OllamaUpstream implements Upstream, ModelControl {
   }
 
   async loaded(): Promise<LoadedModel[]> {
-    const ps = await this.client.json<{ models: { name: string; size: number; size_vram: number; context_length?: number; expires_at?: string }[] }>('/api/ps', {
-      headersTimeout: this.config.timeouts.healthMs,
-    });
+    const ps = await this.client.json<{ models: { name: string; size: number; size_vram: number; context_length?: number; expires_at?: string }[] }>(
+      '/api/ps',
+      {
+        headersTimeout: this.config.timeouts.healthMs,
+      },
+    );
     return ps.models.map((m) => ({
       upstreamModel: m.name,
       ramBytes: Math.max(0, m.size - (m.size_vram ?? 0)),

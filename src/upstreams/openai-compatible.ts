@@ -1,6 +1,18 @@
 // The base adapter for any server with OpenAI's /v1 API (llama.cpp llama-server, llama-cpp-python,
 // vLLM, another Aegis). LM Studio and managed runners build on it.
-import { GatewayError, SseParser, type CancelSignal, type SseEvent, type ChatChunk, type ChatCompletion, type ChatRequest, type Completion, type CompletionRequest, type EmbeddingRequest, type EmbeddingResponse } from '../core';
+import {
+  GatewayError,
+  SseParser,
+  type CancelSignal,
+  type SseEvent,
+  type ChatChunk,
+  type ChatCompletion,
+  type ChatRequest,
+  type Completion,
+  type CompletionRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+} from '../core';
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { shapeMessages } from './message-shapes';
@@ -52,7 +64,10 @@ export class OpenAICompatibleUpstream implements Upstream {
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
 
-  constructor(protected readonly config: UpstreamConfig, baseUrl = config.url ?? '') {
+  constructor(
+    protected readonly config: UpstreamConfig,
+    baseUrl = config.url ?? '',
+  ) {
     this.name = config.name;
     this.onDisconnect = config.onDisconnect;
     this.pool = { connections: config.connections, scope: 'upstream' };
@@ -108,7 +123,9 @@ export class OpenAICompatibleUpstream implements Upstream {
   }
 
   async listModels(): Promise<DiscoveredModel[]> {
-    const res = await this.client.json<{ data?: { id: string; meta?: { n_ctx_train?: number } }[] }>('/v1/models', { headersTimeout: this.config.timeouts.healthMs });
+    const res = await this.client.json<{ data?: { id: string; meta?: { n_ctx_train?: number } }[] }>('/v1/models', {
+      headersTimeout: this.config.timeouts.healthMs,
+    });
     return (res.data ?? []).map((m) => ({ id: m.id, contextLength: m.meta?.n_ctx_train }));
   }
 

@@ -29,14 +29,44 @@ describe.skipIf(!available)('openai SDK end to end', () => {
           name: 'llamacpp',
           type: 'managed',
           managed: {
-            command: [llamacpp!.python, '-m', 'llama_cpp.server', '--model', '${MODEL_PATH}', '--model_alias', '${MODEL}', '--host', '127.0.0.1', '--port', '${PORT}', '--n_ctx', '${CONTEXT}', '--embedding', 'true'],
+            command: [
+              llamacpp!.python,
+              '-m',
+              'llama_cpp.server',
+              '--model',
+              '${MODEL_PATH}',
+              '--model_alias',
+              '${MODEL}',
+              '--host',
+              '127.0.0.1',
+              '--port',
+              '${PORT}',
+              '--n_ctx',
+              '${CONTEXT}',
+              '--embedding',
+              'true',
+            ],
           },
         },
       ],
       models: [
         { name: 'smol-ollama', aliases: ['smol'], upstream: 'ollama', upstreamModel: 'smollm2:135m', contextLength: 2048, capabilities: { embeddings: true } },
-        { name: 'smol-llamacpp', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', path: smol.path, contextLength: 2048, capabilities: { embeddings: true } },
-        { name: 'smol-lmstudio', upstream: 'lmstudio', upstreamModel: 'smollm2-135m', contextLength: 2048, ttlSeconds: 600, capabilities: { embeddings: true } },
+        {
+          name: 'smol-llamacpp',
+          upstream: 'llamacpp',
+          upstreamModel: 'smollm2-135m',
+          path: smol.path,
+          contextLength: 2048,
+          capabilities: { embeddings: true },
+        },
+        {
+          name: 'smol-lmstudio',
+          upstream: 'lmstudio',
+          upstreamModel: 'smollm2-135m',
+          contextLength: 2048,
+          ttlSeconds: 600,
+          capabilities: { embeddings: true },
+        },
       ],
     });
     client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: testKey, maxRetries: 0 });
@@ -68,7 +98,13 @@ describe.skipIf(!available)('openai SDK end to end', () => {
       });
 
       it('streams a chat completion with usage', async () => {
-        const stream = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Count to five.' }], max_tokens: 8, stream: true, stream_options: { include_usage: true } });
+        const stream = await client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'Count to five.' }],
+          max_tokens: 8,
+          stream: true,
+          stream_options: { include_usage: true },
+        });
         let text = '';
         let finish: string | null = null;
         let usage: OpenAI.CompletionUsage | undefined | null;

@@ -16,14 +16,27 @@ const available = Boolean(ollama && llamacpp && models);
 const MiB = 2 ** 20;
 
 function runnerCommand(python: string) {
-  return [python, '-m', 'llama_cpp.server', '--model', '${MODEL_PATH}', '--model_alias', '${MODEL}', '--host', '127.0.0.1', '--port', '${PORT}', '--n_ctx', '${CONTEXT}'];
+  return [
+    python,
+    '-m',
+    'llama_cpp.server',
+    '--model',
+    '${MODEL_PATH}',
+    '--model_alias',
+    '${MODEL}',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '${PORT}',
+    '--n_ctx',
+    '${CONTEXT}',
+  ];
 }
 
 interface Ps {
   models: { id: string; state: string; loads: number; inFlight: number; queued: number }[];
   resources: { id: string; usedBytes: number; limitBytes: number }[];
 }
-
 
 describe.skipIf(!available)('scheduler end to end', () => {
   let gw: TestGateway;
@@ -45,11 +58,33 @@ describe.skipIf(!available)('scheduler end to end', () => {
         ],
         models: [
           // Declared footprints make the budget arithmetic exact: 300 + 300 MiB > 450 MiB.
-          { name: 'smol', upstream: 'runner', upstreamModel: 'smol', path: models!['smollm2-135m']!.path, contextLength: 512, footprint: { ramBytes: 300 * MiB } },
-          { name: 'gemma', upstream: 'runner', upstreamModel: 'gemma', path: models!['gemma3-270m']!.path, contextLength: 512, footprint: { ramBytes: 300 * MiB } },
+          {
+            name: 'smol',
+            upstream: 'runner',
+            upstreamModel: 'smol',
+            path: models!['smollm2-135m']!.path,
+            contextLength: 512,
+            footprint: { ramBytes: 300 * MiB },
+          },
+          {
+            name: 'gemma',
+            upstream: 'runner',
+            upstreamModel: 'gemma',
+            path: models!['gemma3-270m']!.path,
+            contextLength: 512,
+            footprint: { ramBytes: 300 * MiB },
+          },
           { name: 'gemma-ollama', upstream: 'ollama', upstreamModel: 'gemma3:270m', contextLength: 512, ttlSeconds: 2, footprint: { ramBytes: 100 * MiB } },
           { name: 'smol-lms', upstream: 'lms', upstreamModel: 'smollm2-135m', contextLength: 512, footprint: { ramBytes: 50 * MiB } },
-          { name: 'smol-ttl', upstream: 'runner', upstreamModel: 'smol-ttl', path: models!['smollm2-135m']!.path, contextLength: 512, ttlSeconds: 1, footprint: { ramBytes: 50 * MiB } },
+          {
+            name: 'smol-ttl',
+            upstream: 'runner',
+            upstreamModel: 'smol-ttl',
+            path: models!['smollm2-135m']!.path,
+            contextLength: 512,
+            ttlSeconds: 1,
+            footprint: { ramBytes: 50 * MiB },
+          },
         ],
       },
       { extend: extendRuntime({ logger: new MemoryLogger() }) },
@@ -99,7 +134,8 @@ describe.skipIf(!available)('scheduler end to end', () => {
 
   it('unloads an idle model when its TTL runs out: Ollama /api/ps no longer lists it', async () => {
     await ask('gemma-ollama');
-    const listed = async () => ((await (await fetch(`${ollama!.url}/api/ps`)).json()) as { models: { name: string }[] }).models.some((m) => m.name === 'gemma3:270m');
+    const listed = async () =>
+      ((await (await fetch(`${ollama!.url}/api/ps`)).json()) as { models: { name: string }[] }).models.some((m) => m.name === 'gemma3:270m');
     expect(await listed()).toBe(true);
     await until(async () => !(await listed()), 15_000);
     // The scheduler counts the memory free once the unload call returns (it confirms via /api/ps).

@@ -20,7 +20,14 @@ export interface InProcessApp {
 /** An upstream answering every chat with "ok" (whole or streamed in one chunk). */
 export function scriptedUpstream(name = 'u'): Upstream & { calls: unknown[] } {
   const calls: unknown[] = [];
-  const completion = (model: string): ChatCompletion => ({ id: 'c1', object: 'chat.completion', created: 1, model, choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } });
+  const completion = (model: string): ChatCompletion => ({
+    id: 'c1',
+    object: 'chat.completion',
+    created: 1,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
   return {
     name,
     kind: 'openai',
@@ -62,7 +69,15 @@ export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
     catalog: new ModelCatalog({ config: models ?? [modelEntry()] }),
     upstreams: new Map([[upstream.name, upstream]]),
     keys: keys ?? new KeyStore([]),
-    options: { bodyLimitBytes: 1 << 20, keepAliveMs: 5_000, logPrompts: false, anonymous: { allowed: true, admin: false }, allowedHosts: [], allowedOrigins: [], ...options },
+    options: {
+      bodyLimitBytes: 1 << 20,
+      keepAliveMs: 5_000,
+      logPrompts: false,
+      anonymous: { allowed: true, admin: false },
+      allowedHosts: [],
+      allowedOrigins: [],
+      ...options,
+    },
   };
   const deps: GatewayDeps = {
     snapshot: () => snapshot,

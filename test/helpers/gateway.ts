@@ -15,7 +15,13 @@ export interface TestGateway {
 
 export async function startGateway(config: Record<string, unknown>, options: Partial<GatewayRuntimeOptions> = {}): Promise<TestGateway> {
   // Policy, recording and the scheduler are off unless a test turns them on: these gateways test other stages.
-  const withKey = { auth: { keys: [{ id: 'test', name: 'test', hash: hashKey(testKey), roles: ['user', 'admin'] }] }, policy: { enabled: false }, rag: { enabled: false }, scheduler: { enabled: false }, ...config };
+  const withKey = {
+    auth: { keys: [{ id: 'test', name: 'test', hash: hashKey(testKey), roles: ['user', 'admin'] }] },
+    policy: { enabled: false },
+    rag: { enabled: false },
+    scheduler: { enabled: false },
+    ...config,
+  };
   const logger = new MemoryLogger();
   const runtime = await GatewayRuntime.create(parseConfig(JSON.stringify(withKey), process.env, 'test config'), { logger: logger as Logger, ...options });
   // Tests that pass their own logger read it themselves; `logger` then stays empty.

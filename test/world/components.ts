@@ -50,7 +50,11 @@ function modelFiles(): Record<string, ModelFile> {
  * A FerretDB on a free port with its data in `dataDir`. Fault tests start their own with a fixed
  * directory, so that stopping and restarting it keeps the data.
  */
-export async function startPrivateFerretdb(dataDir: string, name = 'ferretdb', port?: number): Promise<{ port: number; uri: string; server: ServerProcess; restart(): Promise<ServerProcess> }> {
+export async function startPrivateFerretdb(
+  dataDir: string,
+  name = 'ferretdb',
+  port?: number,
+): Promise<{ port: number; uri: string; server: ServerProcess; restart(): Promise<ServerProcess> }> {
   await ensureInstalled('ferretdb');
   const listen = port ?? (await freePort());
   const debugPort = await freePort();
@@ -58,7 +62,15 @@ export async function startPrivateFerretdb(dataDir: string, name = 'ferretdb', p
     startServer({
       name,
       cmd: paths.ferretdb,
-      args: ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`, `--state-dir=${dataDir}`, `--listen-addr=127.0.0.1:${listen}`, `--debug-addr=127.0.0.1:${debugPort}`, '--telemetry=disable', '--log-level=WARN'],
+      args: [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`,
+        `--state-dir=${dataDir}`,
+        `--listen-addr=127.0.0.1:${listen}`,
+        `--debug-addr=127.0.0.1:${debugPort}`,
+        '--telemetry=disable',
+        '--log-level=WARN',
+      ],
       healthy: () => tcpOpen(listen),
     });
   return { port: listen, uri: `mongodb://127.0.0.1:${listen}/`, server: await start(), restart: start };
@@ -73,7 +85,14 @@ async function startOllama(): Promise<WorldInfo['ollama']> {
   await Promise.all([ensureInstalled('ollama'), ensureInstalled('models')]);
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
-  const env = { ...process.env, OLLAMA_HOST: host, OLLAMA_MODELS: paths.ollamaModels, OLLAMA_NOPRUNE: '1', OLLAMA_NUM_PARALLEL: '2', OLLAMA_MAX_LOADED_MODELS: '2' };
+  const env = {
+    ...process.env,
+    OLLAMA_HOST: host,
+    OLLAMA_MODELS: paths.ollamaModels,
+    OLLAMA_NOPRUNE: '1',
+    OLLAMA_NUM_PARALLEL: '2',
+    OLLAMA_MAX_LOADED_MODELS: '2',
+  };
   const url = `http://${host}`;
   await startServer({ name: 'ollama', cmd: paths.ollama, args: ['serve'], env, healthy: () => httpOk(`${url}/api/version`) });
   const tags = (await (await fetch(`${url}/api/tags`)).json()) as { models: { name: string }[] };
@@ -82,7 +101,11 @@ async function startOllama(): Promise<WorldInfo['ollama']> {
     if (have.has(model.ollamaName)) continue;
     const dir = mkdtempSync(join(tmpdir(), 'aegis-modelfile-'));
     writeFileSync(join(dir, 'Modelfile'), `FROM ${paths.model(model.id)}\n`);
-    await run(paths.ollama, ['create', model.ollamaName, '-f', join(dir, 'Modelfile')], { env, log: 'ollama-create.log', label: `importing ${model.file} into Ollama as ${model.ollamaName}` });
+    await run(paths.ollama, ['create', model.ollamaName, '-f', join(dir, 'Modelfile')], {
+      env,
+      log: 'ollama-create.log',
+      label: `importing ${model.file} into Ollama as ${model.ollamaName}`,
+    });
   }
   return { url, bin: paths.ollama, version: pins.ollama.version, models: testModels.map((m) => m.ollamaName) };
 }
@@ -94,7 +117,22 @@ async function startLlamaCpp(): Promise<WorldInfo['llamacpp']> {
   await startServer({
     name: 'llamacpp',
     cmd: paths.python,
-    args: ['-m', 'llama_cpp.server', '--model', modelPath, '--model_alias', 'smollm2-135m', '--host', '127.0.0.1', '--port', String(port), '--n_ctx', '2048', '--embedding', 'true'],
+    args: [
+      '-m',
+      'llama_cpp.server',
+      '--model',
+      modelPath,
+      '--model_alias',
+      'smollm2-135m',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--n_ctx',
+      '2048',
+      '--embedding',
+      'true',
+    ],
     healthy: () => httpOk(`http://127.0.0.1:${port}/v1/models`),
   });
   return { url: `http://127.0.0.1:${port}`, python: paths.python, modelPath, version: pins.llamaCppPython.version };

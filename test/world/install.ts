@@ -58,7 +58,12 @@ async function ensureOllamaHeaders(): Promise<void> {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   mkdirSync(join(inc, 'miniaudio'), { recursive: true });
-  const download = () => run('apt-get', ['download', ...ollamaHeaders.debian], { cwd: work, log: 'build-ollama.log', label: `downloading ${ollamaHeaders.debian.join(', ')} (Debian)` });
+  const download = () =>
+    run('apt-get', ['download', ...ollamaHeaders.debian], {
+      cwd: work,
+      log: 'build-ollama.log',
+      label: `downloading ${ollamaHeaders.debian.join(', ')} (Debian)`,
+    });
   try {
     await download();
   } catch {
@@ -76,7 +81,10 @@ async function ensureOllamaHeaders(): Promise<void> {
     '  open(os.path.join(inc, "miniaudio", "miniaudio.h"), "wb").write(t.extractfile(m).read())',
   ].join('\n');
   const { name, version, member } = ollamaHeaders.pypiSdist;
-  await run(python3, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '-d', work, `${name}==${version}`], { log: 'build-ollama.log', label: `downloading ${name} ${version} sdist (PyPI)` });
+  await run(python3, ['-m', 'pip', 'download', '--no-deps', '--no-binary', ':all:', '-d', work, `${name}==${version}`], {
+    log: 'build-ollama.log',
+    label: `downloading ${name} ${version} sdist (PyPI)`,
+  });
   await run(python3, ['-c', script, work, inc, member], { log: 'build-ollama.log', label: 'unpacking vendored headers' });
 }
 

@@ -20,7 +20,10 @@ export function errorBody(message: string, type: string, code: string | null) {
 
 function mean(vectors: number[][]): number[] {
   const sum = new Array<number>(vectors[0]?.length ?? 0).fill(0);
-  for (const vector of vectors) vector.forEach((value, i) => { sum[i] = (sum[i] ?? 0) + value; });
+  for (const vector of vectors)
+    vector.forEach((value, i) => {
+      sum[i] = (sum[i] ?? 0) + value;
+    });
   return sum.map((value) => value / Math.max(1, vectors.length));
 }
 
@@ -67,7 +70,11 @@ async function postJson(dispatcher: Dispatcher, url: string, body: unknown, sign
 
 async function readJsonBody(upstream: Dispatcher.ResponseData): Promise<unknown> {
   const text = await upstream.body.text();
-  try { return JSON.parse(text); } catch { return text; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 // llama-cpp-python fails a multi-input embedding batch on causal models ("llama_decode returned -1")
@@ -97,7 +104,9 @@ export async function forwardOpenAiRequest({ dispatcher, instance, path, body, r
   const upstreamBody: Record<string, unknown> = { ...rest, model: instance.key };
   const url = `${instance.server.url}${path}`;
   const aborter = new AbortController();
-  const abortOnClientGone = () => { if (!res.writableFinished) aborter.abort(); };
+  const abortOnClientGone = () => {
+    if (!res.writableFinished) aborter.abort();
+  };
   res.once('close', abortOnClientGone);
   try {
     let answer: { status: number; json: unknown };
@@ -123,7 +132,10 @@ export async function forwardOpenAiRequest({ dispatcher, instance, path, body, r
     res.writeHead(rendered.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(rendered.json));
   } catch (error) {
-    if (res.headersSent || res.destroyed) { res.destroy(); return; }
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
     const message = error instanceof Error ? error.message : String(error);
     res.writeHead(502, { 'content-type': 'application/json' });
     res.end(JSON.stringify(errorBody(`Model "${instance.id}" failed to answer: ${message}`, 'server_error', 'upstream_error')));

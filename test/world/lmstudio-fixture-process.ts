@@ -49,20 +49,31 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 function llamaServerArgs(options: LlamaServerOptions): string[] {
   const flag = (value: boolean) => (value ? 'true' : 'false');
   return [
-    '-m', 'llama_cpp.server',
-    '--model', options.modelPath,
-    '--model_alias', options.alias,
-    '--host', '127.0.0.1',
-    '--port', String(options.port),
-    '--n_ctx', String(options.contextLength),
-    '--n_batch', String(options.evalBatchSize),
-    '--flash_attn', flag(options.flashAttention),
-    '--embedding', 'true',
+    '-m',
+    'llama_cpp.server',
+    '--model',
+    options.modelPath,
+    '--model_alias',
+    options.alias,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    '--n_ctx',
+    String(options.contextLength),
+    '--n_batch',
+    String(options.evalBatchSize),
+    '--flash_attn',
+    flag(options.flashAttention),
+    '--embedding',
+    'true',
     // The server's default cancels a running completion when another request arrives;
     // LM Studio queues requests instead, so concurrent callers must each get an answer.
-    '--interrupt_requests', 'false',
+    '--interrupt_requests',
+    'false',
     // sse-starlette's keep-alive comments are not something LM Studio sends.
-    '--disable_ping_events', 'true',
+    '--disable_ping_events',
+    'true',
   ];
 }
 
@@ -74,7 +85,9 @@ function waitForExit(child: ChildProcess): Promise<void> {
 async function waitUntilReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void waitForExit(child).then(() => { exited = true; });
+  void waitForExit(child).then(() => {
+    exited = true;
+  });
   while (Date.now() < deadline) {
     if (exited) throw new Error(`llama-cpp-python exited with code ${child.exitCode} before it was ready`);
     try {
@@ -106,7 +119,9 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   });
   await spawned;
   liveChildren.add(child);
-  const exited = waitForExit(child).then(() => { liveChildren.delete(child); });
+  const exited = waitForExit(child).then(() => {
+    liveChildren.delete(child);
+  });
   const url = `http://127.0.0.1:${port}`;
 
   const stop = async (graceMs = 5_000): Promise<void> => {

@@ -23,18 +23,45 @@ if (missing.length > 0) {
   process.stderr.write(`\n!!!!!!!! SKIPPING lmstudio-fixture tests: ${reason}\n\n`);
 }
 
-interface V0Model { id: string; type: string; publisher: string; arch: string; compatibility_type: string; quantization: string; state: string; max_context_length: number }
-interface V1Instance { id: string; config: { context_length: number; eval_batch_size: number; flash_attention: boolean } }
-interface V1Model { key: string; type: string; publisher: string; architecture: string; quantization: { name: string; bits_per_weight: number }; size_bytes: number; format: string; loaded_instances: V1Instance[]; max_context_length: number }
-interface Stats { loads: Record<string, number>; unloads: Record<string, number>; instances: Array<{ id: string; key: string; pid: number; jit: boolean; ttl_seconds: number | null }> }
+interface V0Model {
+  id: string;
+  type: string;
+  publisher: string;
+  arch: string;
+  compatibility_type: string;
+  quantization: string;
+  state: string;
+  max_context_length: number;
+}
+interface V1Instance {
+  id: string;
+  config: { context_length: number; eval_batch_size: number; flash_attention: boolean };
+}
+interface V1Model {
+  key: string;
+  type: string;
+  publisher: string;
+  architecture: string;
+  quantization: { name: string; bits_per_weight: number };
+  size_bytes: number;
+  format: string;
+  loaded_instances: V1Instance[];
+  max_context_length: number;
+}
+interface Stats {
+  loads: Record<string, number>;
+  unloads: Record<string, number>;
+  instances: Array<{ id: string; key: string; pid: number; jit: boolean; ttl_seconds: number | null }>;
+}
 
 describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-python backed)', () => {
   let fixture: LmStudioFixture;
 
   async function call<T = Record<string, unknown>>(path: string, body?: unknown): Promise<{ status: number; json: T }> {
-    const response = await fetch(`${fixture.url}${path}`, body === undefined
-      ? {}
-      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(
+      `${fixture.url}${path}`,
+      body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     return { status: response.status, json: (await response.json()) as T };
   }
   const v1Models = async () => (await call<{ models: V1Model[] }>('/api/v1/models')).json.models;
@@ -44,10 +71,18 @@ describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-pyth
   const loadCount = async (key: string) => (await stats()).loads[key] ?? 0;
   const chat = (model: string, extra: Record<string, unknown> = {}) =>
     call<{ object: string; model: string; choices: Array<{ message: { content: string } }> }>('/v1/chat/completions', {
-      model, messages: [{ role: 'user', content: 'Say hi.' }], max_tokens: 8, ...extra,
+      model,
+      messages: [{ role: 'user', content: 'Say hi.' }],
+      max_tokens: 8,
+      ...extra,
     });
   const isAlive = (pid: number) => {
-    try { process.kill(pid, 0); return true; } catch { return false; }
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   };
 
   beforeAll(async () => {
@@ -83,14 +118,26 @@ describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-pyth
     const v0 = await call<{ object: string; data: V0Model[] }>('/api/v0/models');
     expect(v0.json.data.map((model) => model.state)).toEqual(['not-loaded', 'not-loaded']);
     expect(await v0Model(SMOL)).toEqual({
-      id: SMOL, object: 'model', type: 'llm', publisher: 'huggingfacetb', arch: 'llama',
-      compatibility_type: 'gguf', quantization: 'Q4_1', state: 'not-loaded', max_context_length: 8192,
+      id: SMOL,
+      object: 'model',
+      type: 'llm',
+      publisher: 'huggingfacetb',
+      arch: 'llama',
+      compatibility_type: 'gguf',
+      quantization: 'Q4_1',
+      state: 'not-loaded',
+      max_context_length: 8192,
     });
 
     const gemma = await v1Model(GEMMA);
     expect(gemma).toMatchObject({
-      type: 'llm', publisher: 'google', architecture: 'gemma3', format: 'gguf', loaded_instances: [],
-      quantization: { name: 'Q4_K_M', bits_per_weight: 4 }, max_context_length: 32768,
+      type: 'llm',
+      publisher: 'google',
+      architecture: 'gemma3',
+      format: 'gguf',
+      loaded_instances: [],
+      quantization: { name: 'Q4_K_M', bits_per_weight: 4 },
+      max_context_length: 32768,
     });
     expect(gemma.size_bytes).toBeGreaterThan(100_000_000);
   });
@@ -139,7 +186,10 @@ describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-pyth
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const events = (await response.text()).split('\n\n').filter((event) => event.startsWith('data: ')).map((event) => event.slice(6));
+    const events = (await response.text())
+      .split('\n\n')
+      .filter((event) => event.startsWith('data: '))
+      .map((event) => event.slice(6));
     expect(events.at(-1)).toBe('[DONE]');
     const chunks = events.slice(0, -1).map((event) => JSON.parse(event) as { object: string; model: string; choices: Array<{ delta: { content?: string } }> });
     expect(chunks.length).toBeGreaterThan(1);
@@ -157,14 +207,21 @@ describe.skipIf(missing.length > 0)('LM Studio emulation fixture (llama-cpp-pyth
     expect(completion.json).toMatchObject({ object: 'chat.completion', model: SMOL });
     expect(completion.json.choices[0]!.message.content).toBeTypeOf('string');
 
-    const text = await call<{ object: string; model: string; choices: Array<{ text: string }> }>('/v1/completions', { model: SMOL, prompt: 'The sky is', max_tokens: 4 });
+    const text = await call<{ object: string; model: string; choices: Array<{ text: string }> }>('/v1/completions', {
+      model: SMOL,
+      prompt: 'The sky is',
+      max_tokens: 4,
+    });
     expect(text.status).toBe(200);
     expect(text.json).toMatchObject({ object: 'text_completion', model: SMOL });
   });
 
   it('embeds a batch of inputs as one vector per input', async () => {
     await call('/api/v1/models/load', { model: SMOL });
-    const embedded = await call<{ model: string; data: Array<{ index: number; embedding: number[] }> }>('/v1/embeddings', { model: SMOL, input: ['hello', 'a longer second input'] });
+    const embedded = await call<{ model: string; data: Array<{ index: number; embedding: number[] }> }>('/v1/embeddings', {
+      model: SMOL,
+      input: ['hello', 'a longer second input'],
+    });
     expect(embedded.status).toBe(200);
     expect(embedded.json.model).toBe(SMOL);
     expect(embedded.json.data.map((item) => item.index)).toEqual([0, 1]);

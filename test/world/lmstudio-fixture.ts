@@ -8,14 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent } from 'undici';
-import {
-  openAiModel,
-  resolveCatalog,
-  v0Model,
-  v1Model,
-  type CatalogEntry,
-  type LmStudioFixtureModel,
-} from './lmstudio-fixture-catalog';
+import { openAiModel, resolveCatalog, v0Model, v1Model, type CatalogEntry, type LmStudioFixtureModel } from './lmstudio-fixture-catalog';
 import { errorBody, forwardOpenAiRequest } from './lmstudio-fixture-forward';
 import { FixtureError, InstanceManager } from './lmstudio-fixture-instances';
 
@@ -166,10 +159,12 @@ export async function startLmStudioFixture({
 
   const server = createServer((req, res) => {
     route(ctx, req, res).catch((error: unknown) => {
-      const failure = error instanceof FixtureError
-        ? error
-        : new FixtureError(500, 'internal_error', error instanceof Error ? error.message : String(error), 'server_error');
-      if (res.headersSent) { res.destroy(); return; }
+      const failure =
+        error instanceof FixtureError ? error : new FixtureError(500, 'internal_error', error instanceof Error ? error.message : String(error), 'server_error');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       sendJson(res, failure.status, errorBody(failure.message, failure.type, failure.code));
     });
   });
@@ -238,7 +233,9 @@ function isEntryPoint(): boolean {
 if (isEntryPoint()) {
   const fixture = await startLmStudioFixture(parseCliOptions(process.argv.slice(2)));
   process.stdout.write(`${JSON.stringify({ url: fixture.url })}\n`);
-  const shutdown = () => { void fixture.close().finally(() => process.exit(0)); };
+  const shutdown = () => {
+    void fixture.close().finally(() => process.exit(0));
+  };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 }

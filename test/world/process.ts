@@ -46,10 +46,11 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     name: options.name,
     child,
     logFile,
-    stop: () => stopChild(child).finally(() => {
-      running.delete(proc);
-      log.end();
-    }),
+    stop: () =>
+      stopChild(child).finally(() => {
+        running.delete(proc);
+        log.end();
+      }),
   };
   running.add(proc);
   const started = Date.now();

@@ -13,7 +13,10 @@ describe.skipIf(!llamacpp)('llama.cpp server (test world)', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const events = (await res.text()).split('\n\n').map((e) => e.trim()).filter(Boolean);
+    const events = (await res.text())
+      .split('\n\n')
+      .map((e) => e.trim())
+      .filter(Boolean);
     expect(events.at(-1)).toBe('data: [DONE]');
     const chunks = events.slice(0, -1).map((e) => JSON.parse(e.replace(/^data: /, '')) as { object: string; choices: { delta: { content?: string } }[] });
     expect(chunks.every((c) => c.object === 'chat.completion.chunk')).toBe(true);

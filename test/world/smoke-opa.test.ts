@@ -31,7 +31,18 @@ describe.skipIf(!opa)('opa (test world)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'aegis-opa-'));
     writeFileSync(join(dir, 'p.rego'), 'package smoke\n\nallow if http.send({"method": "get", "url": "http://127.0.0.1:1"})\n');
     const capabilities = writeWasmCapabilities(opa!.bin, join(dir, 'capabilities.json'));
-    const res = spawnSync(opa!.bin, ['build', '-t', 'wasm', '-e', 'smoke/allow', '--capabilities', capabilities, '-o', join(dir, 'b.tar.gz'), join(dir, 'p.rego')]);
+    const res = spawnSync(opa!.bin, [
+      'build',
+      '-t',
+      'wasm',
+      '-e',
+      'smoke/allow',
+      '--capabilities',
+      capabilities,
+      '-o',
+      join(dir, 'b.tar.gz'),
+      join(dir, 'p.rego'),
+    ]);
     expect(res.status).not.toBe(0);
     expect(`${res.stdout}${res.stderr}`).toMatch(/undefined function http\.send/);
   });

@@ -64,7 +64,11 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   /** Response headers every answer of this exchange carries (streams are built by hand). */
   headers(): Record<string, string> {
     const { entry } = this.target;
-    const headers: Record<string, string> = { 'x-request-id': this.start.requestId, 'x-aegis-model': `${entry.name}@${entry.version}`, 'x-aegis-upstream': entry.upstream };
+    const headers: Record<string, string> = {
+      'x-request-id': this.start.requestId,
+      'x-aegis-model': `${entry.name}@${entry.version}`,
+      'x-aegis-upstream': entry.upstream,
+    };
     if (this.decision) headers['x-aegis-decision-id'] = this.decision.id;
     return headers;
   }
@@ -131,7 +135,13 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
         turn.usage = { prompt_tokens: prompt, completion_tokens: turn.outputChunks, total_tokens: prompt + turn.outputChunks };
       }
       if (!turn.usage) continue;
-      total = total ? { prompt_tokens: total.prompt_tokens + turn.usage.prompt_tokens, completion_tokens: total.completion_tokens + turn.usage.completion_tokens, total_tokens: total.total_tokens + turn.usage.total_tokens } : turn.usage;
+      total = total
+        ? {
+            prompt_tokens: total.prompt_tokens + turn.usage.prompt_tokens,
+            completion_tokens: total.completion_tokens + turn.usage.completion_tokens,
+            total_tokens: total.total_tokens + turn.usage.total_tokens,
+          }
+        : turn.usage;
     }
     return total;
   }

@@ -61,7 +61,10 @@ export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): Mi
     if (origin === undefined) return next();
     const origins = allowedOrigins();
     if (!origins.includes('*') && !origins.includes(origin.toLowerCase())) {
-      throw new GatewayError('permission_denied', `Requests from web pages of origin "${origin}" are not accepted; add it to server.allowedOrigins to allow it.`);
+      throw new GatewayError(
+        'permission_denied',
+        `Requests from web pages of origin "${origin}" are not accepted; add it to server.allowedOrigins to allow it.`,
+      );
     }
     const cors = { 'access-control-allow-origin': origin, vary: 'Origin' };
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
@@ -78,4 +81,16 @@ export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): Mi
 }
 
 /** Response headers a browser client may read: ids, routing and rate limits. */
-const EXPOSED_HEADERS = ['x-request-id', 'x-aegis-model', 'x-aegis-upstream', 'x-aegis-decision-id', 'retry-after', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests', 'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'].join(', ');
+const EXPOSED_HEADERS = [
+  'x-request-id',
+  'x-aegis-model',
+  'x-aegis-upstream',
+  'x-aegis-decision-id',
+  'retry-after',
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+].join(', ');

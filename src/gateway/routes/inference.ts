@@ -24,7 +24,8 @@ import { respond } from '../respond';
 import type { GenerationChunk } from '../stages/transform';
 
 /** Usage is always asked of a streaming upstream (for metrics and records); the client gets it if it asked. */
-const withUsage = <R extends { stream?: boolean | null }>(request: R) => (request.stream ? { ...request, stream: true, stream_options: { include_usage: true } } : { ...request, stream: false });
+const withUsage = <R extends { stream?: boolean | null }>(request: R) =>
+  request.stream ? { ...request, stream: true, stream_options: { include_usage: true } } : { ...request, stream: false };
 
 export const chatDoor: FrontDoor<ChatRequest, ChatCompletion, ChatChunk> = {
   route: 'chat',
@@ -91,11 +92,26 @@ function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): 
 }
 
 /** One front door as a route: parse (stage 1), then the pipeline, then the response. */
-function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>(app: Hono, path: string, deps: GatewayDeps, sinks: readonly ExchangeSink[], door: FrontDoor<Req, W, C>): void {
+function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>(
+  app: Hono,
+  path: string,
+  deps: GatewayDeps,
+  sinks: readonly ExchangeSink[],
+  door: FrontDoor<Req, W, C>,
+): void {
   app.post(path, async (c) => {
     const snapshot = deps.snapshot();
     const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
-    const x = prepareExchange({ deps, sinks, snapshot, door, request, requestId: c.get('requestId'), startedAt: c.get('startedAt'), principal: c.get('principal') });
+    const x = prepareExchange({
+      deps,
+      sinks,
+      snapshot,
+      door,
+      request,
+      requestId: c.get('requestId'),
+      startedAt: c.get('startedAt'),
+      principal: c.get('principal'),
+    });
     watchClient(c, x);
     return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
   });

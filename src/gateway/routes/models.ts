@@ -31,7 +31,12 @@ function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
 export function modelRoutes(app: Hono, deps: GatewayDeps): void {
   app.get('/v1/models', (c) => {
     const { catalog } = deps.snapshot();
-    const data = catalog.current().flatMap((entry) => [describe(deps, entry.name, entry), ...entry.aliases.filter((a) => catalog.resolve(a) === entry).map((a) => describe(deps, a, entry))]);
+    const data = catalog
+      .current()
+      .flatMap((entry) => [
+        describe(deps, entry.name, entry),
+        ...entry.aliases.filter((a) => catalog.resolve(a) === entry).map((a) => describe(deps, a, entry)),
+      ]);
     return c.json({ object: 'list', data });
   });
 

@@ -33,7 +33,14 @@ export function adminRoutes(app: Hono, deps: GatewayDeps): void {
     if (!deps.admin) throw new GatewayError('not_found', 'The scheduler is not enabled.');
     const entry = resolveModel(deps.snapshot(), decodeURIComponent(match[1]!));
     const audit = (outcome: 'ok' | 'error', details?: Record<string, unknown>) =>
-      deps.audit?.({ type: `model.${match[2]}`, actor: c.get('principal').id, target: `${entry.name}@${entry.version}`, outcome, requestId: c.get('requestId'), details });
+      deps.audit?.({
+        type: `model.${match[2]}`,
+        actor: c.get('principal').id,
+        target: `${entry.name}@${entry.version}`,
+        outcome,
+        requestId: c.get('requestId'),
+        details,
+      });
     let result: unknown;
     try {
       result = match[2] === 'load' ? await deps.admin.load(entry) : await deps.admin.unload(entry);

@@ -27,7 +27,8 @@ async function queue(x: Exchange, scheduler: ModelGate): Promise<void> {
     priority: x.priority,
     signal: waiting.signal,
     onProgress: (e) => {
-      x.progress = e.kind === 'ready' ? `model ${entry.name} ready` : `loading model ${entry.name}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`;
+      x.progress =
+        e.kind === 'ready' ? `model ${entry.name} ready` : `loading model ${entry.name}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`;
     },
   });
   // Granted: the lease now ends with the exchange (finish), not with the client. In drain mode the

@@ -4,6 +4,11 @@ import type { Authorization } from '../deps';
 import { Exchange, type ExchangeStart, type Target } from '../exchange/exchange';
 import type { ClientRequest } from '../exchange/front-door';
 
-export function admit<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>, target: Target, authorization: Authorization<Req> | undefined, request: Req): Exchange<Req, W, C> {
+export function admit<Req extends ClientRequest, W, C>(
+  start: ExchangeStart<Req, W, C>,
+  target: Target,
+  authorization: Authorization<Req> | undefined,
+  request: Req,
+): Exchange<Req, W, C> {
   return new Exchange(start, target, authorization, request, authorization?.priority ?? target.entry.priority);
 }

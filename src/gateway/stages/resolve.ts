@@ -21,6 +21,7 @@ export function resolveTarget<Req extends ClientRequest, W, C>({ snapshot, door,
   // Content the model cannot take (images to a text model) is refused before any upstream call.
   assertSupportedContent(entry, request);
   const upstream = snapshot.upstreams.get(entry.upstream);
-  if (!upstream) throw new GatewayError('upstream_unavailable', `The upstream "${entry.upstream}" of model \`${entry.name}\` is not configured.`, { retryAfter: 5 });
+  if (!upstream)
+    throw new GatewayError('upstream_unavailable', `The upstream "${entry.upstream}" of model \`${entry.name}\` is not configured.`, { retryAfter: 5 });
   return { entry, upstream };
 }

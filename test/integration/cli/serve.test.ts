@@ -24,8 +24,15 @@ describe('aegis serve', () => {
     up = await startFakeUpstream({ kind: 'stream', chunks: 30, gapMs: 30 });
     const dir = mkdtempSync(join(tmpdir(), 'aegis-serve-'));
     const config = join(dir, 'aegis.yaml');
-    writeFileSync(config, `server: { port: 0, shutdownGraceMs: 5000 }\nauth:\n  keys:\n    - { id: ops, hash: "${hashKey(key)}", roles: [user] }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`);
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { cwd: process.cwd(), env: { ...process.env, AEGIS_RUNTIME_DIR: join(dir, 'run') }, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      config,
+      `server: { port: 0, shutdownGraceMs: 5000 }\nauth:\n  keys:\n    - { id: ops, hash: "${hashKey(key)}", roles: [user] }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`,
+    );
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], {
+      cwd: process.cwd(),
+      env: { ...process.env, AEGIS_RUNTIME_DIR: join(dir, 'run') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const end = Date.now() + 30_000;
@@ -96,8 +103,15 @@ describe('aegis serve without keys', () => {
   beforeAll(async () => {
     up = await startFakeUpstream({ kind: 'stream', chunks: 30, gapMs: 30 });
     const config = join(dir, 'aegis.yaml');
-    writeFileSync(config, `server: { port: 0, shutdownGraceMs: 5000 }\npolicy: { enabled: false }\nrag: { enabled: false }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`);
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], { cwd: process.cwd(), env, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      config,
+      `server: { port: 0, shutdownGraceMs: 5000 }\npolicy: { enabled: false }\nrag: { enabled: false }\nupstreams:\n  - { name: fake, type: openai, url: "${up.url}", discover: false }\nmodels:\n  - { name: fake, upstream: fake }\n`,
+    );
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--config', config], {
+      cwd: process.cwd(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     await until(() => /"url":"http:\/\/127\.0\.0\.1:\d+"/.test(output), 30_000, 'aegis listening');
@@ -127,7 +141,11 @@ describe('aegis serve without keys', () => {
   });
 
   it('drains an in-flight stream on SIGHUP (a closed terminal), removes its token and exits 0', async () => {
-    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect(res.status).toBe(200);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGHUP');

@@ -9,7 +9,8 @@ import { GatewayRuntime } from '../../../src/cli/runtime';
 import type { AuditEvent } from '../../../src/gateway';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 
-const yaml = (url: string, model: string) => `upstreams:\n  - name: fake\n    type: openai\n    url: ${url}\n    discover: false\nmodels:\n  - name: ${model}\n    upstream: fake\n`;
+const yaml = (url: string, model: string) =>
+  `upstreams:\n  - name: fake\n    type: openai\n    url: ${url}\n    discover: false\nmodels:\n  - name: ${model}\n    upstream: fake\n`;
 
 describe('config hot reload', () => {
   let up: FakeUpstream;
@@ -35,7 +36,12 @@ describe('config hot reload', () => {
   });
 
   const models = async () => ((await (await fetch(`${url}/v1/models`)).json()) as { data: { id: string }[] }).data.map((m) => m.id);
-  const chat = (model: string) => fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }) });
+  const chat = (model: string) =>
+    fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
+    });
 
   it('applies a valid change', async () => {
     writeFileSync(file, yaml(up.url, 'beta'));
@@ -62,7 +68,13 @@ describe('config hot reload', () => {
     expect(await watcher.reload()).toBe(false);
     expect(audits).toMatchObject([
       { type: 'config.reload', actor: 'operator', target: file, outcome: 'ok', details: { models: 1, upstreams: 1 } },
-      { type: 'config.reload', actor: 'operator', target: file, outcome: 'error', details: { reason: expect.stringMatching(/models\[0\]\.upstream: unknown upstream "nowhere"/), path: 'models[0].upstream' } },
+      {
+        type: 'config.reload',
+        actor: 'operator',
+        target: file,
+        outcome: 'error',
+        details: { reason: expect.stringMatching(/models\[0\]\.upstream: unknown upstream "nowhere"/), path: 'models[0].upstream' },
+      },
     ]);
     expect(await models()).toEqual(['gamma']);
   });

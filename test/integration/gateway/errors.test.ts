@@ -148,7 +148,11 @@ describe('error envelope and statuses', () => {
   });
 
   it('400 context_length_exceeded from an upstream that says so', async () => {
-    up.behaviour = { kind: 'status', status: 400, body: { error: { message: 'request (9000 tokens) exceeds the available context size (2048 tokens), try increasing it' } } };
+    up.behaviour = {
+      kind: 'status',
+      status: 400,
+      body: { error: { message: 'request (9000 tokens) exceeds the available context size (2048 tokens), try increasing it' } },
+    };
     const { res, body } = await post('/v1/chat/completions', chat('fake'));
     expect(res.status).toBe(400);
     expect(body.error.code).toBe('context_length_exceeded');

@@ -12,7 +12,13 @@ const model = { name: 'fake', upstreamModel: 'fake', path: '/models/fake.gguf' }
 const ctx = () => ({ model, signal: new AbortController().signal, requestId: 'r' });
 
 function upstream(command: string[]): ManagedUpstream {
-  const config = parseConfig(JSON.stringify({ upstreams: [{ name: 'runner', type: 'managed', managed: { command, startupTimeoutMs: 5_000, stopGraceMs: 1_000, restart: { backoffMs: 100, maxRestarts: 3 } } }] }));
+  const config = parseConfig(
+    JSON.stringify({
+      upstreams: [
+        { name: 'runner', type: 'managed', managed: { command, startupTimeoutMs: 5_000, stopGraceMs: 1_000, restart: { backoffMs: 100, maxRestarts: 3 } } },
+      ],
+    }),
+  );
   return new ManagedUpstream(config.upstreams[0]!, silentLogger);
 }
 
@@ -39,10 +45,14 @@ describe('managed runner', () => {
     expect(first.kind === 'json' && first.body.choices[0]!.message.content).toBe(`pid ${pid1}`);
 
     process.kill(pid1, 'SIGKILL');
-    const pid2 = await until(() => {
-      const p = up!.pidOf('fake');
-      return p && p !== pid1 ? p : undefined;
-    }, 10_000, 'the restarted process');
+    const pid2 = await until(
+      () => {
+        const p = up!.pidOf('fake');
+        return p && p !== pid1 ? p : undefined;
+      },
+      10_000,
+      'the restarted process',
+    );
     const again = await up.chat({ model: 'fake', messages: [{ role: 'user', content: 'x' }] }, ctx());
     expect(again.kind === 'json' && again.body.choices[0]!.message.content).toBe(`pid ${pid2}`);
     expect((await up.loaded()).map((m) => m.upstreamModel)).toEqual(['fake']);

@@ -27,9 +27,16 @@ describe('scheduler defaults for uncontrolled upstreams', () => {
   it('leases ten concurrent streams at once instead of queueing them', async () => {
     const headers = { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' };
     const streams = Array.from({ length: 10 }, () =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'served', stream: true, messages: [{ role: 'user', content: 'x' }] }) }).then((r) => r.text()),
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'served', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      }).then((r) => r.text()),
     );
-    const ps = async () => ((await (await fetch(`${gw.url}/admin/ps`, { headers })).json()) as { models: { id: string; inFlight: number; queued: number }[] }).models.find((m) => m.id === 'vllm/served');
+    const ps = async () =>
+      ((await (await fetch(`${gw.url}/admin/ps`, { headers })).json()) as { models: { id: string; inFlight: number; queued: number }[] }).models.find(
+        (m) => m.id === 'vllm/served',
+      );
     await until(async () => (await ps())?.inFlight === 10, 5_000, 'ten leases in flight');
     expect((await ps())!.queued).toBe(0);
     const bodies = await Promise.all(streams);

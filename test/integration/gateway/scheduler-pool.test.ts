@@ -22,7 +22,12 @@ async function psModel(gw: TestGateway, id: string): Promise<PsModel | undefined
 }
 
 function chat(gw: TestGateway, model: string, stream: boolean, signal?: AbortSignal): Promise<Response> {
-  return fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, signal, body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'x' }] }) });
+  return fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers,
+    signal,
+    body: JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'x' }] }),
+  });
 }
 
 describe('scheduler and the upstream connection pool', () => {

@@ -9,7 +9,6 @@ import { until } from '../../helpers/wait';
 const headers = { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' };
 const chatBody = (stream: boolean) => JSON.stringify({ model: 'fake', stream, messages: [{ role: 'user', content: 'hi' }] });
 
-
 describe('streaming faults', () => {
   let up: FakeUpstream;
   let gw: TestGateway;

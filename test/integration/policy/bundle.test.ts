@@ -69,7 +69,18 @@ describe('committed policy bundle', () => {
     it('reads an opa build tarball as a bundle', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'aegis-policy-'));
       const { execFileSync } = await import('node:child_process');
-      execFileSync(opa!.bin, ['build', '-t', 'wasm', '-e', 'aegis/authz/decision', '-e', 'aegis/authz/tool_decision', '-o', join(dir, 'bundle.tar.gz'), defaultSource]);
+      execFileSync(opa!.bin, [
+        'build',
+        '-t',
+        'wasm',
+        '-e',
+        'aegis/authz/decision',
+        '-e',
+        'aegis/authz/tool_decision',
+        '-o',
+        join(dir, 'bundle.tar.gz'),
+        defaultSource,
+      ]);
       const bundle = await readBundle(join(dir, 'bundle.tar.gz'));
       expect(bundle.wasm.subarray(0, 4)).toEqual(new Uint8Array([0x00, 0x61, 0x73, 0x6d]));
     });

@@ -102,7 +102,9 @@ describe('quotas through the shipped policy', () => {
     gw = await startGateway(
       {
         auth: { keys: [{ id: 'q1', hash: hashKey(key), roles: ['limited'] }] },
-        policy: { data: { roles: { limited: { endpoints: ['chat'], model_groups: ['general'], quotas: { requests_per_minute: 2, tokens_per_day: 1_000_000 } } } } },
+        policy: {
+          data: { roles: { limited: { endpoints: ['chat'], model_groups: ['general'], quotas: { requests_per_minute: 2, tokens_per_day: 1_000_000 } } } },
+        },
         upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }],
         models: [{ name: 'fake', upstream: 'fake' }],
       },

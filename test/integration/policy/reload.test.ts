@@ -102,7 +102,9 @@ describe.skipIf(!opa)('policy reload with the pinned opa', () => {
 
   it('fails the build, not the gateway, on a syntax error or an unsupported builtin', () => {
     expect(() => variant((s) => `${s}\nbroken if {\n`)).toThrow(/opa build failed[\s\S]*rego_parse_error/);
-    expect(() => variant((s) => `${s}\nnotes contains "x" if http.send({"method": "get", "url": "http://127.0.0.1:1"})\n`)).toThrow(/undefined function http\.send/);
+    expect(() => variant((s) => `${s}\nnotes contains "x" if http.send({"method": "get", "url": "http://127.0.0.1:1"})\n`)).toThrow(
+      /undefined function http\.send/,
+    );
   });
 
   it('rejects a bundle that no longer denies by default, and the old policy keeps deciding', async () => {
@@ -143,7 +145,10 @@ describe.skipIf(!opa)('policy reload with the pinned opa', () => {
     expect(engine.decide(chat(['user'])).allow).toBe(true);
 
     const reloaded = new Promise((resolve) => engine.onReload(resolve));
-    writeBundle(bundleDir, variant((s) => `${s}\nnotes contains "served by v2"\n`));
+    writeBundle(
+      bundleDir,
+      variant((s) => `${s}\nnotes contains "served by v2"\n`),
+    );
     await reloaded;
     expect(engine.revision()).not.toBe(first);
     expect(engine.decide(chat(['user'])).reasons).toEqual(['served by v2']);

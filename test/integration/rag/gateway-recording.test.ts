@@ -17,7 +17,6 @@ import { world } from '../../world/use-world';
 
 const ferret = await world('ferretdb');
 
-
 const headers = { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' };
 
 describe.skipIf(!ferret)('exchange recording through the gateway', () => {
@@ -45,7 +44,11 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     const ids: string[] = [];
     const stream = async (n: number) => {
       for (let i = 0; i < n; i++) {
-        const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: `q${ids.length}` }] }) });
+        const res = await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ model: 'fake', stream: true, messages: [{ role: 'user', content: `q${ids.length}` }] }),
+        });
         expect(res.status).toBe(200);
         const text = await res.text();
         expect(text).not.toContain('"error"');
@@ -83,11 +86,19 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     const lines = new MemoryLogger();
     const spoolDir = mkdtempSync(join(tmpdir(), 'aegis-redact-spool-'));
     const send = async (gw: TestGateway) => {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: `deploy with ${apiKey} and\n${pem}` }] }) });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ model: 'fake', messages: [{ role: 'user', content: `deploy with ${apiKey} and\n${pem}` }] }),
+      });
       expect(res.status).toBe(200);
       await res.text();
     };
-    const base = { upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }], models: [{ name: 'fake', upstream: 'fake' }], logging: { prompts: true } };
+    const base = {
+      upstreams: [{ name: 'fake', type: 'openai', url: up.url, discover: false }],
+      models: [{ name: 'fake', upstream: 'fake' }],
+      logging: { prompts: true },
+    };
     // With MongoDB: the exchange and RAG documents.
     const withMongo = await startGateway(
       { ...base, mongodb: { uri: ferret!.uri, database: 'aegis_redaction' }, rag: { spool: { dir: mkdtempSync(join(tmpdir(), 'aegis-redact-spool-m-')) } } },
@@ -96,7 +107,10 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     await send(withMongo);
     await withMongo.close();
     // Without MongoDB: the spool file.
-    const spoolOnly = await startGateway({ ...base, rag: { spool: { dir: spoolDir } } }, { extend: extendRuntime({ logger: lines }), logger: redactingLogger(lines) });
+    const spoolOnly = await startGateway(
+      { ...base, rag: { spool: { dir: spoolDir } } },
+      { extend: extendRuntime({ logger: lines }), logger: redactingLogger(lines) },
+    );
     await send(spoolOnly);
     await spoolOnly.close();
 
@@ -111,7 +125,9 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     } finally {
       await client.close();
     }
-    const files = readdirSync(spoolDir, { recursive: true }).map(String).filter((f) => f.endsWith('.jsonl'));
+    const files = readdirSync(spoolDir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.jsonl'));
     const spooled = files.map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('\n');
     expect(spooled).toContain('deploy with');
     expect(spooled).not.toContain(apiKey);

@@ -41,7 +41,11 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     expect(full).toMatchObject({ principalId: 'team-a', model: 'smollm2', modelVersion: '1', status: 200, decisionId: 'dec-3', usage: { totalTokens: 19 } });
     expect(full?.time).toBeInstanceOf(Date);
     const rag = await db.collection('rag_documents').findOne({ _id: 'req-000003' as never });
-    expect(rag).toMatchObject({ text: 'user: Question number 3 about llamas\n\nassistant: Answer 3: llamas are camelids.', status: 'pending', metadata: { source: 'aegis', principalId: 'team-a', requestId: 'req-000003' } });
+    expect(rag).toMatchObject({
+      text: 'user: Question number 3 about llamas\n\nassistant: Answer 3: llamas are camelids.',
+      status: 'pending',
+      metadata: { source: 'aegis', principalId: 'team-a', requestId: 'req-000003' },
+    });
     const audit = await db.collection('audit').findOne({ decisionId: 'dec-1' });
     expect(audit).toMatchObject({ type: 'policy.decision', outcome: 'deny', details: { reasons: ['model not allowed'] } });
     expect(s.stats().exchange).toMatchObject({ inserted: 12, spooled: 0, dropped: 0 });
@@ -61,7 +65,10 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
 
   it('sweeps records past their retention', async () => {
     const coll = db.collection(`sweep_${Date.now()}`);
-    await coll.insertMany([{ _id: 'old' as never, time: new Date(Date.now() - 40 * 86_400_000) }, { _id: 'new' as never, time: new Date() }]);
+    await coll.insertMany([
+      { _id: 'old' as never, time: new Date(Date.now() - 40 * 86_400_000) },
+      { _id: 'new' as never, time: new Date() },
+    ]);
     const sweeper = new RetentionSweeper({ db, targets: { [coll.collectionName]: 30 } });
     expect(await sweeper.sweepNow()).toEqual({ [coll.collectionName]: 1 });
     expect((await coll.find().toArray()).map((d) => d._id)).toEqual(['new']);
@@ -85,7 +92,15 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     expect(await store.insert(items)).toEqual({ duplicates: ['req-1', 'req-2'], rejected: [] });
     const audit = await db.collection('dec_a').find({}).sort({ _id: 1 }).toArray();
     expect(audit).toHaveLength(2);
-    expect(audit[0]).toMatchObject({ _id: 'dec-1', type: 'policy.decision', actor: 'team-a', outcome: 'allow', requestId: 'req-000001', decisionId: 'dec-1', details: { reasons: [] } });
+    expect(audit[0]).toMatchObject({
+      _id: 'dec-1',
+      type: 'policy.decision',
+      actor: 'team-a',
+      outcome: 'allow',
+      requestId: 'req-000001',
+      decisionId: 'dec-1',
+      details: { reasons: [] },
+    });
     expect(audit[0]?.time).toBeInstanceOf(Date);
   });
 
@@ -100,7 +115,12 @@ describe.skipIf(!ferret)('MongoDB record store (FerretDB)', () => {
     const embedder = new HashEmbedder();
     const s = await storage({
       embedder,
-      mongodb: { uri: ferret!.uri, database, collections: { exchanges: 'mx', rag: 'corpus', audit: 'ma' }, fieldMapping: { text: 'content', metadata: 'meta', embedding: 'vector', status: 'state', embeddedStatus: 'ready' } },
+      mongodb: {
+        uri: ferret!.uri,
+        database,
+        collections: { exchanges: 'mx', rag: 'corpus', audit: 'ma' },
+        fieldMapping: { text: 'content', metadata: 'meta', embedding: 'vector', status: 'state', embeddedStatus: 'ready' },
+      },
     });
     s.recorder.record(makeRecord(1, { answer: 'Alpacas produce soft fleece used for knitting.' }));
     s.recorder.record(makeRecord(2, { messages: [{ role: 'user', content: 'How do I file taxes?' }], answer: 'Use the form for companies.' }));

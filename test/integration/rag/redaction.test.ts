@@ -23,7 +23,9 @@ function leakyExchange(i: number): ExchangeRecord {
       { role: 'user', content: `Why does this fail?\n${PRIVATE_KEY}\nOPENAI_API_KEY=${API_KEY}` },
     ],
     answer: `Never paste ${API_KEY} or a private key into a prompt.`,
-    toolCalls: [{ id: 'c1', name: 'fetch', source: 'mcp', arguments: JSON.stringify({ headers: { Authorization: `Bearer ${API_KEY}` } }), result: `echo ${API_KEY}` }],
+    toolCalls: [
+      { id: 'c1', name: 'fetch', source: 'mcp', arguments: JSON.stringify({ headers: { Authorization: `Bearer ${API_KEY}` } }), result: `echo ${API_KEY}` },
+    ],
     error: { code: 'upstream_error', message: `upstream said: bad key ${API_KEY}` },
   });
 }
@@ -44,18 +46,30 @@ describe.skipIf(!ferret)('redaction before every sink', () => {
     await until(() => stored.idle() && stored.stats().audit.inserted === 1, 15_000, 'records stored');
     await stored.close();
     const db = client.db(database);
-    const docs = [...(await db.collection('exchanges').find().toArray()), ...(await db.collection('rag_documents').find().toArray()), ...(await db.collection('audit').find().toArray())];
+    const docs = [
+      ...(await db.collection('exchanges').find().toArray()),
+      ...(await db.collection('rag_documents').find().toArray()),
+      ...(await db.collection('audit').find().toArray()),
+    ];
     expect(docs).toHaveLength(3);
     expect(secretsIn(JSON.stringify(docs))).toEqual([]);
     expect(JSON.stringify(docs)).toContain('[REDACTED:private_key]');
 
     // MongoDB unreachable: the same record goes to the spool file.
     const spoolDir = mkdtempSync(join(tmpdir(), 'aegis-redact-spool-'));
-    const spooled = await openRagStorage({ mongodb: { uri: 'mongodb://127.0.0.1:9/', database }, spool: { dir: spoolDir }, queue: { insertTimeoutMs: 500 }, logger });
+    const spooled = await openRagStorage({
+      mongodb: { uri: 'mongodb://127.0.0.1:9/', database },
+      spool: { dir: spoolDir },
+      queue: { insertTimeoutMs: 500 },
+      logger,
+    });
     spooled.recorder.record(leakyExchange(2));
     await until(() => spooled.stats().exchange.spooled === 1, 15_000, 'record spooled');
     await spooled.close({ timeoutMs: 1_000 });
-    const spoolText = readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl')).map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('');
+    const spoolText = readdirSync(spoolDir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .map((f) => readFileSync(join(spoolDir, f), 'utf8'))
+      .join('');
     expect(spoolText).toContain('req-000002');
     expect(secretsIn(spoolText)).toEqual([]);
 

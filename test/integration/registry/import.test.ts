@@ -26,17 +26,46 @@ describe.skipIf(!ferret || !models)('aegis models import (real GGUF, FerretDB)',
     const store = new MongoRegistryStore({ db: client.db(database) });
     const out: string[] = [];
     const err: string[] = [];
-    const deps = { store, audit: storage.audit, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, actor: 'cli:test' };
+    const deps = {
+      store,
+      audit: storage.audit,
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      actor: 'cli:test',
+    };
     const smol = models!['smollm2-135m'];
     const gemma = models!['gemma3-270m'];
 
-    expect(await runModelsCommand(['import', smol.path, '--name', 'smollm2', '--version', '1', '--license', 'Apache-2.0', '--upstream', 'llamacpp', '--source', 'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct'], deps)).toBe(0);
+    expect(
+      await runModelsCommand(
+        [
+          'import',
+          smol.path,
+          '--name',
+          'smollm2',
+          '--version',
+          '1',
+          '--license',
+          'Apache-2.0',
+          '--upstream',
+          'llamacpp',
+          '--source',
+          'https://huggingface.co/HuggingFaceTB/SmolLM2-135M-Instruct',
+        ],
+        deps,
+      ),
+    ).toBe(0);
     const e = await store.get('smollm2', '1');
     expect(e).toMatchObject({
       sizeBytes: smol.sizeBytes,
       contextLength: 8192,
       format: 'gguf',
-      provenance: { sha256: smol.sha256, license: 'Apache-2.0', importedBy: 'cli:test', gguf: { architecture: 'llama', quantization: 'Q4_1', contextLength: 8192 } },
+      provenance: {
+        sha256: smol.sha256,
+        license: 'Apache-2.0',
+        importedBy: 'cli:test',
+        gguf: { architecture: 'llama', quantization: 'Q4_1', contextLength: 8192 },
+      },
     });
     expect(e?.provenance?.gguf?.parameterCount).toBeGreaterThan(100_000_000);
     // The one GGUF estimate (the scheduler's): weights + KV cache for the header's 8192 tokens + overhead.

@@ -21,7 +21,9 @@ describe.skipIf(!ferret)('MongoRegistryStore (FerretDB)', () => {
     await store.upsert(entry('smollm2', '2'));
     await store.upsert(entry('smollm2', '2', { contextLength: 4096, footprint: { ramBytes: 1, vramBytes: 0, source: 'estimated' } }));
     expect((await store.list()).map((e) => `${e.name}@${e.version}`)).toEqual(['smollm2@1', 'smollm2@2']);
-    expect(await store.get('smollm2', '1')).toEqual(entry('smollm2', '1', { aliases: ['small'], provenance: { sha256: 'abc', gguf: { architecture: 'llama' } } }));
+    expect(await store.get('smollm2', '1')).toEqual(
+      entry('smollm2', '1', { aliases: ['small'], provenance: { sha256: 'abc', gguf: { architecture: 'llama' } } }),
+    );
     expect((await store.get('smollm2', '2'))?.contextLength).toBe(4096);
     expect(await store.get('smollm2', '3')).toBeUndefined();
     await expect(store.upsert(entry('bad@name', '1'))).rejects.toMatchObject({ code: 'invalid_request' });
@@ -49,7 +51,12 @@ describe.skipIf(!ferret)('MongoRegistryStore (FerretDB)', () => {
     expect((await store.get('gemma3', '1'))?.status).toBe('retired');
 
     const history = await store.history('gemma3');
-    expect(history.map((h) => `${h.action}:${h.previous ?? '-'}→${h.version}:${h.by}`)).toEqual(['promote:-→1:alice', 'promote:1→2:alice', 'promote:2→3:bob', 'rollback:3→2:bob']);
+    expect(history.map((h) => `${h.action}:${h.previous ?? '-'}→${h.version}:${h.by}`)).toEqual([
+      'promote:-→1:alice',
+      'promote:1→2:alice',
+      'promote:2→3:bob',
+      'rollback:3→2:bob',
+    ]);
   });
 
   it('serialises concurrent promotions without losing a move', async () => {

@@ -7,7 +7,13 @@ import { startGateway, testKey, type TestGateway } from '../../helpers/gateway';
 const messages = [
   { role: 'developer', content: 'Be terse.' },
   { role: 'system', content: [{ type: 'text', text: 'You are helpful.' }] },
-  { role: 'user', content: [{ type: 'text', text: 'Say' }, { type: 'text', text: 'hi.' }] },
+  {
+    role: 'user',
+    content: [
+      { type: 'text', text: 'Say' },
+      { type: 'text', text: 'hi.' },
+    ],
+  },
 ];
 const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
 

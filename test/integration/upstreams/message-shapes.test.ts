@@ -33,7 +33,15 @@ const shapes: { name: string; messages: Messages }[] = [
   },
   {
     name: 'a user message of two text parts',
-    messages: [{ role: 'user', content: [{ type: 'text', text: 'Say' }, { type: 'text', text: 'hello.' }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Say' },
+          { type: 'text', text: 'hello.' },
+        ],
+      },
+    ],
   },
 ];
 
@@ -87,10 +95,24 @@ describe.skipIf(!runtimes.some((r) => r.available))('OpenAI message shapes throu
         const chat = vi.spyOn(upstream!, 'chat');
         const call = client.chat.completions.create({
           model: runtime.model,
-          messages: [{ role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image_url', image_url: { url: pixel } }] }],
+          messages: [
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is in this picture?' },
+                { type: 'image_url', image_url: { url: pixel } },
+              ],
+            },
+          ],
           max_tokens: 4,
         });
-        await expect(call).rejects.toMatchObject({ status: 400, type: 'invalid_request_error', code: 'capability_not_supported', param: 'messages', message: expect.stringContaining(runtime.model) });
+        await expect(call).rejects.toMatchObject({
+          status: 400,
+          type: 'invalid_request_error',
+          code: 'capability_not_supported',
+          param: 'messages',
+          message: expect.stringContaining(runtime.model),
+        });
         expect(chat).not.toHaveBeenCalled();
       });
     });

@@ -12,10 +12,14 @@ const GIB = 2 ** 30;
 
 describe('specFor', () => {
   it('treats an operator footprint as an override and an imported one as an estimate', async () => {
-    const fromConfig = await specFor(entry('a', '1', { footprint: { ramBytes: 3 * GIB, vramBytes: 0, source: 'config' } }), cfg, new MemoryLogger(), { controlled: true });
+    const fromConfig = await specFor(entry('a', '1', { footprint: { ramBytes: 3 * GIB, vramBytes: 0, source: 'config' } }), cfg, new MemoryLogger(), {
+      controlled: true,
+    });
     expect(fromConfig).toMatchObject({ id: 'llamacpp/a', footprint: { ram: 3 * GIB }, footprintSource: 'config' });
     // `models import` stores the GGUF estimate: the runtime's measurement must still replace it.
-    const imported = await specFor(entry('b', '1', { footprint: { ramBytes: 2 * GIB, vramBytes: GIB, source: 'estimated' } }), cfg, new MemoryLogger(), { controlled: true });
+    const imported = await specFor(entry('b', '1', { footprint: { ramBytes: 2 * GIB, vramBytes: GIB, source: 'estimated' } }), cfg, new MemoryLogger(), {
+      controlled: true,
+    });
     expect(imported).toMatchObject({ footprint: { ram: 2 * GIB, gpu0: GIB }, footprintSource: 'estimate' });
   });
 
@@ -39,7 +43,10 @@ describe('specFor', () => {
 
 describe('upstreamTraits', () => {
   const upstream = (type: 'openai' | 'managed') =>
-    createUpstream(upstreamSchema.parse({ name: 'llamacpp', type, url: 'http://127.0.0.1:1', connections: 8, managed: type === 'managed' ? { command: 'x' } : undefined }), new MemoryLogger());
+    createUpstream(
+      upstreamSchema.parse({ name: 'llamacpp', type, url: 'http://127.0.0.1:1', connections: 8, managed: type === 'managed' ? { command: 'x' } : undefined }),
+      new MemoryLogger(),
+    );
 
   it('puts the models of one server in one pool of its connections', () => {
     const u = upstream('openai');

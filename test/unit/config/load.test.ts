@@ -12,12 +12,16 @@ describe('parseConfig', () => {
   });
 
   it('substitutes ${env:NAME} and ${env:NAME:-default}', () => {
-    const c = parseConfig('upstreams:\n  - name: a\n    type: openai\n    url: ${env:A_URL}\n    apiKey: ${env:MISSING:-fallback}\n', { A_URL: 'http://127.0.0.1:1' });
+    const c = parseConfig('upstreams:\n  - name: a\n    type: openai\n    url: ${env:A_URL}\n    apiKey: ${env:MISSING:-fallback}\n', {
+      A_URL: 'http://127.0.0.1:1',
+    });
     expect(c.upstreams[0]).toMatchObject({ url: 'http://127.0.0.1:1', apiKey: 'fallback' });
   });
 
   it('names the path of a missing environment variable', () => {
-    expect(() => parseConfig('upstreams:\n  - name: a\n    type: openai\n    url: ${env:NOPE}\n', {})).toThrow(/upstreams\[0\]\.url: environment variable NOPE/);
+    expect(() => parseConfig('upstreams:\n  - name: a\n    type: openai\n    url: ${env:NOPE}\n', {})).toThrow(
+      /upstreams\[0\]\.url: environment variable NOPE/,
+    );
   });
 
   it('reports schema errors with the path of the bad key', () => {
@@ -33,7 +37,9 @@ describe('parseConfig', () => {
 
   it('checks references between models and upstreams', () => {
     expect(() => parseConfig('models:\n  - name: m\n    upstream: ghost\n')).toThrow(/models\[0\]\.upstream: unknown upstream "ghost"/);
-    expect(() => parseConfig('upstreams:\n  - name: r\n    type: managed\n    managed: { command: "x ${PORT}" }\nmodels:\n  - name: m\n    upstream: r\n')).toThrow(/models\[0\]\.path/);
+    expect(() =>
+      parseConfig('upstreams:\n  - name: r\n    type: managed\n    managed: { command: "x ${PORT}" }\nmodels:\n  - name: m\n    upstream: r\n'),
+    ).toThrow(/models\[0\]\.path/);
   });
 
   it('reports YAML syntax errors with a line', () => {

@@ -21,12 +21,19 @@ describe('SseParser', () => {
     const euro = new TextEncoder().encode('data: {"x":"€"}\n\n');
     const rest = new TextEncoder().encode('event: ping\ndata: a\ndata: b\r\n\r\n: comment\n\ndata: [DONE]\n\n');
     const events = parseAll(euro.slice(0, 13), euro.slice(13), rest);
-    expect(events).toEqual([{ event: undefined, data: '{"x":"€"}' }, { event: 'ping', data: 'a\nb' }, { event: undefined, data: '[DONE]' }]);
+    expect(events).toEqual([
+      { event: undefined, data: '{"x":"€"}' },
+      { event: 'ping', data: 'a\nb' },
+      { event: undefined, data: '[DONE]' },
+    ]);
   });
 
   it('treats CRLF split between two chunks as one line break', () => {
     const enc = (s: string) => new TextEncoder().encode(s);
-    expect(parseAll(enc('data: a\r'), enc('\n\r'), enc('\ndata:b\r\r'))).toEqual([{ event: undefined, data: 'a' }, { event: undefined, data: 'b' }]);
+    expect(parseAll(enc('data: a\r'), enc('\n\r'), enc('\ndata:b\r\r'))).toEqual([
+      { event: undefined, data: 'a' },
+      { event: undefined, data: 'b' },
+    ]);
   });
 
   it('flushes a final event without a trailing blank line', () => {

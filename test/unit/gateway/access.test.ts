@@ -32,7 +32,10 @@ describe('anonymous access (no keys configured)', () => {
   });
 
   it('makes it an admin only when auth.anonymousAdmin says so', async () => {
-    const { app } = inProcessApp({ admin: { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) }, options: { anonymous: { allowed: true, admin: true } } });
+    const { app } = inProcessApp({
+      admin: { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) },
+      options: { anonymous: { allowed: true, admin: true } },
+    });
     expect((await app.request('/admin/ps', {}, fromAddress('127.0.0.1'))).status).toBe(200);
   });
 
@@ -46,7 +49,11 @@ describe('the operator token', () => {
   const admin = { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) };
 
   it('grants admin to a loopback caller, with or without configured keys', async () => {
-    const keyed = inProcessApp({ admin, keys: new KeyStore([{ id: 'k', name: 'k', hash: hashKey('user-key'), roles: ['user'] }]), operator: operatorKeyStore('op-token') });
+    const keyed = inProcessApp({
+      admin,
+      keys: new KeyStore([{ id: 'k', name: 'k', hash: hashKey('user-key'), roles: ['user'] }]),
+      operator: operatorKeyStore('op-token'),
+    });
     expect((await keyed.app.request('/admin/ps', { headers: { authorization: 'Bearer op-token' } }, fromAddress('127.0.0.1'))).status).toBe(200);
     expect((await keyed.app.request('/admin/ps', { headers: { authorization: 'Bearer user-key' } }, fromAddress('127.0.0.1'))).status).toBe(403);
     const keyless = inProcessApp({ admin, operator: operatorKeyStore('op-token') });
@@ -54,7 +61,11 @@ describe('the operator token', () => {
   });
 
   it('is refused from any other address', async () => {
-    const { app } = inProcessApp({ admin, keys: new KeyStore([{ id: 'k', name: 'k', hash: hashKey('user-key'), roles: ['user'] }]), operator: operatorKeyStore('op-token') });
+    const { app } = inProcessApp({
+      admin,
+      keys: new KeyStore([{ id: 'k', name: 'k', hash: hashKey('user-key'), roles: ['user'] }]),
+      operator: operatorKeyStore('op-token'),
+    });
     expect((await app.request('/admin/ps', { headers: { authorization: 'Bearer op-token' } }, fromAddress('192.168.1.9'))).status).toBe(401);
   });
 });
@@ -71,15 +82,27 @@ describe('Host and Origin', () => {
 
   it('accepts loopback names and the configured hosts', async () => {
     const { app } = inProcessApp({ options: { allowedHosts: ['gateway.lan'] } });
-    for (const url of ['http://localhost:4000/v1/models', 'http://127.0.0.1:4000/v1/models', 'http://[::1]:4000/v1/models', 'http://gateway.lan:4000/v1/models']) {
+    for (const url of [
+      'http://localhost:4000/v1/models',
+      'http://127.0.0.1:4000/v1/models',
+      'http://[::1]:4000/v1/models',
+      'http://gateway.lan:4000/v1/models',
+    ]) {
       expect((await app.request(url, {}, fromAddress('127.0.0.1'))).status, url).toBe(200);
     }
   });
 
   it('refuses a web page of another origin, even a "simple" text/plain POST to an admin route', async () => {
     let loads = 0;
-    const { app } = inProcessApp({ admin: { ps: () => ({}), load: async () => ({ loads: ++loads }), unload: async () => ({}) }, options: { anonymous: { allowed: true, admin: true } } });
-    const res = await app.request('/admin/models/m/load', { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: 'x' }, fromAddress('127.0.0.1'));
+    const { app } = inProcessApp({
+      admin: { ps: () => ({}), load: async () => ({ loads: ++loads }), unload: async () => ({}) },
+      options: { anonymous: { allowed: true, admin: true } },
+    });
+    const res = await app.request(
+      '/admin/models/m/load',
+      { method: 'POST', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: 'x' },
+      fromAddress('127.0.0.1'),
+    );
     expect(res.status).toBe(403);
     expect(loads).toBe(0);
     expect((await app.request('/v1/models', { headers: { origin: 'null' } }, fromAddress('127.0.0.1'))).status).toBe(403);
@@ -91,7 +114,14 @@ describe('Host and Origin', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(res.headers.get('access-control-expose-headers')).toMatch(/x-request-id/);
-    const pre = await app.request('/v1/chat/completions', { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } }, fromAddress('127.0.0.1'));
+    const pre = await app.request(
+      '/v1/chat/completions',
+      {
+        method: 'OPTIONS',
+        headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      },
+      fromAddress('127.0.0.1'),
+    );
     expect(pre.status).toBe(204);
     expect(pre.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
   });

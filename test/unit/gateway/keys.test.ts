@@ -27,7 +27,10 @@ describe('ModelCatalog', () => {
   });
 
   it('lets config win over discovery and hides retired versions', () => {
-    const cat = new ModelCatalog({ config: [entry({ upstreamModel: 'configured' }), entry({ name: 'old', status: 'retired' })], discovered: [entry({ origin: 'discovered', version: 'discovered', upstreamModel: 'found' })] });
+    const cat = new ModelCatalog({
+      config: [entry({ upstreamModel: 'configured' }), entry({ name: 'old', status: 'retired' })],
+      discovered: [entry({ origin: 'discovered', version: 'discovered', upstreamModel: 'found' })],
+    });
     expect(cat.resolve('m')!.upstreamModel).toBe('configured');
     expect(cat.resolve('old')).toBeUndefined();
   });

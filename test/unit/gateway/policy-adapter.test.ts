@@ -12,7 +12,14 @@ function policyWith(answer: ConstructorParameters<typeof FakePolicyEngine>[0]) {
   const events: AuditEvent[] = [];
   const clock = new ManualClock(Date.UTC(2025, 5, 1, 12));
   const policy = opaRequestPolicy(new FakePolicyEngine(answer), clock, new UsageMeter(clock), (e) => events.push(e));
-  const check = () => policy.check({ principal: { id: 'team-a', name: 'A', roles: ['user'] }, route: 'chat', model: modelEntry(), request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] }, requestId: 'req-1' });
+  const check = () =>
+    policy.check({
+      principal: { id: 'team-a', name: 'A', roles: ['user'] },
+      route: 'chat',
+      model: modelEntry(),
+      request: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
+      requestId: 'req-1',
+    });
   return { events, check };
 }
 
@@ -26,6 +33,16 @@ describe('opaRequestPolicy', () => {
   it('audits a denial at once, since no exchange follows it', () => {
     const { events, check } = policyWith(() => ({ allow: false, reasons: ['model not allowed'] }));
     expect(check).toThrow(/Denied by policy: model not allowed/);
-    expect(events).toEqual([{ type: 'policy.decision', actor: 'team-a', target: 'm@1', outcome: 'deny', requestId: 'req-1', decisionId: 'fake-1', details: { route: 'chat', reasons: ['model not allowed'] } }]);
+    expect(events).toEqual([
+      {
+        type: 'policy.decision',
+        actor: 'team-a',
+        target: 'm@1',
+        outcome: 'deny',
+        requestId: 'req-1',
+        decisionId: 'fake-1',
+        details: { route: 'chat', reasons: ['model not allowed'] },
+      },
+    ]);
   });
 });

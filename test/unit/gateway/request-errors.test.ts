@@ -7,14 +7,22 @@ import { FakePolicyEngine } from '../../../src/policy';
 import { fromAddress, inProcessApp } from '../../helpers/app';
 
 const local = fromAddress('127.0.0.1');
-const chat = (body: unknown = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+const chat = (body: unknown = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
 
 describe('quotas', () => {
   function withQuota(limit: number) {
     // The quota rule of policies.rego, on the facts the gateway hands in.
     const engine = new FakePolicyEngine((input) => {
       const used = input.usage?.requests_last_minute ?? 0;
-      return { allow: used < limit, reasons: used < limit ? [] : [`quota exceeded: ${used} requests in the last minute, limit ${limit}`], obligations: { quotas: { requests_per_minute: limit, tokens_per_day: 1_000 } } };
+      return {
+        allow: used < limit,
+        reasons: used < limit ? [] : [`quota exceeded: ${used} requests in the last minute, limit ${limit}`],
+        obligations: { quotas: { requests_per_minute: limit, tokens_per_day: 1_000 } },
+      };
     });
     return inProcessApp({ policy: (clock, audit) => opaRequestPolicy(engine, clock, new UsageMeter(clock), audit) });
   }
@@ -50,7 +58,15 @@ describe('quotas', () => {
   });
 
   it('keeps other denials at 403 policy_denied', async () => {
-    const harness = inProcessApp({ policy: (clock) => opaRequestPolicy(new FakePolicyEngine(() => ({ allow: false, reasons: ['model not allowed', 'quota exceeded: 5 requests in the last minute, limit 5'] })), clock, new UsageMeter(clock), undefined) });
+    const harness = inProcessApp({
+      policy: (clock) =>
+        opaRequestPolicy(
+          new FakePolicyEngine(() => ({ allow: false, reasons: ['model not allowed', 'quota exceeded: 5 requests in the last minute, limit 5'] })),
+          clock,
+          new UsageMeter(clock),
+          undefined,
+        ),
+    });
     const res = await harness.app.request('/v1/chat/completions', chat(), local);
     expect(res.status).toBe(403);
     expect(res.headers.get('retry-after')).toBeNull();
@@ -88,7 +104,11 @@ describe('deeply nested bodies', () => {
     const { app } = inProcessApp();
     let schema: Record<string, unknown> = { type: 'string' };
     for (let i = 0; i < 30; i++) schema = { type: 'object', properties: { a: schema } };
-    const res = await app.request('/v1/chat/completions', chat({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'f', parameters: schema } }] }), local);
+    const res = await app.request(
+      '/v1/chat/completions',
+      chat({ model: 'm', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'f', parameters: schema } }] }),
+      local,
+    );
     expect(res.status).toBe(200);
   });
 });

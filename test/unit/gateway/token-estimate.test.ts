@@ -16,7 +16,16 @@ describe('jsonLength', () => {
     [1, 'two', null, [3]],
     { a: 1 },
     { role: 'user', content: 'hello', skip: undefined },
-    [{ role: 'system', content: 'be brief' }, { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image_url', image_url: { url: 'data:x' } }] }],
+    [
+      { role: 'system', content: 'be brief' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'hi' },
+          { type: 'image_url', image_url: { url: 'data:x' } },
+        ],
+      },
+    ],
   ];
   it.each(cases.map((c) => [JSON.stringify(c), c]))('equals JSON.stringify(%s).length for escape-free values', (_, value) => {
     expect(jsonLength(value)).toBe(JSON.stringify(value).length);

@@ -1,7 +1,17 @@
 // Decisions as the gateway uses them: the 403 envelope, the header, and applying tool obligations.
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../../src/core';
-import { DECISION_HEADER, allowedTools, decisionHeaders, enforce, mcpToolAllowed, permissiveObligations, policyDeniedError, toDecision, type Decision } from '../../../src/policy';
+import {
+  DECISION_HEADER,
+  allowedTools,
+  decisionHeaders,
+  enforce,
+  mcpToolAllowed,
+  permissiveObligations,
+  policyDeniedError,
+  toDecision,
+  type Decision,
+} from '../../../src/policy';
 
 const denied: Decision = {
   id: 'd-1',
@@ -62,7 +72,10 @@ describe('decisions', () => {
   });
 
   it('removes the tools the policy removed', () => {
-    const tools = [{ type: 'function', function: { name: 'get_weather' } }, { type: 'function', function: { name: 'run_shell' } }];
+    const tools = [
+      { type: 'function', function: { name: 'get_weather' } },
+      { type: 'function', function: { name: 'run_shell' } },
+    ];
     const o = { ...permissiveObligations(), tools: { allowed: ['get_weather'], removed: ['run_shell'], on_disallowed: 'remove' as const } };
     expect(allowedTools(tools, o).map((t) => t.function.name)).toEqual(['get_weather']);
   });

@@ -3,7 +3,16 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, MemoryLogger } from '../../../src/core';
-import { WasmPolicyEngine, buildPolicyInput, defaultPolicyData, mergePolicyData, readBundleDir, type PolicyBundle, type PolicyData, type PolicyInput } from '../../../src/policy';
+import {
+  WasmPolicyEngine,
+  buildPolicyInput,
+  defaultPolicyData,
+  mergePolicyData,
+  readBundleDir,
+  type PolicyBundle,
+  type PolicyData,
+  type PolicyInput,
+} from '../../../src/policy';
 
 const bundleDir = fileURLToPath(new URL('../../../policy/bundle', import.meta.url));
 let bundle: PolicyBundle;
@@ -126,8 +135,14 @@ describe('WasmPolicyEngine', () => {
   });
 
   it('runs operator self-check cases before a bundle serves', async () => {
-    const failing = { name: 'user is capped at 100', input: chat(['user'], 5000) as unknown as Record<string, unknown>, expect: { allow: true, obligations: { max_tokens: 100 } } };
-    await expect(WasmPolicyEngine.create({ bundle, selfCheckCases: [failing] })).rejects.toThrow(/self-check failed: case "user is capped at 100": obligations.max_tokens: expected 100, got 4096/);
+    const failing = {
+      name: 'user is capped at 100',
+      input: chat(['user'], 5000) as unknown as Record<string, unknown>,
+      expect: { allow: true, obligations: { max_tokens: 100 } },
+    };
+    await expect(WasmPolicyEngine.create({ bundle, selfCheckCases: [failing] })).rejects.toThrow(
+      /self-check failed: case "user is capped at 100": obligations.max_tokens: expected 100, got 4096/,
+    );
   });
 
   it('notifies reload listeners in order', async () => {

@@ -46,12 +46,24 @@ describe('buildPolicyInput', () => {
   it('reads prompts of completions and embeddings requests for secrets', () => {
     const key = ['AKIA', 'IOSFODNN7EXAMPLE'].join('');
     const base = { principal: { id: 'k', roles: [] }, nowMs: 0 };
-    expect(buildPolicyInput({ ...base, route: { method: 'POST', path: '/v1/completions', endpoint: 'completions' }, body: { prompt: [`x ${key}`] } }).content?.has_cloud_credential).toBe(true);
-    expect(buildPolicyInput({ ...base, route: { method: 'POST', path: '/v1/embeddings', endpoint: 'embeddings' }, body: { input: key } }).content?.has_cloud_credential).toBe(true);
+    expect(
+      buildPolicyInput({ ...base, route: { method: 'POST', path: '/v1/completions', endpoint: 'completions' }, body: { prompt: [`x ${key}`] } }).content
+        ?.has_cloud_credential,
+    ).toBe(true);
+    expect(
+      buildPolicyInput({ ...base, route: { method: 'POST', path: '/v1/embeddings', endpoint: 'embeddings' }, body: { input: key } }).content
+        ?.has_cloud_credential,
+    ).toBe(true);
   });
 
   it('derives a small tool-call input with facts over the arguments', () => {
-    const request = buildPolicyInput({ principal: { id: 'k', roles: ['user'] }, route: { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat' }, model: entry, body: { messages: [] }, nowMs: 0 });
+    const request = buildPolicyInput({
+      principal: { id: 'k', roles: ['user'] },
+      route: { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat' },
+      model: entry,
+      body: { messages: [] },
+      nowMs: 0,
+    });
     const call = buildToolCallInput(request, { server: 'fs', tool: 'read_file', arguments: { path: '-----BEGIN PRIVATE KEY-----' }, round: 2 }, 3_600_000);
     expect(Object.keys(call).sort()).toEqual(['model', 'principal', 'route', 'time', 'tool_call']);
     expect(call.tool_call).toMatchObject({ server: 'fs', tool: 'read_file', round: 2, content: { has_private_key: true } });

@@ -115,9 +115,10 @@ describe('Outbox', () => {
     const dropped: number[] = [];
     const outbox = await outboxIn(tmp(), { store, logger, maxBytes: 3_000 });
     outbox.onEvent((e) => e.type === 'dropped' && dropped.push(e.count));
-    const handled = () => new Promise<void>((resolve) => {
-      const off = outbox.onEvent((e) => (e.type === 'spooled' || e.type === 'dropped') && (off(), resolve()));
-    });
+    const handled = () =>
+      new Promise<void>((resolve) => {
+        const off = outbox.onEvent((e) => (e.type === 'spooled' || e.type === 'dropped') && (off(), resolve()));
+      });
     // One record per batch, so the spool fills up record by record.
     for (let i = 0; i < 10; i++) {
       const next = handled();

@@ -13,7 +13,12 @@ async function setup(store?: MemoryExchangeStore) {
   const outbox = new Outbox({ store, spool: await Spool.open({ dir }) });
   outbox.start();
   live.push(outbox);
-  return { dir, outbox, recorder: new OutboxExchangeRecorder({ outbox }), audit: new OutboxAuditSink({ outbox, clock: new ManualClock(Date.UTC(2025, 5, 1)) }) };
+  return {
+    dir,
+    outbox,
+    recorder: new OutboxExchangeRecorder({ outbox }),
+    audit: new OutboxAuditSink({ outbox, clock: new ManualClock(Date.UTC(2025, 5, 1)) }),
+  };
 }
 
 afterEach(async () => {
@@ -35,7 +40,10 @@ describe('OutboxExchangeRecorder', () => {
     const { dir, outbox, recorder } = await setup();
     recorder.record(makeRecord(1, { answer: `here: ${API_KEY}` }));
     await until(() => outbox.stats().exchange.spooled === 1);
-    const spooled = readdirSync(dir).filter((f) => f.startsWith('seg-')).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    const spooled = readdirSync(dir)
+      .filter((f) => f.startsWith('seg-'))
+      .map((f) => readFileSync(join(dir, f), 'utf8'))
+      .join('');
     expect(spooled).toContain('[REDACTED:openai_key]');
     expect(spooled).not.toContain(API_KEY);
   });
@@ -52,7 +60,10 @@ describe('OutboxExchangeRecorder', () => {
   it('keeps only metadata when the policy says so', async () => {
     const store = new MemoryExchangeStore();
     const { outbox, recorder } = await setup(store);
-    recorder.record(makeRecord(3, { toolCalls: [{ id: 't', name: 'search', arguments: '{"q":"secret plan"}', source: 'mcp', result: 'plan' }] }), { log: 'metadata', redact: ['email'] });
+    recorder.record(makeRecord(3, { toolCalls: [{ id: 't', name: 'search', arguments: '{"q":"secret plan"}', source: 'mcp', result: 'plan' }] }), {
+      log: 'metadata',
+      redact: ['email'],
+    });
     await until(() => outbox.idle());
     const data = store.of('exchange')[0].data as ExchangeRecord;
     expect(data.answer).toBe('[not logged]');
@@ -76,7 +87,17 @@ describe('OutboxExchangeRecorder', () => {
     expect(outbox.stats().exchange.inserted).toBe(2);
     expect(outbox.stats().audit.enqueued).toBe(0);
     expect(store.of('audit').map((i) => i.data)).toEqual([
-      { id: 'dec-5', time: makeRecord(5).time, type: 'policy.decision', actor: 'team-a', target: 'smollm2@1', outcome: 'allow', requestId: 'req-000005', decisionId: 'dec-5', details: { route: '/v1/chat/completions', reasons: ['max_tokens 8000 capped to 4096'] } },
+      {
+        id: 'dec-5',
+        time: makeRecord(5).time,
+        type: 'policy.decision',
+        actor: 'team-a',
+        target: 'smollm2@1',
+        outcome: 'allow',
+        requestId: 'req-000005',
+        decisionId: 'dec-5',
+        details: { route: '/v1/chat/completions', reasons: ['max_tokens 8000 capped to 4096'] },
+      },
     ]);
   });
 

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryLogger } from '../../../src/core';
-import { compilePattern, defaultSecretPatterns, optionalPatterns, patternsWith, redactingLogger, redactRecord, redactText, redactValue } from '../../../src/rag';
+import {
+  compilePattern,
+  defaultSecretPatterns,
+  optionalPatterns,
+  patternsWith,
+  redactingLogger,
+  redactRecord,
+  redactText,
+  redactValue,
+} from '../../../src/rag';
 import { API_KEY, PRIVATE_KEY, makeRecord } from './fixtures';
 
 describe('redactText', () => {
@@ -121,7 +130,10 @@ describe('redactRecord', () => {
 
 describe('redactValue and the redacting logger', () => {
   it('blanks values under secret-named keys', () => {
-    expect(redactValue({ headers: { authorization: 'x', accept: 'json' }, apiKey: 'abc' })).toEqual({ headers: { authorization: '[REDACTED]', accept: 'json' }, apiKey: '[REDACTED]' });
+    expect(redactValue({ headers: { authorization: 'x', accept: 'json' }, apiKey: 'abc' })).toEqual({
+      headers: { authorization: '[REDACTED]', accept: 'json' },
+      apiKey: '[REDACTED]',
+    });
   });
 
   it('redacts log messages, fields and errors', () => {

@@ -4,7 +4,20 @@ import { GGUFValueType, serializeGgufMetadata, type GGUFTypedMetadata } from '@h
 import { defaultCapabilities, type ModelEntry } from '../../../src/registry';
 
 export function entry(name: string, version: string, overrides: Partial<ModelEntry> = {}): ModelEntry {
-  return { name, version, aliases: [], tags: [], upstream: 'llamacpp', upstreamModel: name, capabilities: { ...defaultCapabilities }, priority: 'standard', pinned: false, status: 'active', origin: 'store', ...overrides };
+  return {
+    name,
+    version,
+    aliases: [],
+    tags: [],
+    upstream: 'llamacpp',
+    upstreamModel: name,
+    capabilities: { ...defaultCapabilities },
+    priority: 'standard',
+    pinned: false,
+    status: 'active',
+    origin: 'store',
+    ...overrides,
+  };
 }
 
 export function writeTinyGguf(path: string, { contextLength = 2048, padding = 4096 }: { contextLength?: number; padding?: number } = {}): void {

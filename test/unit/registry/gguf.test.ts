@@ -19,7 +19,14 @@ const tinyFile = () => {
 describe('GGUF facts', () => {
   it('reads architecture, quantization, context length, license and attention shape', async () => {
     const facts = factsFromHeader(await readGgufHeader(tinyFile()));
-    expect(facts).toMatchObject({ architecture: 'llama', quantization: 'Q4_1', contextLength: 2048, license: 'mit', displayName: 'Tiny Test', embedding: false });
+    expect(facts).toMatchObject({
+      architecture: 'llama',
+      quantization: 'Q4_1',
+      contextLength: 2048,
+      license: 'mit',
+      displayName: 'Tiny Test',
+      embedding: false,
+    });
   });
 });
 
@@ -39,9 +46,23 @@ describe('GGUF import', () => {
       asked.push([header.path, o]);
       return { ramBytes: 123, vramBytes: 0, source: 'estimated' as const };
     };
-    const e = await buildGgufEntry({ file: path, importedBy: 'cli:alice', upstream: 'llamacpp', clock: new ManualClock(Date.UTC(2025, 0, 2)), estimateFootprint });
+    const e = await buildGgufEntry({
+      file: path,
+      importedBy: 'cli:alice',
+      upstream: 'llamacpp',
+      clock: new ManualClock(Date.UTC(2025, 0, 2)),
+      estimateFootprint,
+    });
     const sha = createHash('sha256').update(readFileSync(path)).digest('hex');
-    expect(e).toMatchObject({ name: 'tiny-test.q4_1', version: sha.slice(0, 12), upstream: 'llamacpp', format: 'gguf', contextLength: 2048, status: 'active', path });
+    expect(e).toMatchObject({
+      name: 'tiny-test.q4_1',
+      version: sha.slice(0, 12),
+      upstream: 'llamacpp',
+      format: 'gguf',
+      contextLength: 2048,
+      status: 'active',
+      path,
+    });
     expect(e.provenance).toEqual({
       source: path,
       sha256: sha,

@@ -11,7 +11,13 @@ function harness(store = new FileRegistryStore()) {
   const out: string[] = [];
   const err: string[] = [];
   const audit = new MemoryAuditSink();
-  const deps: ModelsCommandDeps = { store, audit, stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, actor: 'cli:alice' };
+  const deps: ModelsCommandDeps = {
+    store,
+    audit,
+    stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
+    actor: 'cli:alice',
+  };
   return { deps, store, audit, out, err, run: (...argv: string[]) => runModelsCommand(argv, deps) };
 }
 

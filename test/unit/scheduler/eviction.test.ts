@@ -30,18 +30,12 @@ describe('chooseVictims', () => {
   });
 
   it('takes as few evictions as possible when costs tie', () => {
-    const victims = chooseVictims(
-      [cand('a', 4, 4_000, 10), cand('b', 4, 4_000, 20), cand('both', 8, 8_000, 900)],
-      { ram: 8 * GiB },
-    );
+    const victims = chooseVictims([cand('a', 4, 4_000, 10), cand('b', 4, 4_000, 20), cand('both', 8, 8_000, 900)], { ram: 8 * GiB });
     expect(victims).toEqual(['both']);
   });
 
   it('evicts several models when one is not enough, choosing the cheapest combination', () => {
-    const victims = chooseVictims(
-      [cand('a', 4, 4_000), cand('b', 6, 6_000), cand('c', 5, 20_000)],
-      { ram: 10 * GiB },
-    );
+    const victims = chooseVictims([cand('a', 4, 4_000), cand('b', 6, 6_000), cand('c', 5, 20_000)], { ram: 10 * GiB });
     expect(victims?.sort()).toEqual(['a', 'b']);
   });
 

@@ -33,7 +33,14 @@ describe('estimateFootprint (from a header)', () => {
   });
 
   it('falls back to the data section when a tensor type is unknown', () => {
-    const est = estimateFootprint(header({ tensorInfos: [{ dtype: 3, shape: [32n] }, { dtype: 999, shape: [32n] }] }));
+    const est = estimateFootprint(
+      header({
+        tensorInfos: [
+          { dtype: 3, shape: [32n] },
+          { dtype: 999, shape: [32n] },
+        ],
+      }),
+    );
     expect(est.weightsFrom).toBe('file');
     expect(est.weightsBytes).toBe(10_000);
   });

@@ -54,12 +54,7 @@ describe('SchedulerMachine eviction', () => {
   });
 
   it('chooses the victim with the lowest priority-weighted reload cost', () => {
-    const h = harness([
-      spec('crit', 10, { priority: 'critical' }),
-      spec('batch', 10, { priority: 'batch' }),
-      spec('std', 10),
-      spec('new', 10),
-    ]);
+    const h = harness([spec('crit', 10, { priority: 'critical' }), spec('batch', 10, { priority: 'batch' }), spec('std', 10), spec('new', 10)]);
     warm(h, 'crit');
     warm(h, 'batch');
     warm(h, 'std');

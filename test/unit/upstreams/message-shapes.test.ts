@@ -13,7 +13,13 @@ describe('message shapes', () => {
   });
 
   it('joins content made only of text parts into one string, one part per line', () => {
-    const system: ChatMessage = { role: 'system', content: [{ type: 'text', text: 'You are' }, { type: 'text', text: 'helpful.' }] };
+    const system: ChatMessage = {
+      role: 'system',
+      content: [
+        { type: 'text', text: 'You are' },
+        { type: 'text', text: 'helpful.' },
+      ],
+    };
     expect(shapeMessage(system, SAFE_SHAPES)).toEqual({ role: 'system', content: 'You are\nhelpful.' });
     const user: ChatMessage = { role: 'user', content: [{ type: 'text', text: 'hi' }], name: 'ada' };
     expect(shapeMessage(user, SAFE_SHAPES)).toEqual({ role: 'user', content: 'hi', name: 'ada' });
@@ -27,7 +33,13 @@ describe('message shapes', () => {
   it("leaves the client's shapes alone when the upstream keeps them", () => {
     const messages: ChatMessage[] = [
       { role: 'developer', content: 'Be terse.' },
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'text', text: 'b' },
+        ],
+      },
     ];
     expect(shapeMessages(messages, keepAll)).toEqual(messages);
     expect(shapeMessages(messages, { developerRole: 'keep', textParts: 'join' })).toEqual([messages[0], { role: 'user', content: 'a\nb' }]);
@@ -49,7 +61,13 @@ describe('message shapes', () => {
     const messages: ChatMessage[] = [
       { role: 'developer', content: 'Be terse.' },
       { role: 'system', content: [{ type: 'text', text: 'You are helpful.' }] },
-      { role: 'user', content: [{ type: 'text', text: 'Say' }, { type: 'text', text: 'hi.' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Say' },
+          { type: 'text', text: 'hi.' },
+        ],
+      },
     ];
     const ollama = toOllamaChat({ model: 'm', messages }, 'm', undefined, undefined).messages;
     expect(ollama).toEqual(shapeMessages(messages, SAFE_SHAPES));
@@ -59,10 +77,24 @@ describe('message shapes', () => {
 describe('assertSupportedContent', () => {
   const textModel = { name: 'smol', capabilities: { vision: false } };
   const visionModel = { name: 'gemma-vision', capabilities: { vision: true } };
-  const withImage = { model: 'smol', messages: [{ role: 'system', content: 'x' }, { role: 'user', content: [{ type: 'text', text: 'look' }, image] }] };
+  const withImage = {
+    model: 'smol',
+    messages: [
+      { role: 'system', content: 'x' },
+      { role: 'user', content: [{ type: 'text', text: 'look' }, image] },
+    ],
+  };
 
   it('refuses image parts for a model without vision with a 400 naming the model', () => {
-    expect(() => assertSupportedContent(textModel, withImage)).toThrow(expect.objectContaining({ status: 400, code: 'capability_not_supported', type: 'invalid_request_error', param: 'messages', message: expect.stringContaining('`smol`') }));
+    expect(() => assertSupportedContent(textModel, withImage)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'capability_not_supported',
+        type: 'invalid_request_error',
+        param: 'messages',
+        message: expect.stringContaining('`smol`'),
+      }),
+    );
   });
 
   it('counts the image part types of the Responses and Anthropic shapes too', () => {
@@ -73,7 +105,14 @@ describe('assertSupportedContent', () => {
 
   it('lets images through to a vision model, and text to any model', () => {
     expect(() => assertSupportedContent(visionModel, withImage)).not.toThrow();
-    expect(() => assertSupportedContent(textModel, { messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }, { role: 'assistant', content: null }] })).not.toThrow();
+    expect(() =>
+      assertSupportedContent(textModel, {
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'hi' }] },
+          { role: 'assistant', content: null },
+        ],
+      }),
+    ).not.toThrow();
   });
 
   it('ignores requests without messages (completions, embeddings)', () => {
