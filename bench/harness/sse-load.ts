@@ -67,7 +67,7 @@ function scan(buf: Buffer, mark: Buffer): { count: number; tail: number } {
 
 async function oneStream(pool: Pool, target: Target, body: string, o: StreamLoadOptions, rec: Recorder, signal: AbortSignal): Promise<void> {
   const sent = performance.now();
-  let res;
+  let res: Awaited<ReturnType<Pool['request']>>;
   try {
     res = await pool.request({ path: target.path, method: 'POST', headers: target.headers, body, signal });
   } catch (err) {

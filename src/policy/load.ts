@@ -5,7 +5,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { silentLogger, systemClock, type Clock, type Logger } from '../core';
 import { ENTRYPOINTS, isFresh, readBundleDir, sha256, wasmFromTarGz, type PolicyBundle } from './bundle';
 import { defaultPolicyData, mergePolicyData, type PolicyData } from './data';
-import type { DecisionCase } from './decision-table';
 import { WasmPolicyEngine } from './engine';
 import { watchBundle, type BundleWatcher } from './watch';
 

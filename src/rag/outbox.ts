@@ -186,7 +186,7 @@ export class Outbox {
   }
 
   private async replayOnce(store: ExchangeStore): Promise<void> {
-    let batch;
+    let batch: Awaited<ReturnType<Spool['read']>>;
     try {
       batch = await this.spool.read(this.limits.batchSize);
     } catch (err) {
@@ -229,8 +229,14 @@ export class Outbox {
         this.limits.insertTimeoutMs,
       );
       op.then(
-        (v) => (this.clock.clearTimeout(timer), resolve(v)),
-        (e: unknown) => (this.clock.clearTimeout(timer), reject(e)),
+        (v) => {
+          this.clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.clock.clearTimeout(timer);
+          reject(e);
+        },
       );
     });
   }

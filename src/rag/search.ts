@@ -47,7 +47,10 @@ export function termScore(text: string, terms: readonly string[]): number {
   let repeats = 0;
   for (const t of terms) {
     const n = lower.split(t).length - 1;
-    if (n > 0) hit++, (repeats += Math.min(n - 1, 5));
+    if (n > 0) {
+      hit++;
+      repeats += Math.min(n - 1, 5);
+    }
   }
   return hit / terms.length + repeats * 0.01;
 }

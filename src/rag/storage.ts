@@ -4,7 +4,7 @@ import { isAbsolute, join } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { systemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '../core';
 import { ensureRecordIndexes, RetentionSweeper, type IndexReport } from './mongo-indexes';
-import { type FieldMapping } from './mongo-mapping';
+import type { FieldMapping } from './mongo-mapping';
 import { MongoExchangeStore, type MongoCollections } from './mongo-store';
 import { Outbox } from './outbox';
 import type { OutboxEvent, OutboxStats } from './outbox-stats';

@@ -86,6 +86,6 @@ export function resolveBudget(id: string, config: ResourceBudgetConfig, totalByt
 export function resolveBudgets(config: BudgetsConfig, options: ResolveBudgetsOptions = {}): ResourceBudget[] {
   const totalMem = options.totalMemBytes ?? totalmem();
   const budgets = [resolveBudget('ram', config.ram ?? {}, totalMem)];
-  (config.gpus ?? []).forEach((gpu, i) => budgets.push(resolveBudget(`gpu${i}`, gpu, gpu.totalBytes)));
+  for (const [i, gpu] of (config.gpus ?? []).entries()) budgets.push(resolveBudget(`gpu${i}`, gpu, gpu.totalBytes));
   return budgets;
 }

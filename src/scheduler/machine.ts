@@ -54,7 +54,7 @@ export class SchedulerMachine extends MachineCore {
   tryGrant(req: RequestEvent): Grant | undefined {
     if (this.dispatching || this.waiters.size > 0 || req.loadOnly || this.leases.has(req.id)) return undefined;
     const m = this.models.get(req.model);
-    if (!m || m.state !== 'ready' || m.drainRequested || !this.hasFreeSlot(m)) return undefined;
+    if (m?.state !== 'ready' || m.drainRequested || !this.hasFreeSlot(m)) return undefined;
     const now = this.now();
     const cls = this.priorities.resolve(req.priority ?? m.spec.priority);
     recordDemand(m, now);
@@ -84,7 +84,7 @@ export class SchedulerMachine extends MachineCore {
   onLoadProgress(model: string, loadId: number, fraction: number): void {
     this.dispatch(() => {
       const m = this.models.get(model);
-      if (!m || m.state !== 'loading' || m.load?.id !== loadId) return;
+      if (m?.state !== 'loading' || m.load?.id !== loadId) return;
       this.timers.reportProgress(m, fraction);
     });
   }
@@ -92,7 +92,7 @@ export class SchedulerMachine extends MachineCore {
   onLoadDone(model: string, loadId: number, result: LoadResult): void {
     this.dispatch(() => {
       const m = this.models.get(model);
-      if (!m || m.state !== 'loading' || m.load?.id !== loadId) return;
+      if (m?.state !== 'loading' || m.load?.id !== loadId) return;
       this.timers.endLoad(m);
       if (!result.ok) {
         m.state = 'unloaded';
@@ -117,7 +117,7 @@ export class SchedulerMachine extends MachineCore {
   onUnloadDone(model: string, unloadId: number): void {
     this.dispatch(() => {
       const m = this.models.get(model);
-      if (!m || m.state !== 'unloading' || m.op !== unloadId) return;
+      if (m?.state !== 'unloading' || m.op !== unloadId) return;
       m.state = 'unloaded';
       m.idleSince = undefined;
     });

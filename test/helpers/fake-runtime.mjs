@@ -9,17 +9,15 @@ createServer((req, res) => {
     return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: model }] }));
   req.resume();
   req.on('end', () => {
-    res
-      .writeHead(200, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify({
-          id: 'x',
-          object: 'chat.completion',
-          created: 1,
-          model,
-          choices: [{ index: 0, message: { role: 'assistant', content: `pid ${process.pid}` }, finish_reason: 'stop' }],
-        }),
-      );
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'x',
+        object: 'chat.completion',
+        created: 1,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: `pid ${process.pid}` }, finish_reason: 'stop' }],
+      }),
+    );
   });
 }).listen(port, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

@@ -54,18 +54,16 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
       }
       if (b.kind === 'json') {
         finished = true;
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              id: 'chatcmpl-fake',
-              object: 'chat.completion',
-              created: 1,
-              model: 'fake',
-              choices: [{ index: 0, message: { role: 'assistant', content: b.content }, finish_reason: 'stop' }],
-              usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
-            }),
-          );
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'chatcmpl-fake',
+            object: 'chat.completion',
+            created: 1,
+            model: 'fake',
+            choices: [{ index: 0, message: { role: 'assistant', content: b.content }, finish_reason: 'stop' }],
+            usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });

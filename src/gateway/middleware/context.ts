@@ -8,5 +8,3 @@ declare module 'hono' {
     startedAt: number;
   }
 }
-
-export {};

@@ -1,14 +1,13 @@
 // The listener `aegis serve` opens keeps idle keep-alive sockets longer than the clients that pool
 // them: Node's own 5 s default let a pooled client send on a socket the server was closing.
 import { Server } from 'node:http';
-import { connect } from 'node:net';
 import type { ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KEEP_ALIVE_TIMEOUT_MS } from '../../../src/cli/runtime';
 import { startGateway, type TestGateway } from '../../helpers/gateway';
 
 // The runtime keeps its server private; record the one `listen` starts.
-const started = vi.hoisted(() => new Array<ServerType>());
+const started = vi.hoisted(() => [] as ServerType[]);
 vi.mock('@hono/node-server', async (importOriginal) => {
   const original = await importOriginal<typeof import('@hono/node-server')>();
   return {

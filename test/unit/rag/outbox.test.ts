@@ -117,7 +117,11 @@ describe('Outbox', () => {
     outbox.onEvent((e) => e.type === 'dropped' && dropped.push(e.count));
     const handled = () =>
       new Promise<void>((resolve) => {
-        const off = outbox.onEvent((e) => (e.type === 'spooled' || e.type === 'dropped') && (off(), resolve()));
+        const off = outbox.onEvent((e) => {
+          if (e.type !== 'spooled' && e.type !== 'dropped') return;
+          off();
+          resolve();
+        });
       });
     // One record per batch, so the spool fills up record by record.
     for (let i = 0; i < 10; i++) {
