@@ -58,21 +58,18 @@ async function readLimited(c: Context, limit: number): Promise<string> {
  */
 export const MAX_JSON_DEPTH = 128;
 
-/** Whether `value` nests objects/arrays deeper than `limit`; iterative, so any depth is safe. */
+/**
+ * Whether `value` nests objects/arrays deeper than `limit`. Recursive, but never more than `limit`
+ * frames deep, so any document is safe; allocates nothing (it runs on every request body).
+ */
 export function deeperThan(value: unknown, limit: number): boolean {
-  const stack: { v: unknown; d: number }[] = [{ v: value, d: 1 }];
-  while (stack.length > 0) {
-    const { v, d } = stack.pop()!;
-    if (d > limit) return true;
-    if (Array.isArray(v)) {
-      for (const x of v) if (x !== null && typeof x === 'object') stack.push({ v: x, d: d + 1 });
-    } else if (v !== null && typeof v === 'object') {
-      for (const key in v) {
-        const x = (v as Record<string, unknown>)[key];
-        if (x !== null && typeof x === 'object') stack.push({ v: x, d: d + 1 });
-      }
-    }
+  if (value === null || typeof value !== 'object') return false;
+  if (limit <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const x of value) if (deeperThan(x, limit - 1)) return true;
+    return false;
   }
+  for (const key in value) if (deeperThan((value as Record<string, unknown>)[key], limit - 1)) return true;
   return false;
 }
 

@@ -75,7 +75,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
 
   /** A new model call's turn. */
   newTurn(): Turn {
-    const turn = new Turn(() => this.start.deps.clock.now());
+    const turn = new Turn(this.start.deps.clock);
     this.turns.push(turn);
     return turn;
   }

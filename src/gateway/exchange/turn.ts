@@ -1,6 +1,6 @@
 // One model call of an exchange: the answer, tool calls, usage and finish reason assembled from
 // what the upstream sent (whole, or chunk by chunk). An exchange holds one turn per call.
-import type { ChatChunk, ChatCompletion, Completion, EmbeddingResponse, ToolCall, Usage } from '../../core';
+import type { ChatChunk, ChatCompletion, Clock, Completion, EmbeddingResponse, ToolCall, Usage } from '../../core';
 
 export class Turn {
   answer = '';
@@ -11,10 +11,10 @@ export class Turn {
   /** Streamed chunks that carried output: one token each on llama.cpp-based runtimes. */
   outputChunks = 0;
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly clock: Clock) {}
 
   private noteFirstToken(): void {
-    this.firstTokenAt ??= this.now();
+    this.firstTokenAt ??= this.clock.now();
   }
 
   chatChunk(chunk: ChatChunk): void {

@@ -45,16 +45,39 @@ export interface AccessOptions {
   allowedOrigins: () => readonly string[];
 }
 
+/** Whether requests addressed to `header` (a Host header value) are accepted. */
+function hostAllowed(header: string, allowed: readonly string[]): boolean {
+  const host = hostName(header);
+  return host === '' || isLoopbackHost(host) || allowed.includes('*') || allowed.includes(host.toLowerCase());
+}
+
+/** Host headers seen, with the verdict for the allowed list it was made against. */
+const HOST_CACHE_SIZE = 64;
+
 export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): MiddlewareHandler {
+  // Clients send the same few Host values over and over: their verdicts are remembered per allowed
+  // list (a reload brings a new list, and with it a new cache).
+  let verdicts = new Map<string, boolean>();
+  let verdictsFor: readonly string[] | undefined;
   return async function accessGuardMiddleware(c, next) {
     // Node's server always has a Host header (HTTP/1.1 requires one); an in-process request has
     // only its URL.
-    const host = hostName(c.req.header('host') ?? new URL(c.req.url).host);
-    if (host !== '' && !isLoopbackHost(host)) {
-      const hosts = allowedHosts();
-      if (!hosts.includes('*') && !hosts.includes(host.toLowerCase())) {
-        throw new GatewayError('permission_denied', `Requests addressed to host "${host}" are not accepted; add it to server.allowedHosts to allow it.`);
-      }
+    const header = c.req.header('host') ?? new URL(c.req.url).host;
+    const hosts = allowedHosts();
+    if (hosts !== verdictsFor) {
+      verdicts = new Map();
+      verdictsFor = hosts;
+    }
+    let ok = verdicts.get(header);
+    if (ok === undefined) {
+      ok = hostAllowed(header, hosts);
+      if (verdicts.size < HOST_CACHE_SIZE) verdicts.set(header, ok);
+    }
+    if (!ok) {
+      throw new GatewayError(
+        'permission_denied',
+        `Requests addressed to host "${hostName(header)}" are not accepted; add it to server.allowedHosts to allow it.`,
+      );
     }
     const origin = c.req.header('origin');
     // Most callers are not browsers: no Origin, nothing more to do.

@@ -26,14 +26,18 @@ export function auth({ keys, anonymous, operator, failures }: AuthOptions): Midd
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const apiKey = match?.[1] ?? c.req.header('x-api-key');
     const store = keys();
+    // A configured key is accepted from anywhere: the caller's address matters only below.
+    const principal = apiKey ? store.verify(apiKey) : undefined;
+    if (principal) {
+      c.set('principal', principal);
+      return next();
+    }
     const address = remoteAddress(c);
     const local = isLoopbackAddress(address);
-    if (apiKey) {
-      const principal = store.verify(apiKey) ?? (local ? operator?.()?.verify(apiKey) : undefined);
-      if (principal) {
-        c.set('principal', principal);
-        return next();
-      }
+    const operatorPrincipal = apiKey && local ? operator?.()?.verify(apiKey) : undefined;
+    if (operatorPrincipal) {
+      c.set('principal', operatorPrincipal);
+      return next();
     }
     // SDKs insist on sending some key ("none"): with no keys configured it is not a credential.
     const anon = anonymous();
