@@ -1,7 +1,7 @@
 // The async facade the gateway uses: `acquire()` → Lease, admin `load()`/`unload()`, `snapshot()`.
 // It implements the machine's Effects on top of a ModelRuntime port and turns grants into promises.
 
-import { GatewayError, silentLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../core';
+import { GatewayError, silentLogger, systemClock, type CancelSignal, type Clock, type Logger, type TimerHandle } from '../core';
 import { SchedulerMachine } from './machine';
 import type { SchedulerSnapshot } from './snapshot';
 import type { Footprint, Grant, LoadProgress, ModelSpec, ResidentModel, SchedulerEffects, SchedulerEvent, SchedulerOptions, UnloadReason } from './types';
@@ -9,7 +9,7 @@ import type { Footprint, Grant, LoadProgress, ModelSpec, ResidentModel, Schedule
 /** What the gateway provides: how to put a model into memory and take it out (a ModelControl adapter). */
 export interface ModelRuntime {
   /** Resolves once the model serves requests; `measured` replaces the estimate in the budget. */
-  load(model: string, signal: AbortSignal, onProgress: (fraction: number) => void): Promise<{ measured?: Footprint } | void>;
+  load(model: string, signal: CancelSignal, onProgress: (fraction: number) => void): Promise<{ measured?: Footprint } | void>;
   unload(model: string): Promise<void>;
 }
 
@@ -17,7 +17,7 @@ export interface AcquireOptions {
   /** Class from the registry entry and the policy decision; never from the client. */
   priority?: string;
   /** The client's disconnect signal: while waiting it leaves the queue; after the grant it releases. */
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Load progress for streaming clients waiting on a cold load. */
   onProgress?: (event: LoadProgress) => void;
 }
@@ -26,7 +26,7 @@ export interface Lease {
   readonly id: string;
   readonly model: string;
   /** Aborted (reason: GatewayError `preempted`) when the scheduler takes the slot back. */
-  readonly signal: AbortSignal;
+  readonly signal: CancelSignal;
   readonly coldStart: boolean;
   readonly waitedMs: number;
   /** Idempotent; call on body end or client cancel, not when the handler returns. */
@@ -51,6 +51,8 @@ class LeaseHandle implements Lease {
   private reason?: Error;
   private listeners?: ((reason: Error) => void)[];
   private released = false;
+  /** Only leases granted to a waiting client listen to it (a fast-path grant has no signal). */
+  private onClientAbort: (() => void) | undefined;
 
   constructor(
     private readonly owner: { leaseEnded(id: string): void },
@@ -58,15 +60,18 @@ class LeaseHandle implements Lease {
     readonly model: string,
     readonly coldStart: boolean,
     readonly waitedMs: number,
-    private readonly clientSignal: AbortSignal | undefined,
+    private readonly clientSignal: CancelSignal | undefined,
     private readonly revocation: RevocationListener | undefined,
   ) {
     // A client that disconnects mid-response frees its slot even if the gateway forgets to.
-    clientSignal?.addEventListener('abort', this, { once: true });
+    if (clientSignal) {
+      this.onClientAbort = () => this.release();
+      clientSignal.addEventListener('abort', this.onClientAbort, { once: true });
+    }
   }
 
   /** The AbortController is made only if someone reads `signal`: most leases are never revoked. */
-  get signal(): AbortSignal {
+  get signal(): CancelSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.reason) this.controller.abort(this.reason);
@@ -77,13 +82,8 @@ class LeaseHandle implements Lease {
   release(): void {
     if (this.released) return;
     this.released = true;
-    this.clientSignal?.removeEventListener('abort', this);
+    if (this.onClientAbort) this.clientSignal?.removeEventListener('abort', this.onClientAbort);
     this.owner.leaseEnded(this.id);
-  }
-
-  /** EventListener protocol: the client's signal aborted. */
-  handleEvent(): void {
-    this.release();
   }
 
   abortReason(): Error | undefined {
@@ -155,7 +155,7 @@ export class Scheduler {
    * `tryGrant`); undefined when the request would have to queue or load (then `acquire`). The caller
    * releases it; `revocation` hears of preemption without a closure per lease.
    */
-  tryAcquire(model: string, priority?: string, revocation?: RevocationListener, clientSignal?: AbortSignal): Lease | undefined {
+  tryAcquire(model: string, priority?: string, revocation?: RevocationListener, clientSignal?: CancelSignal): Lease | undefined {
     const id = `req-${this.nextId++}`;
     const grant = this.machine.tryGrant({ id, model, priority });
     return grant && this.makeLease(grant, clientSignal, revocation);
@@ -240,7 +240,7 @@ export class Scheduler {
     });
   }
 
-  private makeLease(grant: Grant, clientSignal: AbortSignal | undefined, revocation?: RevocationListener): Lease {
+  private makeLease(grant: Grant, clientSignal: CancelSignal | undefined, revocation?: RevocationListener): Lease {
     const lease = new LeaseHandle(this, grant.requestId, grant.model, grant.coldStart, grant.waitedMs, clientSignal, revocation);
     this.leases.set(grant.requestId, lease);
     return lease;

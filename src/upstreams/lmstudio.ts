@@ -3,7 +3,7 @@
 import type { UpstreamConfig } from '../config';
 import { GatewayError } from '../core';
 import { OpenAICompatibleUpstream } from './openai-compatible';
-import type { CallContext, DiscoveredModel, LoadedModel, ModelControl, UpstreamModelRef } from './types';
+import type { CallContext, DiscoveredModel, LoadedModel, LoadOptions, ModelControl, UpstreamModelRef } from './types';
 
 interface V1Model {
   type: string;
@@ -83,7 +83,7 @@ export class LmStudioUpstream extends OpenAICompatibleUpstream implements ModelC
     }));
   }
 
-  async load(model: UpstreamModelRef, options: { signal?: AbortSignal } = {}): Promise<LoadedModel | undefined> {
+  async load(model: UpstreamModelRef, options: LoadOptions = {}): Promise<LoadedModel | undefined> {
     if ((await this.restApi()) === 'v0') {
       throw new GatewayError('capability_not_supported', `LM Studio upstream "${this.name}" predates the v1 REST API; it loads models on first request only.`);
     }

@@ -21,6 +21,7 @@ import type {
   ConnectionPool,
   DiscoveredModel,
   LoadedModel,
+  LoadOptions,
   ModelControl,
   Upstream,
   UpstreamModelRef,
@@ -181,7 +182,7 @@ export class OllamaUpstream implements Upstream, ModelControl {
   }
 
   /** An empty generate loads the model; keep_alive follows the model's ttl (pinned = forever). */
-  async load(model: UpstreamModelRef, options: { signal?: AbortSignal } = {}): Promise<LoadedModel | undefined> {
+  async load(model: UpstreamModelRef, options: LoadOptions = {}): Promise<LoadedModel | undefined> {
     const body: Record<string, unknown> = { model: model.upstreamModel, keep_alive: this.keepAlive(model) ?? -1 };
     if (model.contextLength) body.options = { num_ctx: model.contextLength };
     await this.client.json('/api/generate', { body, signal: options.signal });

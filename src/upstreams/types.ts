@@ -52,7 +52,7 @@ export interface LoadProgress {
 }
 
 export interface LoadOptions {
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   onProgress?: (progress: LoadProgress) => void;
 }
 

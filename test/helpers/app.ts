@@ -1,11 +1,11 @@
 // Builds the gateway app in process (`app.request`, no sockets) from fakes: a scripted upstream,
 // a manual clock and an in-memory logger; tests override whichever deps they exercise.
 import type { Hono } from 'hono';
-import { ManualClock, MemoryLogger, type ChatCompletion, type Logger } from '../../src/core';
+import { GatewayError, ManualClock, MemoryLogger, type ChatChunk, type ChatCompletion, type Logger } from '../../src/core';
 import { createApp, KeyStore, type AuditSink, type GatewayDeps, type GatewayOptions, type GatewaySnapshot, type RequestPolicy } from '../../src/gateway';
 import { Metrics } from '../../src/metrics';
 import { ModelCatalog, type ModelEntry } from '../../src/registry';
-import type { Upstream } from '../../src/upstreams';
+import type { CallContext, Upstream } from '../../src/upstreams';
 import { modelEntry } from '../unit/gateway/fixtures';
 
 export interface InProcessApp {
@@ -13,41 +13,87 @@ export interface InProcessApp {
   deps: GatewayDeps;
   clock: ManualClock;
   logger: MemoryLogger;
-  upstream: Upstream & { calls: unknown[] };
+  upstream: ScriptedUpstream;
   audit: Parameters<NonNullable<GatewayDeps['audit']>>[0][];
 }
 
-/** An upstream answering every chat with "ok" (whole or streamed in one chunk). */
-export function scriptedUpstream(name = 'u'): Upstream & { calls: unknown[] } {
-  const calls: unknown[] = [];
-  const completion = (model: string): ChatCompletion => ({
-    id: 'c1',
-    object: 'chat.completion',
-    created: 1,
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  });
-  return {
+/** What the scripted upstream answers next. */
+export type UpstreamScript =
+  | { kind: 'whole'; content: string }
+  | { kind: 'stream'; deltas: string[] }
+  /** Streams `deltas`, then fails as a dying upstream would. */
+  | { kind: 'die'; deltas: string[]; error: GatewayError }
+  | { kind: 'fail'; error: GatewayError };
+
+export interface ScriptedUpstream extends Upstream {
+  script: UpstreamScript;
+  /** The requests it received, as sent. */
+  calls: Record<string, unknown>[];
+  /** The cancellation signal of each call. */
+  signals: CallContext['signal'][];
+}
+
+const usage = { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 };
+
+function chunk(model: string, delta: ChatChunk['choices'][number]['delta'], finish: string | null = null): ChatChunk {
+  return { id: 'c1', object: 'chat.completion.chunk', created: 1, model, choices: [{ index: 0, delta, finish_reason: finish }] };
+}
+
+async function* chunks(model: string, deltas: string[], end: { error?: GatewayError; usage: boolean }): AsyncGenerator<ChatChunk> {
+  for (const [i, content] of deltas.entries()) yield chunk(model, i === 0 ? { role: 'assistant', content } : { content });
+  if (end.error) throw end.error;
+  yield chunk(model, {}, 'stop');
+  if (end.usage) yield { id: 'c1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage };
+}
+
+/** An OpenAI-compatible upstream in process, answering chat as `script` says (default "ok"). */
+export function scriptedUpstream(name = 'u'): ScriptedUpstream {
+  const upstream: ScriptedUpstream = {
     name,
     kind: 'openai',
     onDisconnect: 'cancel',
     pool: { connections: 64, scope: 'upstream' },
-    calls,
+    script: { kind: 'whole', content: 'ok' },
+    calls: [],
+    signals: [],
     async chat(request, ctx) {
-      calls.push(request);
-      return { kind: 'json', body: completion(ctx.model.upstreamModel) };
+      upstream.calls.push(request);
+      upstream.signals.push(ctx.signal);
+      const model = ctx.model.upstreamModel;
+      const script = upstream.script;
+      if (script.kind === 'fail') throw script.error;
+      if (script.kind === 'whole') {
+        const body: ChatCompletion = {
+          id: 'c1',
+          object: 'chat.completion',
+          created: 1,
+          model,
+          choices: [{ index: 0, message: { role: 'assistant', content: script.content }, finish_reason: 'stop' }],
+          usage,
+        };
+        return { kind: 'json', body };
+      }
+      const wantsUsage = (request.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+      return { kind: 'stream', chunks: chunks(model, script.deltas, { error: script.kind === 'die' ? script.error : undefined, usage: wantsUsage }) };
     },
     async complete() {
-      throw new Error('not scripted');
+      throw new GatewayError('capability_not_supported', 'not scripted');
     },
-    async embed() {
-      throw new Error('not scripted');
+    async embed(request) {
+      upstream.calls.push(request);
+      const inputs = Array.isArray(request.input) ? request.input : [request.input];
+      return {
+        object: 'list',
+        model: 'e',
+        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.5, -1] })),
+        usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
+      };
     },
     listModels: async () => [],
     health: async () => true,
     close: async () => {},
   };
+  return upstream;
 }
 
 export interface InProcessOverrides extends Partial<Omit<GatewayDeps, 'snapshot' | 'policy' | 'clock' | 'logger' | 'audit'>> {

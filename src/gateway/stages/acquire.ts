@@ -1,7 +1,7 @@
 // Stage 7: a lease on the model from the scheduler. Synchronous (returns nothing) when the model is
 // ready with a free slot, which is almost always; a promise when the request queues or waits for a
 // load, with progress for streaming clients.
-import { GatewayError } from '../../core';
+import { Cancellation, GatewayError } from '../../core';
 import type { ModelGate } from '../deps';
 import type { Exchange } from '../exchange/exchange';
 
@@ -19,13 +19,13 @@ export function acquireLease(x: Exchange): Promise<void> | undefined {
 async function queue(x: Exchange, scheduler: ModelGate): Promise<void> {
   const { entry, upstream } = x.target;
   // While queued, a client that goes away leaves the queue (in either disconnect mode: nothing has
-  // started yet to drain). Only queued requests pay for a real AbortController.
-  const waiting = new AbortController();
+  // started yet to drain).
+  const waiting = new Cancellation();
   const stopWaiting = x.whenClientGone(() => waiting.abort(new GatewayError('client_closed_request', 'Client closed the request.')));
   x.progress = `waiting for model ${entry.name}`;
   const lease = await scheduler.acquire(entry, {
     priority: x.priority,
-    signal: waiting.signal,
+    signal: waiting,
     onProgress: (e) => {
       x.progress =
         e.kind === 'ready' ? `model ${entry.name} ready` : `loading model ${entry.name}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`;

@@ -6,5 +6,7 @@ import type { ClientRequest } from '../exchange/front-door';
 
 export function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C>): Promise<Whole<W> | Streamed<C>> {
   const { door, requestId } = x.start;
+  // Cancelled while it waited (client gone in cancel mode, preempted): the runtime is not asked.
+  if (x.cancel.aborted) return Promise.reject(x.cancel.reason);
   return door.call(x.target.upstream, x.request, { model: x.target.entry, signal: x.cancel, requestId });
 }
