@@ -138,7 +138,9 @@ describe.each([
   it('refuses before admission: unknown model, denied policy — no lease, no upstream call, no record', async () => {
     const calls = h.upstream.calls.length;
     const leases = h.gate.leases.length;
-    expect((await call(h, '/v1/chat/completions', { ...chat({}), body: JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }) })).status).toBe(404);
+    expect(
+      (await call(h, '/v1/chat/completions', { ...chat({}), body: JSON.stringify({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }) })).status,
+    ).toBe(404);
     const denied = await call(h, '/v1/chat/completions', {
       ...chat({}),
       body: JSON.stringify({ model: 'secret', messages: [{ role: 'user', content: 'x' }] }),
