@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
+import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher } from '../config';
 import { systemClock, type Clock, type ExchangeSink, type Logger } from '../core';
 import {
   createApp,
@@ -22,31 +22,8 @@ import {
   type RequestPolicy,
 } from '../gateway';
 import { Metrics } from '../metrics';
-import { ModelCatalog, type ModelEntry } from '../registry';
+import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
-import { discover } from './discovery';
-
-export function configEntry(m: ModelConfig): ModelEntry {
-  return {
-    name: m.name,
-    version: m.version,
-    aliases: m.aliases,
-    tags: m.tags,
-    upstream: m.upstream,
-    upstreamModel: m.upstreamModel ?? m.name,
-    path: m.path,
-    format: m.format ?? (m.path?.toLowerCase().endsWith('.gguf') ? 'gguf' : undefined),
-    contextLength: m.contextLength,
-    capabilities: m.capabilities,
-    priority: m.priority,
-    ttlSeconds: m.ttlSeconds,
-    pinned: m.pinned,
-    parallel: m.parallel,
-    footprint: m.footprint ? { ...m.footprint, source: 'config' } : undefined,
-    status: m.status,
-    origin: 'config',
-  };
-}
 
 export function loadKeys(config: AegisConfig): KeyStore {
   const keys = [...config.auth.keys];

@@ -7,40 +7,20 @@ import type { AdminOps, AuditSink, ModelGate } from '../gateway';
 import { readGgufHeader, type FootprintEstimator, type ModelEntry } from '../registry';
 import {
   estimateFootprint,
-  expectedLoadMs,
   footprintFromBytes,
+  modelSpec,
+  physicalId,
   resolveBudgets,
   Scheduler,
+  upstreamTraits,
   type ModelSpec,
   type ResidentModel,
   type SchedulerConfig,
+  type UpstreamTraits,
 } from '../scheduler';
 import type { RuntimeContext } from './runtime';
 import type { Upstream } from '../upstreams';
 import { schedulerAuditRecord } from './scheduler-audit';
-
-export const physicalId = (e: { upstream: string; upstreamModel: string }) => `${e.upstream}/${e.upstreamModel}`;
-
-/** Weights → resident bytes for a runtime-listed size: KV cache and runtime overhead on top. */
-const listedSizeOverhead = 1.2;
-
-/** What a model's upstream contributes to its scheduler spec. */
-export interface UpstreamTraits {
-  /** Aegis loads and unloads the upstream's models (it has ModelControl). */
-  controlled: boolean;
-  /** The lease pool the model's requests share: the upstream's connection pool and its size. */
-  pool?: { id: string; size: number };
-}
-
-/**
- * Pools follow undici's: one per origin. An upstream's models share its origin; a managed runner
- * starts one process, so one origin, per model (upstream names cannot contain "/", model ids do).
- */
-export function upstreamTraits(entry: ModelEntry, upstream: Upstream | undefined): UpstreamTraits {
-  if (!upstream) return { controlled: false };
-  const id = upstream.pool.scope === 'model' ? physicalId(entry) : upstream.name;
-  return { controlled: Boolean(upstream.control), pool: { id, size: upstream.pool.connections } };
-}
 
 /** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
 export const registryFootprintEstimate: FootprintEstimator = (header, { contextLength, parallel }) => {
@@ -48,43 +28,16 @@ export const registryFootprintEstimate: FootprintEstimator = (header, { contextL
   return { ramBytes: est.footprint.ram ?? 0, vramBytes: 0, source: 'estimated' };
 };
 
-/**
- * Slots when the entry names none: 1 for runtimes Aegis loads (their default: Ollama's NUM_PARALLEL,
- * llama-cpp-python, which even interrupts a running request for a new one); for plain
- * OpenAI-compatible servers, whose own scheduler (vLLM, llama-server --parallel) is better placed to
- * batch, as many as the connection pool carries: more would only wait inside it.
- */
-function defaultParallel(traits: UpstreamTraits): number {
-  return traits.controlled ? 1 : (traits.pool?.size ?? 1);
-}
-
+/** The scheduler's spec for `entry`, reading its GGUF header when the estimate needs it. */
 export async function specFor(entry: ModelEntry, cfg: SchedulerConfig, logger: Logger, traits: UpstreamTraits): Promise<ModelSpec> {
-  const ttlMs = entry.ttlSeconds === undefined ? undefined : entry.ttlSeconds < 0 ? Infinity : entry.ttlSeconds * 1000;
-  const base = {
-    id: physicalId(entry),
-    priority: entry.priority,
-    pinned: entry.pinned,
-    parallel: entry.parallel ?? defaultParallel(traits),
-    pool: traits.pool?.id,
-    ttlMs,
-  };
-  // An operator's figure wins over measurements; one stored at `models import` time is only the
-  // estimate again (measurements replace it).
-  if (entry.footprint) {
-    const fp = footprintFromBytes(entry.footprint);
-    const footprintSource = entry.footprint.source === 'config' ? 'config' : 'estimate';
-    return { ...base, footprint: fp, footprintSource, expectedLoadMs: expectedLoadMs(entry.footprint.ramBytes + entry.footprint.vramBytes) };
-  }
-  if (entry.path) {
+  if (entry.path && !entry.footprint) {
     try {
-      const est = estimateFootprint(await readGgufHeader(entry.path), { contextLength: entry.contextLength, parallel: entry.parallel ?? 1 });
-      return { ...base, footprint: est.footprint, footprintSource: 'estimate', expectedLoadMs: expectedLoadMs(est.weightsBytes) };
+      return modelSpec(entry, cfg, traits, await readGgufHeader(entry.path));
     } catch (err) {
       logger.warn({ model: entry.name, err: (err as Error).message }, 'GGUF footprint estimate failed; using the default');
     }
   }
-  const bytes = entry.sizeBytes ? entry.sizeBytes * listedSizeOverhead : cfg.unknownFootprintBytes;
-  return { ...base, footprint: footprintFromBytes({ ramBytes: bytes }), footprintSource: 'estimate', expectedLoadMs: expectedLoadMs(bytes) };
+  return modelSpec(entry, cfg, traits);
 }
 
 export interface WiredScheduler {

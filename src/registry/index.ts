@@ -8,3 +8,5 @@ export { buildGgufEntry, defaultModelName, type FootprintEstimator, type GgufImp
 export { sha256File, type FileHash, type HashProgress } from './gguf-hash';
 export { factsFromHeader, type GgufHeaderFacts } from './gguf-facts';
 export { readGgufHeader, type GgufHeader } from './gguf-header';
+export { configEntry } from './config-entry';
+export { discover, toEntry, type DiscoveredModel, type DiscoveryResult, type ModelSource } from './discovery';

@@ -2,6 +2,7 @@
 // ports, pure eviction, budget parsing and the GGUF footprint estimate.
 
 export { Scheduler } from './scheduler';
+export { modelSpec, physicalId, upstreamTraits, type ModelSpecSource, type UpstreamShape, type UpstreamTraits } from './model-spec';
 export { schedulerConfigSchema, type SchedulerConfig } from './config-schema';
 export type { AcquireOptions, Lease, ModelRuntime, RevocationListener, SchedulerFacadeOptions } from './scheduler';
 export { SchedulerMachine } from './machine';

@@ -1,7 +1,7 @@
 // How a registry entry becomes a scheduler ModelSpec: which footprint counts, and as what.
 import { describe, expect, it } from 'vitest';
-import { specFor, upstreamTraits } from '../../../src/cli/wiring-scheduler';
-import { schedulerConfigSchema } from '../../../src/scheduler';
+import { specFor } from '../../../src/cli/wiring-scheduler';
+import { schedulerConfigSchema, upstreamTraits } from '../../../src/scheduler';
 import { upstreamSchema } from '../../../src/config';
 import { MemoryLogger } from '../../../src/core';
 import { createUpstream } from '../../../src/upstreams';

@@ -1,11 +1,28 @@
 // Turns what upstreams report (/api/tags, /api/v1/models, /v1/models) into registry entries.
 // Config entries always win; a name served by two upstreams is kept by the first and namespaced
-// (`upstream/name`) for the others.
+// (`upstream/name`) for the others. The upstreams are a structural port: an `Upstream` satisfies it.
 import type { Logger } from '../core';
-import type { ModelEntry } from '../registry';
-import type { DiscoveredModel, Upstream } from '../upstreams';
+import type { ModelEntry } from './types';
 
-export function toEntry(upstream: Upstream, m: DiscoveredModel, name: string): ModelEntry {
+/** A model as a runtime lists it (the upstreams' `DiscoveredModel` satisfies it). */
+export interface DiscoveredModel {
+  id: string;
+  contextLength?: number;
+  sizeBytes?: number;
+  loaded?: boolean;
+  capabilities?: { chat?: boolean; completion?: boolean; embeddings?: boolean; tools?: boolean; vision?: boolean };
+  family?: string;
+  quantization?: string;
+}
+
+/** What discovery asks of a runtime. */
+export interface ModelSource {
+  name: string;
+  listModels(): Promise<DiscoveredModel[]>;
+  health(): Promise<boolean>;
+}
+
+export function toEntry(upstream: ModelSource, m: DiscoveredModel, name: string): ModelEntry {
   const caps = m.capabilities ?? {};
   return {
     name,
@@ -37,7 +54,7 @@ export interface DiscoveryResult {
   reachable: Record<string, boolean>;
 }
 
-export async function discover(upstreams: Upstream[], enabled: (u: Upstream) => boolean, logger: Logger): Promise<DiscoveryResult> {
+export async function discover<U extends ModelSource>(upstreams: readonly U[], enabled: (u: U) => boolean, logger: Logger): Promise<DiscoveryResult> {
   const results = await Promise.all(
     upstreams.map(async (u) => {
       if (!enabled(u)) return { u, models: [] as DiscoveredModel[], ok: await u.health() };
