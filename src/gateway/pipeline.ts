@@ -33,7 +33,8 @@ export async function serveExchange<Req extends ClientRequest, W, C extends Gene
     if (queued) await queued;
     const output = await callModel(x); //                           8 upstream
     const answer = transform(x, output); //                         9 OpenAI framing, turn assembly
-    return await toolLoop(x, answer); //                            10 MCP tool loop
+    const looped = toolLoop(x, answer); //                          10 MCP tool loop
+    return looped instanceof Promise ? await looped : looped;
   } catch (err) {
     throw x.fail(err);
   }

@@ -59,7 +59,7 @@ export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): Mi
   // list (a reload brings a new list, and with it a new cache).
   let verdicts = new Map<string, boolean>();
   let verdictsFor: readonly string[] | undefined;
-  return async function accessGuardMiddleware(c, next) {
+  return function accessGuardMiddleware(c, next) {
     // Node's server always has a Host header (HTTP/1.1 requires one); an in-process request has
     // only its URL.
     const header = c.req.header('host') ?? new URL(c.req.url).host;
@@ -91,15 +91,18 @@ export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): Mi
     }
     const cors = { 'access-control-allow-origin': origin, vary: 'Origin' };
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method')) {
-      return c.body(null, 204, {
-        ...cors,
-        'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': c.req.header('access-control-request-headers') ?? 'authorization, content-type',
-        'access-control-max-age': '600',
-      });
+      return Promise.resolve(
+        c.body(null, 204, {
+          ...cors,
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers': c.req.header('access-control-request-headers') ?? 'authorization, content-type',
+          'access-control-max-age': '600',
+        }),
+      );
     }
-    await next();
-    for (const [k, v] of Object.entries({ ...cors, 'access-control-expose-headers': EXPOSED_HEADERS })) c.res.headers.set(k, v);
+    return next().then(() => {
+      for (const [k, v] of Object.entries({ ...cors, 'access-control-expose-headers': EXPOSED_HEADERS })) c.res.headers.set(k, v);
+    });
   };
 }
 

@@ -21,7 +21,7 @@ export interface AuthOptions {
 }
 
 export function auth({ keys, anonymous, operator, failures }: AuthOptions): MiddlewareHandler {
-  return async function authMiddleware(c, next) {
+  return function authMiddleware(c, next) {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const apiKey = match?.[1] ?? c.req.header('x-api-key');

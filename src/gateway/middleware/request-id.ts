@@ -10,12 +10,14 @@ export interface RequestIdOptions {
 }
 
 export function requestId({ headerName = 'x-request-id', generator = () => `req_${randomUUID()}`, now = Date.now }: RequestIdOptions = {}): MiddlewareHandler {
-  return async function requestIdMiddleware(c, next) {
+  // Not async: Hono's dispatcher awaits what a middleware returns, so a wrapper promise per
+  // middleware and request would only add work.
+  return function requestIdMiddleware(c, next) {
     const given = c.req.header(headerName);
     const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : generator();
     c.set('requestId', id);
     c.set('startedAt', now());
     c.header(headerName, id);
-    await next();
+    return next();
   };
 }
