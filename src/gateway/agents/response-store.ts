@@ -49,7 +49,9 @@ export class MemoryResponseStore implements ResponseStore {
       maxSize: maxBytes,
       sizeCalculation: (entry) => Math.max(1, jsonLength(entry)),
       ttl: ttlMs,
-      // TTLs follow the gateway's clock, so tests can move time instead of waiting for it.
+      // Age follows the gateway's clock, read at every check (lru-cache otherwise caches "now"
+      // for a millisecond behind a timer of its own), so tests move time instead of waiting.
+      ttlResolution: 0,
       ...(clock ? { perf: clock } : {}),
     });
   }

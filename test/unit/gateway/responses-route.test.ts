@@ -207,3 +207,16 @@ describe('stored responses', () => {
     expect((await app.request(`/v1/responses/${created.id}`)).status).toBe(404);
   });
 });
+
+describe('GET /v1/models', () => {
+  it('says which front doors can use each model', async () => {
+    const { app } = inProcessApp({
+      models: [modelEntry(), modelEntry({ name: 'e', capabilities: { chat: false, completion: false, embeddings: true, tools: 'none', vision: false } })],
+    });
+    const list = (await (await app.request('/v1/models')).json()) as { data: { id: string; aegis: { endpoints: string[] } }[] };
+    expect(Object.fromEntries(list.data.map((m) => [m.id, m.aegis.endpoints]))).toEqual({
+      m: ['/v1/chat/completions', '/v1/responses', '/v1/messages', '/v1/completions'],
+      e: ['/v1/embeddings'],
+    });
+  });
+});
