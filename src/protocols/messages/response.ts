@@ -99,8 +99,9 @@ export function anthropicStatus(e: GatewayError): { status: number; type: string
   return { status: s === 415 ? 400 : s, type: 'invalid_request_error' };
 }
 
+/** The envelope; Aegis' own detail (policy reasons, decision id) rides along inside `error`. */
 export function anthropicError(e: GatewayError, requestId?: string): AnthropicErrorEnvelope {
-  const envelope: AnthropicErrorEnvelope = { type: 'error', error: { type: anthropicStatus(e).type, message: e.message } };
+  const envelope: AnthropicErrorEnvelope = { type: 'error', error: { ...e.details, type: anthropicStatus(e).type, message: e.message } };
   if (requestId) envelope.request_id = requestId;
   return envelope;
 }

@@ -50,6 +50,6 @@ export interface MessageStreamEvent {
 // A type, not an interface, so that it is also a stream event (an `error` event's data).
 export type AnthropicErrorEnvelope = {
   type: 'error';
-  error: { type: string; message: string };
+  error: { type: string; message: string; [detail: string]: unknown };
   request_id?: string;
 };

@@ -68,7 +68,7 @@ describe('policy on the agent doors', () => {
     const m = await d.messages(keys.guest);
     expect(m.status).toBe(403);
     expect(m.headers.get('x-aegis-decision-id')).toBeTruthy();
-    expect(await m.json()).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+    expect(await m.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', decision_id: m.headers.get('x-aegis-decision-id') } });
     expect(up.requests).toHaveLength(0);
   });
 
