@@ -130,6 +130,8 @@ async function ensureAgents(): Promise<void> {
   await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', paths.agentsNpm, '--no-audit', '--no-fund', '--save-exact', ...specs], {
     log: 'install-agents.log',
     label: `installing ${specs.join(', ')} (npm)`,
+    // npm is a .cmd script on Windows, which Node runs only through a shell.
+    shell: process.platform === 'win32',
   });
   stamp(artifact, started, { npm: agentPins.npm });
 }

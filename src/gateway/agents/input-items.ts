@@ -19,6 +19,12 @@ export interface ItemsPage {
 
 const idOf = (item: responses.InputItem): string | null => (typeof item.id === 'string' ? item.id : null);
 
+/** A message's text given as a string is listed as one part, the shape OpenAI lists items in. */
+function listed(item: responses.InputItem): responses.InputItem {
+  if (item.type !== 'message' || typeof item.content !== 'string') return item;
+  return { ...item, content: [{ type: item.role === 'assistant' ? 'output_text' : 'input_text', text: item.content }] };
+}
+
 export function inputItemsPage(items: readonly responses.InputItem[], query: PageQuery): ItemsPage {
   const limit = query.limit === undefined ? 20 : Number(query.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
@@ -33,7 +39,7 @@ export function inputItemsPage(items: readonly responses.InputItem[], query: Pag
     if (at < 0) throw new GatewayError('invalid_request', `Invalid 'after': no input item with id '${query.after}'.`, { param: 'after' });
     from = at + 1;
   }
-  const data = ordered.slice(from, from + limit);
+  const data = ordered.slice(from, from + limit).map(listed);
   return {
     object: 'list',
     data,
