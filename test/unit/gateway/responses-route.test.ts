@@ -182,15 +182,17 @@ describe('stored responses', () => {
     expect((await get(`/v1/responses/${created.id}`, bob)).status).toBe(404);
 
     const items = (await (await get(`/v1/responses/${created.id}/input_items?order=asc&limit=1`, alice)).json()) as {
-      data: { id: string; content: string }[];
+      data: { id: string }[];
       has_more: boolean;
       first_id: string;
     };
-    expect(items).toMatchObject({ object: 'list', has_more: true, data: [{ type: 'message', role: 'user', content: 'one' }] });
-    const next = (await (await get(`/v1/responses/${created.id}/input_items?order=asc&after=${items.first_id}`, alice)).json()) as {
-      data: { content: string }[];
-    };
-    expect(next.data.map((d) => d.content)).toEqual(['two']);
+    expect(items).toMatchObject({ object: 'list', has_more: true, data: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'one' }] }] });
+    type Page = { data: { content: { text: string }[] }[] };
+    const texts = async (query: string) =>
+      ((await (await get(`/v1/responses/${created.id}/input_items${query}`, alice)).json()) as Page).data.map((d) => d.content[0]!.text);
+    expect(await texts(`?order=asc&after=${items.first_id}`)).toEqual(['two']);
+    expect(await texts('')).toEqual(['two', 'one']);
+    expect((await get(`/v1/responses/${created.id}/input_items?limit=500`, alice)).status).toBe(400);
 
     expect((await get(`/v1/responses/${created.id}`, bob, 'DELETE')).status).toBe(404);
     const deleted = await get(`/v1/responses/${created.id}`, alice, 'DELETE');
