@@ -13,6 +13,7 @@ import {
   createApp,
   isLoopbackHost,
   KeyStore,
+  MemoryResponseStore,
   type AdminOps,
   type AuditSink,
   type GatewayDeps,
@@ -20,6 +21,7 @@ import {
   type GatewaySnapshot,
   type ModelGate,
   type RequestPolicy,
+  type ResponseStore,
 } from '../gateway';
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
@@ -73,6 +75,8 @@ export interface Extension {
   close?(): void | Promise<void>;
   /** Runs once discovery has listed the models (reconciliation with the runtimes). */
   started?(): void | Promise<void>;
+  /** A durable store of the Responses API's responses; a bounded in-memory one when absent. */
+  responseStore?: ResponseStore;
   /** Versioned entries from the registry store (MongoDB or file) and their promoted versions. */
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
@@ -87,6 +91,11 @@ export interface GatewayRuntimeOptions {
   extend?: (ctx: RuntimeContext, config: AegisConfig) => Extension | Promise<Extension>;
   /** The local operator's token (aegis serve writes it where `aegis ps` finds it). */
   operatorToken?: KeyStore;
+}
+
+function memoryResponseStore(config: AegisConfig, clock: Clock): ResponseStore {
+  const { maxResponses, maxBytes, ttlSeconds } = config.responses.store;
+  return new MemoryResponseStore({ maxResponses, maxBytes, ttlMs: ttlSeconds * 1000, clock });
 }
 
 /** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
@@ -123,6 +132,7 @@ export class GatewayRuntime {
       sinks: extension.sinks,
       audit: extension.audit,
       operator,
+      responseStore: extension.responseStore ?? memoryResponseStore(config, ctx.clock),
       ready: async () => this.readiness(),
       modelState: (entry) => {
         const set = this.loaded.get(entry.upstream);

@@ -134,6 +134,7 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   const { enabled: schedulerAfter, ...s2 } = after.scheduler;
   if (schedulerBefore !== schedulerAfter || !same(s1, s2)) keys.push('scheduler');
   if (!same(before.rag, after.rag)) keys.push('rag');
+  if (!same(before.responses, after.responses)) keys.push('responses');
   if (!same(before.mongodb, after.mongodb)) keys.push('mongodb');
   if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch)
     keys.push('policy (enabled, bundle, watch)');

@@ -141,6 +141,32 @@ export const configSchema = z.strictObject({
       prompts: z.boolean().default(false),
     })
     .prefault({}),
+  /** The Responses API's stored responses (`store: true`, `previous_response_id`, GET/DELETE). */
+  responses: z
+    .strictObject({
+      /**
+       * The in-memory store used unless a durable one is wired: bounded, least recently used first
+       * out, and empty again after a restart.
+       */
+      store: z
+        .strictObject({
+          maxResponses: z.number().int().positive().default(10_000),
+          /** Approximate size of the stored responses (as JSON). */
+          maxBytes: z
+            .number()
+            .int()
+            .positive()
+            .default(64 * 1024 * 1024),
+          /** OpenAI keeps stored responses for 30 days. */
+          ttlSeconds: z
+            .number()
+            .int()
+            .positive()
+            .default(30 * 24 * 3600),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   scheduler: schedulerConfigSchema.prefault({}),
   policy: policyConfigSchema.prefault({}),
   rag: ragConfigSchema.prefault({}),

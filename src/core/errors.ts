@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'policy_denied'
   | 'model_not_found'
   | 'not_found'
+  | 'previous_response_not_found'
   | 'method_not_allowed'
   | 'context_length_exceeded'
   | 'capability_not_supported'
@@ -48,6 +49,9 @@ const CODES: Record<ErrorCode, CodeInfo> = {
   policy_denied: { status: 403, type: 'permission_error' },
   model_not_found: { status: 404, type: 'not_found_error' },
   not_found: { status: 404, type: 'not_found_error' },
+  // OpenAI answers an unknown previous_response_id with 400 and this code (not 404): the request is
+  // what is wrong, and agents branch on the code to resend the whole history.
+  previous_response_not_found: { status: 400, type: 'invalid_request_error' },
   method_not_allowed: { status: 405, type: 'invalid_request_error' },
   context_length_exceeded: { status: 400, type: 'invalid_request_error' },
   capability_not_supported: { status: 400, type: 'invalid_request_error' },

@@ -6,6 +6,13 @@ import type { ChatMessage, ToolCall, Usage } from './openai';
 /** The OpenAI-compatible front doors an exchange can come through. */
 export type ExchangeRoute = 'chat' | 'completions' | 'embeddings';
 
+/**
+ * The client-facing API the request used: OpenAI's classic API (`route` says which door), the
+ * Responses API, or Anthropic Messages. The agent APIs are translated at the edge into a chat
+ * exchange, so their `route` is `chat` (what policy grants) and `api` says how the client spoke.
+ */
+export type ExchangeApi = 'chat' | 'responses' | 'messages';
+
 /** What policy decided for the exchange, carried by reference from the authorize stage. */
 export interface ExchangeDecision {
   id: string;
@@ -20,6 +27,7 @@ export interface ExchangeDecision {
 export interface ExchangeFinished {
   requestId: string;
   route: ExchangeRoute;
+  api: ExchangeApi;
   startedAt: number;
   endedAt: number;
   /** First token (streams) or full answer (non-streaming) time. */

@@ -9,6 +9,16 @@ export function sseData(payload: unknown): Uint8Array {
 
 export const sseDone = encoder.encode('data: [DONE]\n\n');
 
+/**
+ * Named events as the agent APIs send them (`event: response.created`, `event: message_start`):
+ * the Anthropic SDKs dispatch on the event name, OpenAI's on the `type` inside the data.
+ */
+export function sseEvents(events: readonly { type: string }[]): Uint8Array {
+  let text = '';
+  for (const e of events) text += `event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`;
+  return encoder.encode(text);
+}
+
 /** A comment line: ignored by SSE clients, but keeps proxies from timing out idle streams. */
 export function sseComment(text: string): Uint8Array {
   return encoder.encode(`: ${text.replace(/[\r\n]+/g, ' ')}\n\n`);

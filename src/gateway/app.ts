@@ -7,8 +7,11 @@ import { methodNotAllowed } from './method-not-allowed';
 import { accessGuard } from './middleware/access';
 import { auth } from './middleware/auth';
 import { requestId } from './middleware/request-id';
+import { MemoryResponseStore } from './agents/response-store';
 import { inferenceRoutes } from './routes/inference';
+import { anthropicErrors, messagesRoutes } from './routes/messages';
 import { modelRoutes } from './routes/models';
+import { responsesRoutes } from './routes/responses';
 import { adminRoutes, publicOperationRoutes } from './routes/operations';
 import { metricsSink, promptLogSink } from './sinks';
 
@@ -17,6 +20,9 @@ export function createApp(deps: GatewayDeps): Hono {
   const options = () => deps.snapshot().options;
   app.use('*', requestId({ now: () => deps.clock.now() }));
   app.use('*', accessGuard({ allowedHosts: () => options().allowedHosts, allowedOrigins: () => options().allowedOrigins }));
+  // Before authentication, so that a refused key on /v1/messages is told in Anthropic's terms too.
+  app.use('/v1/messages', anthropicErrors());
+  app.use('/v1/messages/*', anthropicErrors());
   publicOperationRoutes(app, deps);
   const failures = new AuthFailureCounter({
     clock: deps.clock,
@@ -40,7 +46,10 @@ export function createApp(deps: GatewayDeps): Hono {
   app.use('/admin/*', authenticate);
   // The gateway's own metrics hear of an exchange first; then whatever the composition root added.
   const sinks = [metricsSink(deps.metrics), promptLogSink(deps.logger, () => options().logPrompts), ...(deps.sinks ?? [])];
-  inferenceRoutes(app, deps, sinks);
+  const target = { deps, sinks };
+  inferenceRoutes(app, target);
+  responsesRoutes(app, target, deps.responseStore ?? new MemoryResponseStore({ clock: deps.clock }));
+  messagesRoutes(app, target);
   modelRoutes(app, deps);
   adminRoutes(app, deps);
   methodNotAllowed(app);

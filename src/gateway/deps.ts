@@ -1,11 +1,12 @@
 // What the gateway is built from. Everything arrives through `createApp(deps)`, built once and
 // read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
 // so an exchange keeps the snapshot it started with.
-import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
+import type { Clock, ExchangeApi, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
 import type { Upstream } from '../upstreams';
+import type { ResponseStore } from './agents/response-store';
 import type { KeyStore, Principal } from './keys';
 
 export interface GatewayOptions {
@@ -53,6 +54,8 @@ export interface RequestPolicy {
   check<R extends Record<string, unknown>>(input: {
     principal: Principal;
     route: ExchangeRoute;
+    /** The API the client spoke (its path for the policy input); `chat` when absent. */
+    api?: ExchangeApi;
     model: ModelEntry;
     request: R;
     requestId: string;
@@ -95,6 +98,11 @@ export interface GatewayDeps {
   readonly operator?: KeyStore;
   /** Readiness beyond "process up": config loaded and upstreams reachable. */
   readonly ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /**
+   * Stored responses of the Responses API (`store: true`, `previous_response_id`); a bounded
+   * in-memory store when absent.
+   */
+  readonly responseStore?: ResponseStore;
   /** Live state of a model (loaded or not) for /v1/models. */
   readonly modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
 }

@@ -1,7 +1,9 @@
-// Renders any failure as the OpenAI error envelope, with Retry-After where it belongs.
+// Renders any failure as the OpenAI error envelope (or the door's own, where a door set one), with
+// Retry-After where it belongs.
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { GatewayError, toGatewayError, type Logger } from '../core';
+import './middleware/context';
 
 export function errorResponse(c: Context, err: GatewayError): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers() };
@@ -10,6 +12,11 @@ export function errorResponse(c: Context, err: GatewayError): Response {
   // A denial carries its decision id in the header too, like every allowed response.
   const decision = err.details?.decision_id;
   if (typeof decision === 'string') headers['x-aegis-decision-id'] = decision;
+  const render = c.get('errorRenderer');
+  if (render) {
+    const { status, body } = render(err, id);
+    return new Response(JSON.stringify(body), { status, headers });
+  }
   return new Response(JSON.stringify(err.toJSON()), { status: err.status, headers });
 }
 

@@ -2,6 +2,7 @@
 export { createApp } from './app';
 export * from './deps';
 export { chatDoor, completionsDoor, embeddingsDoor } from './routes/inference';
-export type { ClientRequest, FrontDoor } from './exchange/front-door';
+export type { ClientRequest, FrontDoor, SchemaDoor } from './exchange/front-door';
 export { KeyStore, hashKey, generateKey, anonymousPrincipal, operatorKeyStore, type Principal, type StoredKey } from './keys';
 export { isLoopbackAddress, isLoopbackHost } from './middleware/access';
+export { MemoryResponseStore, type ResponseStore, type StoredResponse, type MemoryResponseStoreOptions } from './agents/response-store';

@@ -13,6 +13,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
     check<R extends Record<string, unknown>>({
       principal,
       route,
+      api = 'chat',
       model,
       request,
       requestId,
@@ -20,7 +21,8 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
         principal,
-        route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
+        // The agent APIs are chat exchanges to the policy (roles grant `chat`); the path says which door.
+        route: { method: 'POST', path: api === 'chat' ? `/v1/${route === 'chat' ? 'chat/completions' : route}` : `/v1/${api}`, endpoint: route },
         model,
         body: request,
         estimatedPromptTokens: estimatePromptTokens(request),

@@ -44,5 +44,5 @@ export async function respond<C extends GenerationChunk>(
   const early = await settledWithin(answer, keepAliveMs);
   // serveExchange finished the exchange with this failure already.
   if (early?.error !== undefined) throw early.error;
-  return sseResponse(x, answer, keepAliveMs);
+  return sseResponse(x, answer, keepAliveMs, x.start.door.sse);
 }

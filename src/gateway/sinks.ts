@@ -6,8 +6,10 @@ export function metricsSink(m: Metrics): ExchangeSink {
   return {
     exchangeFinished(e: ExchangeFinished): void {
       m.inFlight.dec({ model: e.model });
-      m.requests.inc({ route: e.route, model: e.model, status: String(e.status) });
-      m.duration.observe({ route: e.route, model: e.model }, (e.endedAt - e.startedAt) / 1000);
+      // The agent doors are their own `route` values here: operators watch each API's traffic.
+      const route = e.api === 'chat' ? e.route : e.api;
+      m.requests.inc({ route, model: e.model, status: String(e.status) });
+      m.duration.observe({ route, model: e.model }, (e.endedAt - e.startedAt) / 1000);
       if (e.firstTokenAt !== undefined && e.stream) m.ttft.observe({ model: e.model }, (e.firstTokenAt - e.startedAt) / 1000);
       if (e.usage) {
         m.tokens.inc({ model: e.model, kind: 'prompt' }, e.usage.prompt_tokens);

@@ -1,8 +1,26 @@
 // Streams an exchange to the client as SSE: keep-alive comments while the model loads or the
-// request queues, chunks as they come, and any late failure as an error event plus [DONE].
+// request queues, chunks as they come, and any late failure in the door's own terms (OpenAI's: an
+// error event plus [DONE]; the agent APIs end with their failure events instead).
 import { GatewayError, sseComment, sseData, sseDone } from '../core';
 import type { Exchange } from './exchange/exchange';
 import type { Answer } from './stages/transform';
+
+/** How a door's stream looks on the wire. */
+export interface SseFraming {
+  /** The bytes for one thing the stream codec returned (a chunk, or a batch of events). */
+  event(payload: unknown): Uint8Array;
+  /** What follows the codec's last event, if anything. */
+  readonly done: Uint8Array | undefined;
+  /** What ends a stream whose exchange failed after the response began. */
+  failure(error: GatewayError): Uint8Array;
+}
+
+/** OpenAI's framing: `data:` lines, `data: [DONE]` at the end, a failure as the error envelope. */
+export const openAiFraming: SseFraming = {
+  event: sseData,
+  done: sseDone,
+  failure: (error) => Buffer.concat([sseData(error.toJSON()), sseDone]),
+};
 
 const sseHeaders = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -14,7 +32,7 @@ const sseHeaders = {
 /** What the SSE writer uses of an exchange. */
 export type StreamedExchange = Pick<Exchange, 'markClientGone' | 'progress' | 'failure' | 'finish' | 'clientGone' | 'headers'>;
 
-export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, keepAliveMs: number): Response {
+export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, keepAliveMs: number, framing: SseFraming = openAiFraming): Response {
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -62,17 +80,14 @@ export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, 
       if (a.kind !== 'stream') throw new GatewayError('internal_error', 'A streamed request produced a whole answer.');
       for await (const chunk of a.chunks) {
         const out = a.codec.chunk(chunk);
-        if (out !== undefined) await write(sseData(out));
+        if (out !== undefined) await write(framing.event(out));
       }
-      for (const extra of a.codec.end()) await write(sseData(extra));
-      await write(sseDone);
+      for (const extra of a.codec.end()) await write(framing.event(extra));
+      if (framing.done) await write(framing.done);
     } catch (err) {
       failure = x.failure(err);
       status = failure.status;
-      if (!x.clientGone) {
-        await write(sseData(failure.toJSON()));
-        await write(sseDone);
-      }
+      if (!x.clientGone) await write(framing.failure(failure));
     } finally {
       x.finish(status, failure);
       if (!closed) {

@@ -45,6 +45,7 @@ export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
     endedAt: new Date(e.endedAt).toISOString(),
     principalId: e.principalId,
     route: e.route,
+    api: e.api,
     model: e.model,
     modelVersion: e.modelVersion,
     upstream: e.upstream,

@@ -226,6 +226,7 @@ const AEGIS_FIELDS = new Set<string>([
   'endedAt',
   'principalId',
   'route',
+  'api',
   'model',
   'modelVersion',
   'upstream',

@@ -46,6 +46,11 @@ export interface ExchangeRecord {
   /** The principal's id, never the API key. */
   principalId: string;
   route: string;
+  /**
+   * The API the client spoke: `chat` (OpenAI's classic API; `route` says which door), `responses`
+   * or `messages` (translated onto a chat exchange). Absent in records written before it existed.
+   */
+  api?: 'chat' | 'responses' | 'messages';
   model: string;
   modelVersion?: string;
   upstream?: string;

@@ -102,15 +102,16 @@ export interface InProcessOverrides extends Partial<Omit<GatewayDeps, 'snapshot'
   keys?: KeyStore;
   /** Builds the request policy from the harness' clock and audit sink. */
   policy?: (clock: ManualClock, audit: AuditSink) => RequestPolicy;
+  /** The upstream named `u` (default: one that answers every chat with "ok"). */
+  upstream?: Upstream & { calls: unknown[] };
 }
 
 export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const logger = new MemoryLogger();
-  const upstream = scriptedUpstream();
   const audit: InProcessApp['audit'] = [];
   const auditSink: AuditSink = (e) => audit.push(e);
-  const { options, models, keys, policy, ...rest } = over;
+  const { options, models, keys, policy, upstream = scriptedUpstream(), ...rest } = over;
   const snapshot: GatewaySnapshot = {
     catalog: new ModelCatalog({ config: models ?? [modelEntry()] }),
     upstreams: new Map([[upstream.name, upstream]]),

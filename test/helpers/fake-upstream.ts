@@ -1,13 +1,17 @@
 // A scriptable OpenAI-compatible upstream for edge cases real runtimes cannot be made to produce on
 // demand: a stream that dies mid-way, a hang, an error status. It records what it saw.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { chatRequestSchema } from '../../src/core';
+import { scriptedChunks, scriptedCompletion, type Script } from './chat-script';
 
 export type Behaviour =
   | { kind: 'stream'; chunks: number; gapMs: number }
   | { kind: 'die-after'; chunks: number }
   | { kind: 'hang' }
   | { kind: 'status'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'json'; content: string };
+  | { kind: 'json'; content: string }
+  /** A scripted model (chat-script.ts): tool calls and answers chosen from each request. */
+  | { kind: 'script'; script: Script };
 
 export interface FakeUpstream {
   url: string;
@@ -50,6 +54,20 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
       if (b.kind === 'status') {
         finished = true;
         res.writeHead(b.status, { 'content-type': 'application/json', ...b.headers }).end(JSON.stringify(b.body));
+        return;
+      }
+      if (b.kind === 'script') {
+        finished = true;
+        const request = chatRequestSchema.parse(JSON.parse(raw));
+        const reply = b.script(request);
+        if (!request.stream) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(scriptedCompletion(reply)));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const c of scriptedChunks(reply)) res.write(`data: ${JSON.stringify(c)}\n\n`);
+        res.end('data: [DONE]\n\n');
+        state.completed++;
         return;
       }
       if (b.kind === 'json') {

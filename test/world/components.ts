@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paths, pins, testModels } from './manifest';
+import { agentPins, paths, pins, testModels } from './manifest';
 import { ensureInstalled } from './install';
 import { freePort, httpOk, startServer, type ServerProcess } from './process';
 import { run } from './run';
@@ -25,6 +25,10 @@ export interface WorldInfo {
   /** A llama-cpp-python server on the small chat model, with embeddings on. */
   llamacpp: { url: string; python: string; modelPath: string; version: string };
   lmstudio: { url: string; models: string[] };
+  /** The agent clients from npm: their node_modules and the two CLIs' entry scripts. */
+  agents: { nodeModules: string; codex: string; claude: string; versions: Record<string, string> };
+  /** A Python with the openai, openai-agents and anthropic clients. */
+  agentspy: { python: string; versions: Record<string, string> };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -161,4 +165,20 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
   ollama: startOllama,
   llamacpp: startLlamaCpp,
   lmstudio: startLmStudio,
+  agents: async () => {
+    await ensureInstalled('agents');
+    const nodeModules = join(paths.agentsNpm, 'node_modules');
+    return {
+      nodeModules,
+      // The packages' own bin scripts, run with this Node (no shell, so the same on Windows).
+      codex: join(nodeModules, '@openai', 'codex', 'bin', 'codex.js'),
+      // Claude Code's package ships its native binary as bin/claude.exe on every platform.
+      claude: join(nodeModules, '@anthropic-ai', 'claude-code', 'bin', 'claude.exe'),
+      versions: { ...agentPins.npm },
+    };
+  },
+  agentspy: async () => {
+    await ensureInstalled('agentspy');
+    return { python: paths.agentsPython, versions: { ...agentPins.pypi } };
+  },
 };

@@ -1,14 +1,15 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
-// llama-cpp-python and the GGUF test models. `tsx test/world/install.ts [component...]`.
+// llama-cpp-python, the GGUF test models and the agent clients (npm and Python).
+// `tsx test/world/install.ts [component...]`.
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ollamaHeaders, paths, pins, cacheDir } from './manifest';
+import { agentPins, ollamaHeaders, paths, pins, cacheDir } from './manifest';
 import { installModels } from './install-models';
 import { elapsed, run, say } from './run';
 
-export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models';
-export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama'];
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy'];
 
 const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
@@ -117,12 +118,47 @@ async function ensureLlamaCpp(): Promise<void> {
   stamp(paths.python, started, { version });
 }
 
+/** Codex, Claude Code, the Anthropic SDK and the Agents SDK from npm, into a folder of their own. */
+async function ensureAgents(): Promise<void> {
+  const artifact = join(paths.agentsNpm, 'package.json');
+  if (installed(artifact)) return;
+  const started = Date.now();
+  rmSync(paths.agentsNpm, { recursive: true, force: true });
+  mkdirSync(paths.agentsNpm, { recursive: true });
+  writeFileSync(artifact, JSON.stringify({ name: 'aegis-testworld-agents', private: true }));
+  const specs = Object.entries(agentPins.npm).map(([name, version]) => `${name}@${version}`);
+  await run(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--prefix', paths.agentsNpm, '--no-audit', '--no-fund', '--save-exact', ...specs], {
+    log: 'install-agents.log',
+    label: `installing ${specs.join(', ')} (npm)`,
+    // npm is a .cmd script on Windows, which Node runs only through a shell.
+    shell: process.platform === 'win32',
+  });
+  stamp(artifact, started, { npm: agentPins.npm });
+}
+
+/** The openai, openai-agents and anthropic Python clients in a pinned venv. */
+async function ensureAgentsPython(): Promise<void> {
+  if (installed(paths.agentsPython)) return;
+  const started = Date.now();
+  const venv = dirname(dirname(paths.agentsPython));
+  rmSync(venv, { recursive: true, force: true });
+  await run(python3, ['-m', 'venv', venv], { log: 'install-agents-python.log', label: 'creating the Python agent clients venv' });
+  const specs = Object.entries(agentPins.pypi).map(([name, version]) => `${name}==${version}`);
+  await run(paths.agentsPython, ['-m', 'pip', 'install', '--no-input', ...specs], {
+    log: 'install-agents-python.log',
+    label: `installing ${specs.join(', ')} (PyPI)`,
+  });
+  stamp(paths.agentsPython, started, { pypi: agentPins.pypi });
+}
+
 const installers: Record<Component, () => Promise<void>> = {
   opa: ensureOpa,
   ferretdb: ensureFerretdb,
   ollama: ensureOllama,
   llamacpp: ensureLlamaCpp,
   models: installModels,
+  agents: ensureAgents,
+  agentspy: ensureAgentsPython,
 };
 
 const inflight = new Map<Component, Promise<void>>();

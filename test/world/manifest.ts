@@ -15,6 +15,29 @@ export const pins = {
 } as const;
 
 /**
+ * The agent clients the end-to-end tests drive, exactly as users install them: never mocks of them,
+ * and never dependencies of Aegis itself. Each set installs into a folder named after its pins.
+ */
+export const agentPins = {
+  npm: {
+    '@openai/codex': '0.169.0',
+    '@anthropic-ai/claude-code': '2.1.328',
+    '@anthropic-ai/sdk': '1.10.0',
+    '@openai/agents': '0.20.0',
+    // The openai client the Agents SDK brings, pinned so the npm `responses.create` tests are too.
+    openai: '7.60.0',
+  },
+  pypi: { openai: '3.51.0', 'openai-agents': '0.24.0', anthropic: '2.10.0' },
+} as const;
+
+/** A short, stable name for a set of pins: a changed pin installs into a new folder. */
+function pinKey(pins: Record<string, string>): string {
+  return Object.entries(pins)
+    .map(([name, version]) => `${name.replace(/^@/, '').replace(/[/]/g, '-')}-${version}`)
+    .join('_');
+}
+
+/**
  * Header-only C/C++ libraries that Ollama vendors under `vendor/` directories, which Go module zips
  * leave out; the installer puts the same libraries on the include path from Debian and PyPI.
  */
@@ -84,6 +107,8 @@ export const paths = {
   venv: join(cacheDir, 'llama-cpp-python', pins.llamaCppPython.version, 'venv'),
   python: join(cacheDir, 'llama-cpp-python', pins.llamaCppPython.version, 'venv', 'bin', 'python'),
   wheels: join(cacheDir, 'wheels'),
+  agentsNpm: join(cacheDir, 'agents', 'npm', pinKey(agentPins.npm)),
+  agentsPython: join(cacheDir, 'agents', 'python', pinKey(agentPins.pypi), process.platform === 'win32' ? 'Scripts' : 'bin', 'python'),
   models: join(cacheDir, 'models'),
   model: (id: string): string => {
     const m = testModels.find((x) => x.id === id);

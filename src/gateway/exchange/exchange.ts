@@ -70,6 +70,8 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       'x-aegis-upstream': entry.upstream,
     };
     if (this.decision) headers['x-aegis-decision-id'] = this.decision.id;
+    const extra = this.start.door.headers;
+    if (extra) Object.assign(headers, extra);
     return headers;
   }
 
@@ -159,6 +161,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     const event: ExchangeFinished = {
       requestId,
       route: door.route,
+      api: door.api,
       startedAt,
       endedAt: deps.clock.now(),
       firstTokenAt: this.turns[0]?.firstTokenAt,

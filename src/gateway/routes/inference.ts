@@ -1,7 +1,6 @@
 // POST /v1/chat/completions, /v1/completions and /v1/embeddings: three front doors (request and
 // answer codecs) onto the one pipeline.
-import type { ServerResponse } from 'node:http';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import {
   chatRequestSchema,
   completionRequestSchema,
@@ -13,22 +12,19 @@ import {
   type CompletionRequest,
   type EmbeddingRequest,
   type EmbeddingResponse,
-  type ExchangeSink,
 } from '../../core';
 import { readJsonBody } from '../body';
-import type { GatewayDeps } from '../deps';
-import type { Exchange } from '../exchange/exchange';
-import type { ClientRequest, FrontDoor } from '../exchange/front-door';
-import { prepareExchange, serveExchange } from '../pipeline';
-import { respond } from '../respond';
+import type { ClientRequest, SchemaDoor } from '../exchange/front-door';
 import type { GenerationChunk } from '../stages/transform';
+import { serveDoor, type DoorTarget } from './serve-door';
 
 /** Usage is always asked of a streaming upstream (for metrics and records); the client gets it if it asked. */
 const withUsage = <R extends { stream?: boolean | null }>(request: R) =>
   request.stream ? { ...request, stream: true, stream_options: { include_usage: true } } : { ...request, stream: false };
 
-export const chatDoor: FrontDoor<ChatRequest, ChatCompletion, ChatChunk> = {
+export const chatDoor: SchemaDoor<ChatRequest, ChatCompletion, ChatChunk> = {
   route: 'chat',
+  api: 'chat',
   capability: 'chat',
   schema: chatRequestSchema,
   call: (upstream, request, ctx) => upstream.chat(withUsage(request), ctx),
@@ -40,8 +36,9 @@ export const chatDoor: FrontDoor<ChatRequest, ChatCompletion, ChatChunk> = {
   chunk: (turn, chunk) => turn.chatChunk(chunk),
 };
 
-export const completionsDoor: FrontDoor<CompletionRequest, Completion, Completion> = {
+export const completionsDoor: SchemaDoor<CompletionRequest, Completion, Completion> = {
   route: 'completions',
+  api: 'chat',
   capability: 'completion',
   schema: completionRequestSchema,
   call: (upstream, request, ctx) => upstream.complete(withUsage(request), ctx),
@@ -53,8 +50,9 @@ export const completionsDoor: FrontDoor<CompletionRequest, Completion, Completio
   chunk: (turn, chunk) => turn.completionChunk(chunk),
 };
 
-export const embeddingsDoor: FrontDoor<EmbeddingRequest, EmbeddingResponse, never> = {
+export const embeddingsDoor: SchemaDoor<EmbeddingRequest, EmbeddingResponse, never> = {
   route: 'embeddings',
+  api: 'chat',
   capability: 'embeddings',
   schema: embeddingRequestSchema,
   // Upstreams always answer in floats; Aegis does the base64 encoding itself, because runtimes
@@ -73,52 +71,22 @@ function toBase64Float32(vector: number[] | string): string {
   return typeof vector === 'string' ? vector : Buffer.from(new Float32Array(vector).buffer).toString('base64');
 }
 
-/**
- * Calls `x.markClientGone()` if the client's connection closes before the response ended. On Node
- * the ServerResponse tells us directly; `c.req.raw.signal` (in-process requests) costs an
- * AbortController and a web Request per request, which is most of a request's budget.
- */
-function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): void {
-  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
-  if (outgoing) {
-    outgoing.once('close', () => {
-      if (!outgoing.writableFinished) x.markClientGone();
-    });
-    return;
-  }
-  const signal = c.req.raw.signal;
-  if (signal.aborted) x.markClientGone();
-  else signal.addEventListener('abort', () => x.markClientGone(), { once: true });
-}
-
 /** One front door as a route: parse (stage 1), then the pipeline, then the response. */
 function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>(
   app: Hono,
   path: string,
-  deps: GatewayDeps,
-  sinks: readonly ExchangeSink[],
-  door: FrontDoor<Req, W, C>,
+  target: DoorTarget,
+  door: SchemaDoor<Req, W, C>,
 ): void {
   app.post(path, async (c) => {
-    const snapshot = deps.snapshot();
+    const snapshot = target.deps.snapshot();
     const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
-    const x = prepareExchange({
-      deps,
-      sinks,
-      snapshot,
-      door,
-      request,
-      requestId: c.get('requestId'),
-      startedAt: c.get('startedAt'),
-      principal: c.get('principal'),
-    });
-    watchClient(c, x);
-    return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
+    return serveDoor(c, target, snapshot, door, request);
   });
 }
 
-export function inferenceRoutes(app: Hono, deps: GatewayDeps, sinks: readonly ExchangeSink[]): void {
-  frontDoorRoute(app, '/v1/chat/completions', deps, sinks, chatDoor);
-  frontDoorRoute(app, '/v1/completions', deps, sinks, completionsDoor);
-  frontDoorRoute(app, '/v1/embeddings', deps, sinks, embeddingsDoor);
+export function inferenceRoutes(app: Hono, target: DoorTarget): void {
+  frontDoorRoute(app, '/v1/chat/completions', target, chatDoor);
+  frontDoorRoute(app, '/v1/completions', target, completionsDoor);
+  frontDoorRoute(app, '/v1/embeddings', target, embeddingsDoor);
 }

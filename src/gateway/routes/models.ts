@@ -1,8 +1,18 @@
-// GET /v1/models and /v1/models/{id}: every routable name and alias, with an `aegis` extension.
+// GET /v1/models and /v1/models/{id}: every routable name and alias, with an `aegis` extension
+// that says, among the rest, which front doors (chat, Responses, Messages, …) can use the model.
 import type { Hono } from 'hono';
 import type { ModelEntry } from '../../registry';
 import type { GatewayDeps } from '../deps';
 import { resolveModel } from '../stages/resolve';
+
+/** The front doors a model can be used through, from its capabilities (an agent asks chat of it). */
+export function endpointsOf(entry: ModelEntry): string[] {
+  const out: string[] = [];
+  if (entry.capabilities.chat) out.push('/v1/chat/completions', '/v1/responses', '/v1/messages');
+  if (entry.capabilities.completion) out.push('/v1/completions');
+  if (entry.capabilities.embeddings) out.push('/v1/embeddings');
+  return out;
+}
 
 function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
   return {
@@ -20,6 +30,7 @@ function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
       loaded: deps.modelState?.(entry)?.loaded ?? null,
       context_length: entry.contextLength ?? null,
       capabilities: entry.capabilities,
+      endpoints: endpointsOf(entry),
       priority: entry.priority,
       pinned: entry.pinned,
       status: entry.status,

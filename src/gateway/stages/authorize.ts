@@ -6,5 +6,5 @@ import type { ClientRequest } from '../exchange/front-door';
 
 export function authorize<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>, { entry }: Target): Authorization<Req> | undefined {
   const { deps, door, principal, request, requestId } = start;
-  return deps.policy?.check({ principal, route: door.route, model: entry, request, requestId });
+  return deps.policy?.check({ principal, route: door.route, api: door.api, model: entry, request, requestId });
 }

@@ -34,7 +34,7 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
     return { kind: 'json', body: door.whole(turn, output.body, x.request, x.target.entry.name) };
   }
-  return { kind: 'stream', chunks: output.chunks, codec: new StreamCodec(x, turn) };
+  return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn) };
 }
 
 /**

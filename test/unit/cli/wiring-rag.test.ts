@@ -16,6 +16,7 @@ function outcome(requestId: string, extra: Partial<ExchangeFinished> = {}): Exch
   return {
     requestId,
     route: 'chat',
+    api: 'chat',
     startedAt: 1_000,
     endedAt: 1_250,
     principalId: 'k1',

@@ -1,0 +1,57 @@
+// What every front door's route does once it has the pipeline's request: stages 3–11 and the
+// response. The OpenAI doors parse straight into it; the agent doors translate first.
+import type { ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import type { ExchangeSink } from '../../core';
+import type { GatewayDeps, GatewaySnapshot } from '../deps';
+import type { Exchange } from '../exchange/exchange';
+import type { ClientRequest, FrontDoor } from '../exchange/front-door';
+import { prepareExchange, serveExchange } from '../pipeline';
+import { respond } from '../respond';
+import type { GenerationChunk } from '../stages/transform';
+
+/** Where a door's requests go: the gateway's deps and the sinks that hear of finished exchanges. */
+export interface DoorTarget {
+  deps: GatewayDeps;
+  sinks: readonly ExchangeSink[];
+}
+
+/**
+ * Calls `x.markClientGone()` if the client's connection closes before the response ended. On Node
+ * the ServerResponse tells us directly; `c.req.raw.signal` (in-process requests) costs an
+ * AbortController and a web Request per request, which is most of a request's budget.
+ */
+function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): void {
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing) {
+    outgoing.once('close', () => {
+      if (!outgoing.writableFinished) x.markClientGone();
+    });
+    return;
+  }
+  const signal = c.req.raw.signal;
+  if (signal.aborted) x.markClientGone();
+  else signal.addEventListener('abort', () => x.markClientGone(), { once: true });
+}
+
+/** The pipeline for one parsed request through `door`, answered as JSON or SSE. */
+export function serveDoor<Req extends ClientRequest, W, C extends GenerationChunk>(
+  c: Context,
+  { deps, sinks }: DoorTarget,
+  snapshot: GatewaySnapshot,
+  door: FrontDoor<Req, W, C>,
+  request: Req,
+): Promise<Response> {
+  const x = prepareExchange({
+    deps,
+    sinks,
+    snapshot,
+    door,
+    request,
+    requestId: c.get('requestId'),
+    startedAt: c.get('startedAt'),
+    principal: c.get('principal'),
+  });
+  watchClient(c, x);
+  return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
+}
