@@ -13,7 +13,7 @@ export interface InProcessApp {
   deps: GatewayDeps;
   clock: ManualClock;
   logger: MemoryLogger;
-  upstream: ScriptedUpstream;
+  upstream: Upstream & { calls: unknown[] };
   audit: Parameters<NonNullable<GatewayDeps['audit']>>[0][];
 }
 

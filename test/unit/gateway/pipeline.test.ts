@@ -9,12 +9,13 @@ import { GatewayError, type ExchangeFinished } from '../../../src/core';
 import { opaRequestPolicy } from '../../../src/gateway/policy-adapter';
 import { UsageMeter } from '../../../src/gateway/usage-meter';
 import { FakePolicyEngine } from '../../../src/policy';
-import { fromAddress, inProcessApp, type InProcessApp } from '../../helpers/app';
+import { fromAddress, inProcessApp, scriptedUpstream, type InProcessApp, type ScriptedUpstream } from '../../helpers/app';
 import { FakeGate } from '../../helpers/fake-gate';
 import { until } from '../../helpers/wait';
 import { modelEntry } from './fixtures';
 
 interface Harness extends InProcessApp {
+  upstream: ScriptedUpstream;
   gate: FakeGate;
   finished: ExchangeFinished[];
   engine: FakePolicyEngine;
@@ -29,7 +30,9 @@ function harness(): Harness {
       ? { allow: false, reasons: ['model not allowed'] }
       : { allow: true, reasons: ['max_tokens capped'], obligations: { max_tokens: 50, priority: 'batch' } },
   );
+  const upstream = scriptedUpstream();
   const app = inProcessApp({
+    upstream,
     models: [
       modelEntry(),
       modelEntry({ name: 'secret', upstreamModel: 'secret' }),
@@ -39,7 +42,7 @@ function harness(): Harness {
     policy: (clock, audit) => opaRequestPolicy(engine, clock, new UsageMeter(clock), audit),
     sinks: [{ exchangeFinished: (e) => void finished.push(e) }],
   });
-  return { ...app, gate, finished, engine };
+  return { ...app, upstream, gate, finished, engine };
 }
 
 type Call = (h: Harness, path: string, init?: RequestInit) => Promise<Response>;
