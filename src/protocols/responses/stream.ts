@@ -70,6 +70,13 @@ export class ResponsesStreamConverter {
     this.emit(out, 'response.in_progress', { response: snapshot });
   }
 
+  /** The opening events (`response.created`, `response.in_progress`), once; later calls add none. */
+  begin(): ResponseStreamEvent[] {
+    const out: ResponseStreamEvent[] = [];
+    this.start(out);
+    return out;
+  }
+
   /** The events for one upstream chunk (possibly none). */
   push(chunk: ChatChunk): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = [];
