@@ -78,6 +78,8 @@ export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, 
     try {
       const a = await answer;
       if (a.kind !== 'stream') throw new GatewayError('internal_error', 'A streamed request produced a whole answer.');
+      const opening = a.codec.begin?.();
+      if (opening !== undefined) await write(framing.event(opening));
       for await (const chunk of a.chunks) {
         const out = a.codec.chunk(chunk);
         if (out !== undefined) await write(framing.event(out));

@@ -44,7 +44,8 @@ export function edgeHeaders({ requestId, logger, dropped }: EdgeNotes, clamped: 
   }
   if (clamped !== undefined) {
     headers[CLAMPED_HEADER] = clamped;
-    logger.info({ requestId, maxTokens: clamped }, 'max_tokens clamped');
+    // Debug only: Claude Code asks 32000 on every request, so this would be a line per request.
+    logger.debug({ requestId, maxTokens: clamped }, 'max_tokens clamped');
   }
   return headers;
 }

@@ -32,6 +32,7 @@ export function messagesDoor(o: MessagesDoorOptions): FrontDoor<ChatRequest, Cha
     stream(x, turn) {
       const c = converterFor(x.target.entry.name, x.request);
       return {
+        begin: () => sseEvents(c.begin()),
         chunk(chunk) {
           turn.chatChunk(chunk);
           const events = c.push(chunk);

@@ -39,6 +39,7 @@ export function responsesDoor(o: ResponsesDoorOptions): FrontDoor<ChatRequest, C
     stream(x, turn) {
       const c = converterFor(x.target.entry.name);
       return {
+        begin: () => sseEvents(c.begin()),
         chunk(chunk) {
           turn.chatChunk(chunk);
           const events = c.push(chunk);

@@ -19,6 +19,11 @@ export interface GenerationChunk {
 
 /** Per-stream state between the upstream's chunks and the client's. */
 export interface ChunkCodec<C> {
+  /**
+   * What to send as soon as the upstream answered, before its first chunk (the agent APIs open
+   * with `response.created` / `message_start`, and a model may take long over a big prompt).
+   */
+  begin?(): unknown;
   /** The chunk to send for `chunk`, or undefined to send nothing. */
   chunk(chunk: C): unknown;
   /** Chunks to send after the upstream's last one, before [DONE]. */

@@ -57,6 +57,13 @@ export class MessagesStreamConverter {
     out.push({ type: 'message_start', message }, { type: 'ping' });
   }
 
+  /** The opening events (`message_start`, `ping`), once; later calls add none. */
+  begin(): MessageStreamEvent[] {
+    const out: MessageStreamEvent[] = [];
+    this.start(out);
+    return out;
+  }
+
   push(chunk: ChatChunk): MessageStreamEvent[] {
     const out: MessageStreamEvent[] = [];
     this.start(out);

@@ -7,7 +7,7 @@ import type { ChatChunk, GatewayError, ToolCallDelta, Usage } from '../../core';
 import type { ResponsesTranslation } from './request';
 import { reasoningText, responseError, responseSkeleton, responseUsage, statusOf, type ResponseIdentity } from './response';
 import { clientTool, customInput, type ClientTool } from './tools';
-import type { NewId, OutputItem, OutputMessage, ReasoningItem, ResponseObject, ResponseStreamEvent } from './types';
+import type { ItemStatus, NewId, OutputItem, OutputMessage, ReasoningItem, ResponseObject, ResponseStreamEvent } from './types';
 
 interface OpenText {
   item: OutputMessage | ReasoningItem;
@@ -70,6 +70,13 @@ export class ResponsesStreamConverter {
     this.emit(out, 'response.in_progress', { response: snapshot });
   }
 
+  /** The opening events (`response.created`, `response.in_progress`), once; later calls add none. */
+  begin(): ResponseStreamEvent[] {
+    const out: ResponseStreamEvent[] = [];
+    this.start(out);
+    return out;
+  }
+
   /** The events for one upstream chunk (possibly none). */
   push(chunk: ChatChunk): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = [];
@@ -103,12 +110,12 @@ export class ResponsesStreamConverter {
     this.emit(out, 'response.reasoning_text.delta', { item_id: r.item.id, output_index: r.index, content_index: 0, delta });
   }
 
-  private closeReasoning(out: ResponseStreamEvent[]): void {
+  private closeReasoning(out: ResponseStreamEvent[], status: ItemStatus = 'completed'): void {
     const r = this.reasoning;
     if (r?.item.type !== 'reasoning') return;
     this.reasoning = undefined;
     r.item.content = [{ type: 'reasoning_text', text: r.text }];
-    r.item.status = 'completed';
+    r.item.status = status;
     this.emit(out, 'response.reasoning_text.done', { item_id: r.item.id, output_index: r.index, content_index: 0, text: r.text });
     this.emit(out, 'response.output_item.done', { output_index: r.index, item: copy(r.item) });
   }
@@ -127,13 +134,13 @@ export class ResponsesStreamConverter {
     this.emit(out, 'response.output_text.delta', { item_id: m.item.id, output_index: m.index, content_index: 0, delta, logprobs: [] });
   }
 
-  private closeMessage(out: ResponseStreamEvent[]): void {
+  private closeMessage(out: ResponseStreamEvent[], status: ItemStatus = 'completed'): void {
     const m = this.message;
     if (m?.item.type !== 'message') return;
     this.message = undefined;
     const part = { type: 'output_text' as const, text: m.text, annotations: [] };
     m.item.content = [part];
-    m.item.status = 'completed';
+    m.item.status = status;
     const at = { item_id: m.item.id, output_index: m.index, content_index: 0 };
     this.emit(out, 'response.output_text.done', { ...at, text: m.text, logprobs: [] });
     this.emit(out, 'response.content_part.done', { ...at, part: copy(part) });
@@ -179,7 +186,7 @@ export class ResponsesStreamConverter {
     this.emit(out, 'response.function_call_arguments.delta', { item_id: call.id, output_index: call.index, delta });
   }
 
-  private closeCalls(out: ResponseStreamEvent[]): void {
+  private closeCalls(out: ResponseStreamEvent[], status: ItemStatus = 'completed'): void {
     for (const call of this.calls.values()) {
       if (call.index === undefined) this.announce(out, call);
       const index = call.index ?? 0;
@@ -195,17 +202,18 @@ export class ResponsesStreamConverter {
         item.arguments = call.args || '{}';
         this.emit(out, 'response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments });
       }
-      item.status = 'completed';
+      item.status = status;
       this.emit(out, 'response.output_item.done', { output_index: index, item: copy(item) });
     }
     this.calls.clear();
   }
 
-  private closeAll(out: ResponseStreamEvent[]): void {
+  /** Items a failure cut short are closed as `incomplete`: their text or arguments may be partial. */
+  private closeAll(out: ResponseStreamEvent[], status: ItemStatus = 'completed'): void {
     this.start(out);
-    this.closeReasoning(out);
-    this.closeMessage(out);
-    this.closeCalls(out);
+    this.closeReasoning(out, status);
+    this.closeMessage(out, status);
+    this.closeCalls(out, status);
   }
 
   /**
@@ -230,7 +238,7 @@ export class ResponsesStreamConverter {
   fail(error: GatewayError): ResponseStreamEvent[] {
     const out: ResponseStreamEvent[] = [];
     if (this.ended) return out;
-    this.closeAll(out);
+    this.closeAll(out, 'incomplete');
     this.ended = true;
     this.response.status = 'failed';
     this.response.error = responseError(error);

@@ -71,6 +71,37 @@ describe('POST /v1/responses', () => {
     expect(events[7]!.data.text).toBe('Hello there.');
   });
 
+  it('opens the stream with response.created before the model’s first token', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const base = scriptUpstream(hello);
+    const upstream = {
+      ...base,
+      async chat(...args: Parameters<typeof base.chat>) {
+        const out = await base.chat(...args);
+        if (out.kind !== 'stream') return out;
+        const chunks = out.chunks;
+        return {
+          kind: 'stream' as const,
+          chunks: (async function* () {
+            await gate;
+            yield* chunks;
+          })(),
+        };
+      },
+    };
+    const { post } = setup(undefined, { upstream });
+    const res = await post({ model: 'm', input: 'Hi', stream: true });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(typesOf(parseSse(first))).toEqual(['response.created', 'response.in_progress']);
+    release();
+    let rest = '';
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += new TextDecoder().decode(r.value);
+    expect(typesOf(parseSse(rest)).at(-1)).toBe('response.completed');
+    expect(typesOf(parseSse(rest))).not.toContain('response.created');
+  });
+
   it('ends a stream whose upstream died with response.failed, keeping what was produced', async () => {
     const upstream = scriptUpstream(() => ({ content: 'partial answer', pieces: 2 }), { failAfter: 2 });
     const { post, finished } = setup(undefined, { upstream });

@@ -101,6 +101,8 @@ describe('ResponsesStreamConverter', () => {
     expect(events.at(-1)!.type).toBe('response.failed');
     expect(response).toMatchObject({ status: 'failed', error: { code: 'server_error', message: expect.stringContaining('closed the stream') } });
     expect(ofType(events, 'response.output_item.done')).toHaveLength(response.output.length);
+    // The text ended when the call began; the call was cut short.
+    expect(response.output.map((o) => (o.type === 'message' || o.type === 'function_call' ? o.status : undefined))).toEqual(['completed', 'incomplete']);
     const rate = run([], { fail: new GatewayError('rate_limit_exceeded', 'Rate limit reached.', { retryAfter: 7 }) });
     expect(types(rate.events)).toEqual(['response.created', 'response.in_progress', 'response.failed']);
     expect(rate.response.error).toEqual({ code: 'rate_limit_exceeded', message: 'Rate limit reached. Please try again in 7s.' });
