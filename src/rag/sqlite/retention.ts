@@ -1,0 +1,131 @@
+// Retention for the embedded store: records older than their retention go, then, past the byte cap,
+// the oldest exchanges (with their RAG documents) and stored responses until the records are back
+// under 90 % of it. Audit events only ever expire by age. Deletes run in small transactions.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Statement } from 'better-sqlite3';
+import { systemClock, type Clock } from '../../core';
+import { noneExpired, type ExpiredCounts, type SweepReport } from '../record-store';
+import type { SqliteDatabase } from './database';
+
+export interface SqliteRetentionOptions {
+  db: SqliteDatabase;
+  retentionDays?: number;
+  auditRetentionDays?: number;
+  maxBytes: number;
+  /** After a cap sweep the records take at most this share of `maxBytes`, so the next few inserts do not trigger another. */
+  lowWater?: number;
+  /** Rows deleted per transaction. */
+  chunkRows?: number;
+  clock?: Clock;
+}
+
+interface Candidate {
+  kind: 'exchange' | 'response';
+  key: string | number;
+  time: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export class SqliteRetention {
+  private readonly sql: Record<
+    'bytes' | 'oldExchanges' | 'oldAudit' | 'oldResponses' | 'oldestExchanges' | 'oldestResponses' | 'dropExchange' | 'dropRag' | 'dropResponse',
+    Statement<unknown[], Record<string, number | string>>
+  >;
+  private readonly clock: Clock;
+  private readonly chunkRows: number;
+
+  constructor(private readonly options: SqliteRetentionOptions) {
+    const { db } = options;
+    this.clock = options.clock ?? systemClock;
+    this.chunkRows = options.chunkRows ?? 500;
+    const prepare = (sql: string) => db.prepare<unknown[], Record<string, number | string>>(sql);
+    const older = (table: string, extra = '') =>
+      prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE time < ? ORDER BY time LIMIT ?) RETURNING bytes${extra}`);
+    this.sql = {
+      bytes: prepare(
+        `SELECT (SELECT coalesce(sum(bytes), 0) FROM exchanges) + (SELECT coalesce(sum(bytes), 0) FROM rag_documents)
+              + (SELECT coalesce(sum(bytes), 0) FROM audit) + (SELECT coalesce(sum(bytes), 0) FROM responses) AS bytes`,
+      ),
+      oldExchanges: older('exchanges', ', id'),
+      oldAudit: older('audit'),
+      oldResponses: prepare('DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE time < ? ORDER BY time LIMIT ?) RETURNING bytes'),
+      oldestExchanges: prepare('SELECT seq, time FROM exchanges ORDER BY time, seq LIMIT ?'),
+      oldestResponses: prepare('SELECT id, time FROM responses ORDER BY time, id LIMIT ?'),
+      dropExchange: prepare('DELETE FROM exchanges WHERE seq = ? RETURNING bytes, id'),
+      dropRag: prepare('DELETE FROM rag_documents WHERE id = ? RETURNING bytes'),
+      dropResponse: prepare('DELETE FROM responses WHERE id = ? RETURNING bytes'),
+    };
+  }
+
+  get maxBytes(): number {
+    return this.options.maxBytes;
+  }
+
+  /** Bytes the records take now, every table and every writing process included. */
+  bytes(): number {
+    return Number(this.sql.bytes.get()?.bytes ?? 0);
+  }
+
+  async sweep(): Promise<SweepReport> {
+    const bytesBefore = this.bytes();
+    const byAge = await this.expireByAge();
+    const afterAge = this.bytes();
+    const byBytes =
+      afterAge > this.options.maxBytes ? await this.evict(afterAge - Math.floor(this.options.maxBytes * (this.options.lowWater ?? 0.9))) : noneExpired();
+    return { byAge, byBytes, bytesBefore, bytesAfter: this.bytes() };
+  }
+
+  private async expireByAge(): Promise<ExpiredCounts> {
+    const counts = noneExpired();
+    const now = this.clock.now();
+    const { retentionDays, auditRetentionDays, db } = this.options;
+    const chunk = db.transaction((stmt: Statement<unknown[], Record<string, number | string>>, cutoff: number, kind: keyof ExpiredCounts) => {
+      const rows = stmt.all(cutoff, this.chunkRows);
+      if (kind === 'exchange') for (const r of rows) this.sql.dropRag.get(r.id);
+      counts[kind] += rows.length;
+      return rows.length;
+    });
+    const runs: [Statement<unknown[], Record<string, number | string>>, number | undefined, keyof ExpiredCounts][] = [
+      [this.sql.oldExchanges, retentionDays, 'exchange'],
+      [this.sql.oldResponses, retentionDays, 'response'],
+      [this.sql.oldAudit, auditRetentionDays, 'audit'],
+    ];
+    for (const [stmt, days, kind] of runs) {
+      if (!days) continue;
+      while (chunk(stmt, now - days * DAY_MS, kind) === this.chunkRows) await nextTurn();
+    }
+    return counts;
+  }
+
+  /** Deletes the oldest exchanges and responses, merged by time, until `need` bytes are freed. */
+  private async evict(need: number): Promise<ExpiredCounts> {
+    const counts = noneExpired();
+    let freed = 0;
+    const chunk = this.options.db.transaction((candidates: Candidate[]) => {
+      let deleted = 0;
+      for (const c of candidates) {
+        if (freed >= need) break;
+        const row = c.kind === 'response' ? this.sql.dropResponse.get(c.key) : this.sql.dropExchange.get(c.key);
+        deleted++;
+        // Gone already: another process' sweep got there first.
+        if (!row) continue;
+        freed += Number(row.bytes) + (c.kind === 'exchange' ? Number(this.sql.dropRag.get(row.id)?.bytes ?? 0) : 0);
+        counts[c.kind]++;
+      }
+      return deleted;
+    });
+    while (freed < need) {
+      const candidates = this.oldest();
+      if (candidates.length === 0 || chunk(candidates) === 0) break;
+      await nextTurn();
+    }
+    return counts;
+  }
+
+  private oldest(): Candidate[] {
+    const exchanges = this.sql.oldestExchanges.all(this.chunkRows).map((r): Candidate => ({ kind: 'exchange', key: r.seq!, time: Number(r.time) }));
+    const responses = this.sql.oldestResponses.all(this.chunkRows).map((r): Candidate => ({ kind: 'response', key: r.id!, time: Number(r.time) }));
+    return [...exchanges, ...responses].sort((a, b) => a.time - b.time).slice(0, this.chunkRows);
+  }
+}

@@ -1,0 +1,92 @@
+// The embedded store's tables, one migration per schema version (`PRAGMA user_version`). Times are
+// milliseconds since the epoch; each row carries the bytes it is counted for against the cap.
+// The model registry keeps its own tables in the same file (src/registry/sqlite-registry-store.ts).
+
+/** `recordSchema[v]` takes a database from version v to v + 1. */
+export const recordSchema: readonly string[] = [
+  `
+  -- The full ExchangeRecord as JSON, with the columns operators filter on. seq is insertion order.
+  CREATE TABLE exchanges (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    request_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    principal_id TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    decision_id TEXT,
+    bytes INTEGER NOT NULL,
+    record TEXT NOT NULL
+  );
+  -- (time, bytes) covers retention: the oldest rows and their sizes without reading the records.
+  CREATE INDEX exchanges_time ON exchanges (time, bytes);
+  CREATE INDEX exchanges_principal_time ON exchanges (principal_id, time);
+  CREATE INDEX exchanges_model_time ON exchanges (model, time);
+  CREATE INDEX exchanges_decision ON exchanges (decision_id) WHERE decision_id IS NOT NULL;
+  CREATE INDEX exchanges_request ON exchanges (request_id);
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    time INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    request_id TEXT,
+    decision_id TEXT,
+    bytes INTEGER NOT NULL,
+    event TEXT NOT NULL
+  );
+  CREATE INDEX audit_time ON audit (time, bytes);
+  CREATE INDEX audit_actor_time ON audit (actor, time);
+  CREATE INDEX audit_type_time ON audit (type, time);
+  CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL;
+  CREATE INDEX audit_request ON audit (request_id) WHERE request_id IS NOT NULL;
+
+  -- One RAG document per exchange (same id): the text rag_search ranks, its metadata, and the
+  -- embedding as little-endian float32 with its length and norm, when an embedder made one.
+  CREATE TABLE rag_documents (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    time INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    status TEXT NOT NULL,
+    embedding BLOB,
+    dims INTEGER,
+    norm REAL,
+    bytes INTEGER NOT NULL
+  );
+  CREATE INDEX rag_documents_time ON rag_documents (time, bytes);
+  CREATE INDEX rag_documents_status ON rag_documents (status);
+  CREATE INDEX rag_documents_dims ON rag_documents (dims) WHERE dims IS NOT NULL;
+  CREATE VIRTUAL TABLE rag_fts USING fts5 (text, content = 'rag_documents', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');
+  CREATE TRIGGER rag_documents_ai AFTER INSERT ON rag_documents BEGIN
+    INSERT INTO rag_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+  CREATE TRIGGER rag_documents_ad AFTER DELETE ON rag_documents BEGIN
+    INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+  END;
+  CREATE TRIGGER rag_documents_au AFTER UPDATE OF text ON rag_documents BEGIN
+    INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+    INSERT INTO rag_fts (rowid, text) VALUES (new.seq, new.text);
+  END;
+
+  -- The agent doors' stored responses (ResponseStore), owned by one principal each.
+  CREATE TABLE responses (
+    id TEXT PRIMARY KEY,
+    principal_id TEXT NOT NULL,
+    time INTEGER NOT NULL,
+    previous_id TEXT,
+    bytes INTEGER NOT NULL,
+    response TEXT NOT NULL,
+    input_items TEXT NOT NULL
+  );
+  CREATE INDEX responses_time ON responses (time, bytes);
+  `,
+];
+
+export const schemaVersion = recordSchema.length;
+
+/** What a row costs beyond its payload (keys, index entries, page slack), for the byte cap. */
+export const rowOverheadBytes = 160;

@@ -1,0 +1,128 @@
+// rag_search on the embedded store: exact cosine similarity over the stored embeddings when an
+// embedder turns the query into a vector, else FTS5 ranked by BM25. The answer has the MongoDB
+// path's shape and names the method. Long scans run in pages with the event loop free in between.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Statement } from 'better-sqlite3';
+import { silentLogger, type Logger } from '../../core';
+import { searchTerms, type RagSearch, type RagSearchResponse, type RagSearchResult } from '../search';
+import type { Embedder } from '../types';
+import type { SqliteDatabase } from './database';
+import { blobFloats } from './rows';
+
+export interface SqliteRagSearchOptions {
+  db: SqliteDatabase;
+  embedder?: Embedder;
+  /** Result texts are cut to this many characters (MCP answers go back into a prompt). */
+  maxTextChars?: number;
+  /** Embeddings scored per page of the cosine scan. */
+  pageSize?: number;
+  logger?: Logger;
+}
+
+interface DocRow {
+  id: string;
+  text: string;
+  metadata: string;
+}
+
+interface VectorRow {
+  seq: number;
+  embedding: Buffer;
+  norm: number;
+}
+
+interface Hit {
+  seq: number;
+  score: number;
+}
+
+export class SqliteRagSearch implements RagSearch {
+  private readonly sql: {
+    fts: Statement<[string, number], DocRow & { rank: number }>;
+    vectors: Statement<[number, number, number], VectorRow>;
+    doc: Statement<[number], DocRow>;
+  };
+  private readonly logger: Logger;
+
+  constructor(private readonly options: SqliteRagSearchOptions) {
+    const { db } = options;
+    this.logger = options.logger ?? silentLogger;
+    this.sql = {
+      fts: db.prepare<[string, number], DocRow & { rank: number }>(
+        `SELECT d.id, d.text, d.metadata, f.rank FROM rag_fts f JOIN rag_documents d ON d.seq = f.rowid
+         WHERE rag_fts MATCH ? ORDER BY f.rank LIMIT ?`,
+      ),
+      vectors: db.prepare<[number, number, number], VectorRow>(
+        'SELECT seq, embedding, norm FROM rag_documents WHERE dims = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+      doc: db.prepare<[number], DocRow>('SELECT id, text, metadata FROM rag_documents WHERE seq = ?'),
+    };
+  }
+
+  async search(query: string, k: number): Promise<RagSearchResponse> {
+    const limit = Math.max(1, Math.min(100, Math.floor(k) || 5));
+    const vector = await this.queryVector(query);
+    if (vector) {
+      const hits = await this.cosine(vector, limit);
+      if (hits.length > 0) return { method: 'cosine', results: hits.map((h) => this.result(this.sql.doc.get(h.seq)!, h.score)) };
+    }
+    return { method: 'fts', results: this.fullText(query, limit) };
+  }
+
+  private async queryVector(query: string): Promise<Float32Array | undefined> {
+    if (!this.options.embedder) return undefined;
+    try {
+      const v = (await this.options.embedder.embed([query]))[0];
+      return v && v.length > 0 ? Float32Array.from(v) : undefined;
+    } catch (err) {
+      this.logger.warn({ err }, 'query embedding failed; falling back to full-text search');
+      return undefined;
+    }
+  }
+
+  /** Every document embedded with the query's dimensions, scored exactly; the best `limit` kept. */
+  private async cosine(query: Float32Array, limit: number): Promise<Hit[]> {
+    let qn = 0;
+    for (const x of query) qn += x * x;
+    qn = Math.sqrt(qn);
+    if (qn === 0) return [];
+    const best: Hit[] = [];
+    const page = this.options.pageSize ?? 4_000;
+    let after = 0;
+    for (;;) {
+      const rows = this.sql.vectors.all(query.length, after, page);
+      for (const row of rows) {
+        const v = blobFloats(row.embedding);
+        let dot = 0;
+        for (let i = 0; i < query.length; i++) dot += query[i]! * v[i]!;
+        const score = row.norm > 0 ? dot / (qn * row.norm) : 0;
+        if (best.length < limit || score > best[best.length - 1]!.score) keepBest(best, { seq: row.seq, score }, limit);
+      }
+      if (rows.length < page) return best;
+      after = rows[rows.length - 1]!.seq;
+      await nextTurn();
+    }
+  }
+
+  private fullText(query: string, limit: number): RagSearchResult[] {
+    const terms = searchTerms(query);
+    if (terms.length === 0) return [];
+    // Each term quoted: FTS5 query syntax in the user's words (AND, NEAR, "*") is taken literally.
+    const match = terms.map((t) => `"${t.replace(/"/g, '""')}"`).join(' OR ');
+    // bm25 is lower for better matches; the answer's score is higher for better, as on MongoDB.
+    return this.sql.fts.all(match, limit).map((row) => this.result(row, -row.rank));
+  }
+
+  private result(row: DocRow, score: number): RagSearchResult {
+    const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+    return { id: row.id, score, text: row.text.slice(0, this.options.maxTextChars ?? 4_000), metadata };
+  }
+}
+
+/** Inserts into a descending list of at most `limit` hits. */
+function keepBest(best: Hit[], hit: Hit, limit: number): void {
+  let i = best.length;
+  while (i > 0 && best[i - 1]!.score < hit.score) i--;
+  best.splice(i, 0, hit);
+  if (best.length > limit) best.pop();
+}

@@ -1,0 +1,164 @@
+// The embedded ExchangeStore: idempotent inserts (record id unique, a conflict is a duplicate) in
+// bounded transactions. better-sqlite3 is synchronous, so a large batch is written as several
+// small transactions with the event loop free in between: requests never wait behind a batch.
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Statement } from 'better-sqlite3';
+import { silentLogger, type Logger } from '../../core';
+import { exchangeText, type FieldMapping } from '../mongo-mapping';
+import type { Embedder, ExchangeRecord, InsertOutcome, OutboxItem } from '../types';
+import { sqliteCode, type SqliteDatabase } from './database';
+import { auditRow, carriedDecisionRow, exchangeRow, InvalidRecordError, ragRow, type AuditRow, type ExchangeRow, type RagRow } from './rows';
+
+export interface SqliteRecordWriterOptions {
+  db: SqliteDatabase;
+  /** When set, RAG documents are embedded here; otherwise they stay `pending` and search is by text. */
+  embedder?: Embedder;
+  embedTimeoutMs?: number;
+  textMode?: FieldMapping['textMode'];
+  /** One transaction holds at most this many records … */
+  maxRowsPerTransaction?: number;
+  /** … and about this many bytes of JSON, so no single write holds the event loop for long. */
+  maxBytesPerTransaction?: number;
+  logger?: Logger;
+}
+
+// Refusals that say something about the record itself; anything else (a full disk, a lock, an
+// I/O error) is the store's state, so the batch is spooled and tried again later.
+const PERMANENT = /^SQLITE_(CONSTRAINT|TOOBIG|MISMATCH|RANGE)/;
+
+function isPermanent(err: unknown): boolean {
+  const code = sqliteCode(err);
+  if (code) return PERMANENT.test(code);
+  return err instanceof InvalidRecordError || err instanceof TypeError || err instanceof RangeError;
+}
+
+interface Statements {
+  exchange: Statement<[ExchangeRow]>;
+  rag: Statement<[RagRow]>;
+  audit: Statement<[AuditRow]>;
+}
+
+export class SqliteRecordWriter {
+  /** Bytes of the rows this writer added (duplicates excluded), for the byte cap between sweeps. */
+  addedBytes = 0;
+  private readonly db: SqliteDatabase;
+  private readonly sql: Statements;
+  /** Inside a batch's transaction this runs as a savepoint, so one bad record undoes only itself. */
+  private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome) => void;
+  private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'embedder' | 'logger'>>;
+  private readonly embedder?: Embedder;
+  private readonly logger: Logger;
+
+  constructor({
+    db,
+    embedder,
+    embedTimeoutMs = 5_000,
+    textMode = 'last-turn',
+    maxRowsPerTransaction = 250,
+    maxBytesPerTransaction = 2 << 20,
+    logger = silentLogger,
+  }: SqliteRecordWriterOptions) {
+    this.db = db;
+    this.embedder = embedder;
+    this.logger = logger;
+    this.options = { embedTimeoutMs, textMode, maxRowsPerTransaction, maxBytesPerTransaction };
+    this.sql = {
+      exchange: db.prepare<ExchangeRow>(
+        `INSERT INTO exchanges (id, request_id, time, principal_id, model, status, decision_id, bytes, record)
+         VALUES (@id, @request_id, @time, @principal_id, @model, @status, @decision_id, @bytes, @record) ON CONFLICT (id) DO NOTHING`,
+      ),
+      rag: db.prepare<RagRow>(
+        `INSERT INTO rag_documents (id, time, text, metadata, status, embedding, dims, norm, bytes)
+         VALUES (@id, @time, @text, @metadata, @status, @embedding, @dims, @norm, @bytes) ON CONFLICT (id) DO NOTHING`,
+      ),
+      audit: db.prepare<AuditRow>(
+        `INSERT INTO audit (id, time, type, actor, outcome, request_id, decision_id, bytes, event)
+         VALUES (@id, @time, @type, @actor, @outcome, @request_id, @decision_id, @bytes, @event) ON CONFLICT (id) DO NOTHING`,
+      ),
+    };
+    this.writeRecord = db.transaction((item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome) => this.writeRows(item, vector, outcome));
+  }
+
+  async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
+    const vectors = await this.embed(items);
+    const outcome: InsertOutcome = { duplicates: [], rejected: [] };
+    const writeChunk = this.db.transaction((chunk: readonly OutboxItem[]) => {
+      for (const item of chunk) this.writeOne(item, vectors.get(item.id), outcome);
+    });
+    let start = 0;
+    while (start < items.length) {
+      let end = start;
+      let bytes = 0;
+      // A cheap size estimate; the exact one is counted when the row is built.
+      while (end < items.length && end - start < this.options.maxRowsPerTransaction && bytes < this.options.maxBytesPerTransaction) {
+        bytes += approximateSize(items[end]!);
+        end++;
+      }
+      writeChunk(items.slice(start, end));
+      start = end;
+      if (start < items.length) await nextTurn();
+    }
+    return outcome;
+  }
+
+  /** One record, all or nothing: its row, its RAG document, the decision it carries. */
+  private writeOne(item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome): void {
+    try {
+      this.writeRecord(item, vector, outcome);
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      outcome.rejected.push({ id: item.id, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private writeRows(item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome): void {
+    if (item.kind === 'audit') {
+      const row = auditRow(item.data);
+      if (this.sql.audit.run(row).changes === 0) outcome.duplicates.push(item.id);
+      else this.addedBytes += row.bytes;
+      return;
+    }
+    const row = exchangeRow(item.data);
+    if (this.sql.exchange.run(row).changes === 0) {
+      outcome.duplicates.push(item.id);
+      return;
+    }
+    const rag = ragRow(item.data, this.options.textMode, vector);
+    const decision = carriedDecisionRow(item.data);
+    this.sql.rag.run(rag);
+    const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
+    this.addedBytes += row.bytes + rag.bytes + decisionBytes;
+  }
+
+  /** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */
+  private async embed(items: readonly OutboxItem[]): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (!this.embedder) return out;
+    const records = items.filter((i): i is Extract<OutboxItem, { kind: 'exchange' }> => i.kind === 'exchange').map((i) => i.data);
+    if (records.length === 0) return out;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('embedding timed out')), this.options.embedTimeoutMs);
+      });
+      const texts = records.map((r: ExchangeRecord) => exchangeText(r, this.options.textMode));
+      const vectors = await Promise.race([this.embedder.embed(texts), timeout]);
+      if (vectors.length === records.length) for (const [i, r] of records.entries()) out.set(r.id, vectors[i]!);
+    } catch (err) {
+      this.logger.warn({ err, count: records.length }, 'embedding failed; RAG documents stay pending');
+    } finally {
+      clearTimeout(timer);
+    }
+    return out;
+  }
+}
+
+/** Roughly the JSON size of a record, without serialising it twice. */
+function approximateSize(item: OutboxItem): number {
+  if (item.kind === 'audit') return 300;
+  const r = item.data;
+  let n = 400 + r.answer.length;
+  for (const m of r.messages) n += m.content.length + 40;
+  for (const t of r.toolCalls) n += t.arguments.length + (t.result?.length ?? 0) + 60;
+  return n;
+}
