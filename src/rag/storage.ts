@@ -30,6 +30,8 @@ export interface RagStorageConfig {
   /** Operator regexes redacted on top of the built-in secret patterns. */
   redaction?: { patterns?: PatternConfig[] };
   embedder?: Embedder;
+  /** Run retention on a timer (default true); short-lived CLI commands leave it to the gateway. */
+  sweep?: boolean;
   /** Base for relative paths (spool dir, database file); defaults to the process' working directory. */
   cwd?: string;
   clock?: Clock;
@@ -113,7 +115,7 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
     }, ms);
   };
   const every = opened.sweepIntervalMs;
-  if (every !== undefined) void opened.ready.then(() => scheduleSweep(0, every));
+  if (every !== undefined && config.sweep !== false) void opened.ready.then(() => scheduleSweep(0, every));
 
   const search: RagSearch =
     store.backend === 'mongodb' ? withFallback(store, new SpoolRagSearch({ dir: spool.dir, textMode: config.mongodb?.fieldMapping?.textMode }), logger) : store;

@@ -1,6 +1,6 @@
 // Opens the embedded database (`.aegis/aegis.db`): WAL so the CLI reads while the gateway writes,
 // the record tables created or migrated by `user_version`, and the pragmas every connection needs.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { recordSchema, schemaVersion } from './schema';
@@ -24,14 +24,9 @@ export class MissingDatabaseError extends Error {
 }
 
 export function openDatabase(path: string, { readonly = false, busyTimeoutMs = 100 }: OpenDatabaseOptions = {}): SqliteDatabase {
+  if (readonly && !existsSync(path)) throw new MissingDatabaseError(`no database at ${path}`);
   if (!readonly) mkdirSync(dirname(path), { recursive: true });
-  let db: SqliteDatabase;
-  try {
-    db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
-  } catch (err) {
-    if (readonly && (err as { code?: string }).code === 'SQLITE_CANTOPEN') throw new MissingDatabaseError(`no database at ${path}`);
-    throw err;
-  }
+  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
   if (readonly) return db;
   // WAL: readers (the CLI, rag_search) never block the writer. NORMAL syncs at checkpoints, not at
   // every commit: a killed process loses nothing committed, a power cut at most the last commits,

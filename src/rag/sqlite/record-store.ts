@@ -26,6 +26,8 @@ export interface SqliteRecordStoreOptions {
   /** Transaction bounds of the writer (tests and the bench change them). */
   transactions?: Pick<SqliteRecordWriterOptions, 'maxRowsPerTransaction' | 'maxBytesPerTransaction'>;
   busyTimeoutMs?: number;
+  /** Only read an existing file (the `aegis records` CLI, also while the gateway writes it). */
+  readonly?: boolean;
   clock?: Clock;
   logger?: Logger;
 }
@@ -66,7 +68,7 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   static open(options: SqliteRecordStoreOptions): SqliteRecordStore {
-    return new SqliteRecordStore(options, openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs }));
+    return new SqliteRecordStore(options, openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly }));
   }
 
   /** Throws while the disk is full (or the database is locked): the outbox spools and retries. */
