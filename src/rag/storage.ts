@@ -100,7 +100,10 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
     logger.info({ spool: spool.dir, bytes: spool.pendingBytes(), store: store.location }, 'the spool holds records from an earlier run; storing them');
   }
 
-  const outbox = new Outbox({ store, spool, ...config.queue, clock, logger });
+  // The embedded writer splits a batch into bounded transactions itself, and larger batches spread
+  // each commit (and FTS5's flush of new terms) over more records.
+  const queue = { ...(store.backend === 'sqlite' ? { batchSize: 500 } : {}), ...config.queue };
+  const outbox = new Outbox({ store, spool, ...queue, clock, logger });
   outbox.start();
 
   let stopped = false;

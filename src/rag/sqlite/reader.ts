@@ -25,7 +25,10 @@ export class SqliteRecordReader {
   exchange(id: string): ExchangeRecord | undefined {
     const row =
       this.db.prepare<[string], { record: string }>('SELECT record FROM exchanges WHERE id = ?').get(id) ??
-      this.db.prepare<[string], { record: string }>('SELECT record FROM exchanges WHERE request_id = ? ORDER BY time DESC LIMIT 1').get(id);
+      // `request_id <> id` matches the partial index: only records whose ids differ are in it.
+      this.db
+        .prepare<[string], { record: string }>('SELECT record FROM exchanges WHERE request_id = ? AND request_id <> id ORDER BY time DESC LIMIT 1')
+        .get(id);
     return row ? (JSON.parse(row.record) as ExchangeRecord) : undefined;
   }
 

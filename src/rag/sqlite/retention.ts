@@ -29,7 +29,7 @@ const DAY_MS = 86_400_000;
 
 export class SqliteRetention {
   private readonly sql: Record<
-    'bytes' | 'oldExchanges' | 'oldAudit' | 'oldResponses' | 'oldestExchanges' | 'oldestResponses' | 'dropExchange' | 'dropRag' | 'dropResponse',
+    'bytes' | 'oldExchanges' | 'oldAudit' | 'oldResponses' | 'oldestExchanges' | 'oldestResponses' | 'dropExchange' | 'dropRag' | 'dropFts' | 'dropResponse',
     Statement<unknown[], Record<string, number | string>>
   >;
   private readonly clock: Clock;
@@ -53,7 +53,8 @@ export class SqliteRetention {
       oldestExchanges: prepare('SELECT seq, time FROM exchanges ORDER BY time, seq LIMIT ?'),
       oldestResponses: prepare('SELECT id, time FROM responses ORDER BY time, id LIMIT ?'),
       dropExchange: prepare('DELETE FROM exchanges WHERE seq = ? RETURNING bytes, id'),
-      dropRag: prepare('DELETE FROM rag_documents WHERE id = ? RETURNING bytes'),
+      dropRag: prepare('DELETE FROM rag_documents WHERE id = ? RETURNING seq, text, bytes'),
+      dropFts: prepare(`INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', ?, ?)`),
       dropResponse: prepare('DELETE FROM responses WHERE id = ? RETURNING bytes'),
     };
   }
@@ -82,7 +83,7 @@ export class SqliteRetention {
     const { retentionDays, auditRetentionDays, db } = this.options;
     const chunk = db.transaction((stmt: Statement<unknown[], Record<string, number | string>>, cutoff: number, kind: keyof ExpiredCounts) => {
       const rows = stmt.all(cutoff, this.chunkRows);
-      if (kind === 'exchange') for (const r of rows) this.sql.dropRag.get(r.id);
+      if (kind === 'exchange') for (const r of rows) this.dropRag(r.id!);
       counts[kind] += rows.length;
       return rows.length;
     });
@@ -110,7 +111,7 @@ export class SqliteRetention {
         deleted++;
         // Gone already: another process' sweep got there first.
         if (!row) continue;
-        freed += Number(row.bytes) + (c.kind === 'exchange' ? Number(this.sql.dropRag.get(row.id)?.bytes ?? 0) : 0);
+        freed += Number(row.bytes) + (c.kind === 'exchange' ? this.dropRag(row.id!) : 0);
         counts[c.kind]++;
       }
       return deleted;
@@ -121,6 +122,14 @@ export class SqliteRetention {
       await nextTurn();
     }
     return counts;
+  }
+
+  /** An exchange's RAG document and its full-text entry (external content: FTS5 needs the old text to forget it). */
+  private dropRag(id: string | number): number {
+    const doc = this.sql.dropRag.get(id);
+    if (!doc) return 0;
+    this.sql.dropFts.run(doc.seq, doc.text);
+    return Number(doc.bytes);
   }
 
   private oldest(): Candidate[] {

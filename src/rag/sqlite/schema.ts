@@ -23,7 +23,8 @@ export const recordSchema: readonly string[] = [
   CREATE INDEX exchanges_principal_time ON exchanges (principal_id, time);
   CREATE INDEX exchanges_model_time ON exchanges (model, time);
   CREATE INDEX exchanges_decision ON exchanges (decision_id) WHERE decision_id IS NOT NULL;
-  CREATE INDEX exchanges_request ON exchanges (request_id);
+  -- The request id is the record id for every exchange the gateway records: only the rest are indexed.
+  CREATE INDEX exchanges_request ON exchanges (request_id) WHERE request_id <> id;
 
   CREATE TABLE audit (
     seq INTEGER PRIMARY KEY,
@@ -41,7 +42,6 @@ export const recordSchema: readonly string[] = [
   CREATE INDEX audit_actor_time ON audit (actor, time);
   CREATE INDEX audit_type_time ON audit (type, time);
   CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL;
-  CREATE INDEX audit_request ON audit (request_id) WHERE request_id IS NOT NULL;
 
   -- One RAG document per exchange (same id): the text rag_search ranks, its metadata, and the
   -- embedding as little-endian float32 with its length and norm, when an embedder made one.
@@ -57,20 +57,12 @@ export const recordSchema: readonly string[] = [
     norm REAL,
     bytes INTEGER NOT NULL
   );
+  -- No status index: nothing embeds pending documents later here (MongoDB's pipeline does, there).
   CREATE INDEX rag_documents_time ON rag_documents (time, bytes);
-  CREATE INDEX rag_documents_status ON rag_documents (status);
   CREATE INDEX rag_documents_dims ON rag_documents (dims) WHERE dims IS NOT NULL;
+  -- Kept in step by the writer and by retention, not by triggers: a trigger (like a savepoint)
+  -- makes FTS5 flush its pending terms on every row instead of once per transaction.
   CREATE VIRTUAL TABLE rag_fts USING fts5 (text, content = 'rag_documents', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');
-  CREATE TRIGGER rag_documents_ai AFTER INSERT ON rag_documents BEGIN
-    INSERT INTO rag_fts (rowid, text) VALUES (new.seq, new.text);
-  END;
-  CREATE TRIGGER rag_documents_ad AFTER DELETE ON rag_documents BEGIN
-    INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', old.seq, old.text);
-  END;
-  CREATE TRIGGER rag_documents_au AFTER UPDATE OF text ON rag_documents BEGIN
-    INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', old.seq, old.text);
-    INSERT INTO rag_fts (rowid, text) VALUES (new.seq, new.text);
-  END;
 
   -- The agent doors' stored responses (ResponseStore), owned by one principal each.
   CREATE TABLE responses (

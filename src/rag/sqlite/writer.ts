@@ -1,6 +1,9 @@
 // The embedded ExchangeStore: idempotent inserts (record id unique, a conflict is a duplicate) in
 // bounded transactions. better-sqlite3 is synchronous, so a large batch is written as several
 // small transactions with the event loop free in between: requests never wait behind a batch.
+// No savepoint per record on the common path: each one makes SQLite write a statement journal and
+// FTS5 flush its pending terms, which cost several times the inserts themselves. A record the
+// store refuses sends its chunk down the careful path, one savepoint per record.
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import { silentLogger, type Logger } from '../../core';
@@ -35,16 +38,28 @@ function isPermanent(err: unknown): boolean {
 interface Statements {
   exchange: Statement<[ExchangeRow]>;
   rag: Statement<[RagRow]>;
+  fts: Statement<[number | bigint, string]>;
   audit: Statement<[AuditRow]>;
 }
+
+/** What one chunk wrote; counted only once its transaction committed. */
+interface ChunkResult {
+  duplicates: string[];
+  rejected: { id: string; reason: string }[];
+  bytes: number;
+}
+
+type Vectors = ReadonlyMap<string, number[]>;
 
 export class SqliteRecordWriter {
   /** Bytes of the rows this writer added (duplicates excluded), for the byte cap between sweeps. */
   addedBytes = 0;
   private readonly db: SqliteDatabase;
   private readonly sql: Statements;
-  /** Inside a batch's transaction this runs as a savepoint, so one bad record undoes only itself. */
-  private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome) => void;
+  private readonly fastChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
+  private readonly carefulChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
+  /** Inside a chunk's transaction this runs as a savepoint, so one bad record undoes only itself. */
+  private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => void;
   private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'embedder' | 'logger'>>;
   private readonly embedder?: Embedder;
   private readonly logger: Logger;
@@ -55,7 +70,7 @@ export class SqliteRecordWriter {
     embedTimeoutMs = 5_000,
     textMode = 'last-turn',
     maxRowsPerTransaction = 250,
-    maxBytesPerTransaction = 2 << 20,
+    maxBytesPerTransaction = 1 << 20,
     logger = silentLogger,
   }: SqliteRecordWriterOptions) {
     this.db = db;
@@ -71,20 +86,35 @@ export class SqliteRecordWriter {
         `INSERT INTO rag_documents (id, time, text, metadata, status, embedding, dims, norm, bytes)
          VALUES (@id, @time, @text, @metadata, @status, @embedding, @dims, @norm, @bytes) ON CONFLICT (id) DO NOTHING`,
       ),
+      fts: db.prepare<[number | bigint, string]>('INSERT INTO rag_fts (rowid, text) VALUES (?, ?)'),
       audit: db.prepare<AuditRow>(
         `INSERT INTO audit (id, time, type, actor, outcome, request_id, decision_id, bytes, event)
          VALUES (@id, @time, @type, @actor, @outcome, @request_id, @decision_id, @bytes, @event) ON CONFLICT (id) DO NOTHING`,
       ),
     };
-    this.writeRecord = db.transaction((item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome) => this.writeRows(item, vector, outcome));
+    this.writeRecord = db.transaction((item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => this.writeRows(item, vector, result));
+    this.fastChunk = db.transaction((chunk: readonly OutboxItem[], vectors: Vectors) => {
+      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0 };
+      for (const item of chunk) this.writeRows(item, vectors.get(item.id), result);
+      return result;
+    });
+    this.carefulChunk = db.transaction((chunk: readonly OutboxItem[], vectors: Vectors) => {
+      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0 };
+      for (const item of chunk) {
+        try {
+          this.writeRecord(item, vectors.get(item.id), result);
+        } catch (err) {
+          if (!isPermanent(err)) throw err;
+          result.rejected.push({ id: item.id, reason: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return result;
+    });
   }
 
   async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
     const vectors = await this.embed(items);
     const outcome: InsertOutcome = { duplicates: [], rejected: [] };
-    const writeChunk = this.db.transaction((chunk: readonly OutboxItem[]) => {
-      for (const item of chunk) this.writeOne(item, vectors.get(item.id), outcome);
-    });
     let start = 0;
     while (start < items.length) {
       let end = start;
@@ -94,40 +124,45 @@ export class SqliteRecordWriter {
         bytes += approximateSize(items[end]!);
         end++;
       }
-      writeChunk(items.slice(start, end));
+      const result = this.writeChunk(items.slice(start, end), vectors);
+      outcome.duplicates.push(...result.duplicates);
+      outcome.rejected.push(...result.rejected);
+      this.addedBytes += result.bytes;
       start = end;
       if (start < items.length) await nextTurn();
     }
     return outcome;
   }
 
-  /** One record, all or nothing: its row, its RAG document, the decision it carries. */
-  private writeOne(item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome): void {
+  private writeChunk(chunk: readonly OutboxItem[], vectors: Vectors): ChunkResult {
     try {
-      this.writeRecord(item, vector, outcome);
+      return this.fastChunk(chunk, vectors);
     } catch (err) {
+      // Rolled back whole; only a refused record is worth the slow path, the rest is the store's state.
       if (!isPermanent(err)) throw err;
-      outcome.rejected.push({ id: item.id, reason: err instanceof Error ? err.message : String(err) });
+      return this.carefulChunk(chunk, vectors);
     }
   }
 
-  private writeRows(item: OutboxItem, vector: number[] | undefined, outcome: InsertOutcome): void {
+  /** One record: its row, its RAG document (and full-text entry), the decision it carries. */
+  private writeRows(item: OutboxItem, vector: number[] | undefined, result: ChunkResult): void {
     if (item.kind === 'audit') {
       const row = auditRow(item.data);
-      if (this.sql.audit.run(row).changes === 0) outcome.duplicates.push(item.id);
-      else this.addedBytes += row.bytes;
+      if (this.sql.audit.run(row).changes === 0) result.duplicates.push(item.id);
+      else result.bytes += row.bytes;
       return;
     }
     const row = exchangeRow(item.data);
     if (this.sql.exchange.run(row).changes === 0) {
-      outcome.duplicates.push(item.id);
+      result.duplicates.push(item.id);
       return;
     }
     const rag = ragRow(item.data, this.options.textMode, vector);
     const decision = carriedDecisionRow(item.data);
-    this.sql.rag.run(rag);
+    const stored = this.sql.rag.run(rag);
+    if (stored.changes > 0) this.sql.fts.run(stored.lastInsertRowid, rag.text);
     const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
-    this.addedBytes += row.bytes + rag.bytes + decisionBytes;
+    result.bytes += row.bytes + (stored.changes > 0 ? rag.bytes : 0) + decisionBytes;
   }
 
   /** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */

@@ -155,7 +155,7 @@ describe('SqliteRecordStore', () => {
   it('past the byte cap deletes the oldest exchanges first, never audit events, and logs the sweep', async () => {
     const logger = new MemoryLogger();
     const store = storeAt({ maxBytes: 40_000, logger });
-    for (let i = 0; i < 50; i++) await store.insert([exchange(i, { answer: 'x'.repeat(1_000) })]);
+    for (let i = 0; i < 50; i++) await store.insert([exchange(i, { answer: `marker${i} ${'x'.repeat(1_000)}` })]);
     await store.insert([{ kind: 'audit', id: 'kept', data: { id: 'kept', time: makeRecord(0).time, type: 'key.create', actor: 'cli:x', outcome: 'ok' } }]);
     expect(store.health().bytes).toBeGreaterThan(40_000);
     const report = await store.sweep();
@@ -166,6 +166,10 @@ describe('SqliteRecordStore', () => {
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 49 - i));
     expect(report.byBytes.exchange).toBe(50 - kept.length);
     expect((await store.auditEvents()).map((e) => e.id)).toContain('kept');
+    // The full-text index forgot the deleted documents (FTS5 raises on any mismatch).
+    expect(() => store.db.exec(`INSERT INTO rag_fts (rag_fts) VALUES ('integrity-check')`)).not.toThrow();
+    expect((await store.search('marker0 marker1', 100)).results).toEqual([]);
+    expect((await store.search('marker49', 100)).results.map((r) => r.id)).toEqual(['req-000049']);
     expect(logger.lines.find((l) => l.msg === 'retention deleted the oldest records')).toMatchObject({
       level: 'info',
       byBytes: { exchange: 50 - kept.length },
