@@ -27,11 +27,21 @@ interface Candidate {
 
 const DAY_MS = 86_400_000;
 
+type StatementName =
+  | 'bytes'
+  | 'oldExchanges'
+  | 'oldAudit'
+  | 'oldResponses'
+  | 'oldestExchanges'
+  | 'oldestResponses'
+  | 'dropExchange'
+  | 'dropRag'
+  | 'dropFts'
+  | 'dropVector'
+  | 'dropResponse';
+
 export class SqliteRetention {
-  private readonly sql: Record<
-    'bytes' | 'oldExchanges' | 'oldAudit' | 'oldResponses' | 'oldestExchanges' | 'oldestResponses' | 'dropExchange' | 'dropRag' | 'dropFts' | 'dropResponse',
-    Statement<unknown[], Record<string, number | string>>
-  >;
+  private readonly sql: Record<StatementName, Statement<unknown[], Record<string, number | string>>>;
   private readonly clock: Clock;
   private readonly chunkRows: number;
 
@@ -55,6 +65,7 @@ export class SqliteRetention {
       dropExchange: prepare('DELETE FROM exchanges WHERE seq = ? RETURNING bytes, id'),
       dropRag: prepare('DELETE FROM rag_documents WHERE id = ? RETURNING seq, text, bytes'),
       dropFts: prepare(`INSERT INTO rag_fts (rag_fts, rowid, text) VALUES ('delete', ?, ?)`),
+      dropVector: prepare('DELETE FROM rag_vectors WHERE seq = ?'),
       dropResponse: prepare('DELETE FROM responses WHERE id = ? RETURNING bytes'),
     };
   }
@@ -124,11 +135,12 @@ export class SqliteRetention {
     return counts;
   }
 
-  /** An exchange's RAG document and its full-text entry (external content: FTS5 needs the old text to forget it). */
+  /** An exchange's RAG document, its vector and its full-text entry (external content: FTS5 needs the old text to forget it). */
   private dropRag(id: string | number): number {
     const doc = this.sql.dropRag.get(id);
     if (!doc) return 0;
     this.sql.dropFts.run(doc.seq, doc.text);
+    this.sql.dropVector.run(doc.seq);
     return Number(doc.bytes);
   }
 

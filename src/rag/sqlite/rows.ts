@@ -23,9 +23,7 @@ export interface RagRow {
   text: string;
   metadata: string;
   status: string;
-  embedding: Buffer | null;
   dims: number | null;
-  norm: number | null;
   bytes: number;
 }
 
@@ -65,12 +63,15 @@ export function exchangeRow(record: ExchangeRecord): ExchangeRow {
   };
 }
 
-/** Little-endian float32, the layout `Float32Array` reads back on every platform Node runs on. */
-export function embeddingBlob(vector: readonly number[]): { blob: Buffer; norm: number } {
+/** Little-endian float32 scaled to length 1 (what `Float32Array` reads back on every platform Node runs on), or undefined for a zero vector. */
+export function unitVectorBlob(vector: readonly number[]): Buffer | undefined {
   const floats = Float32Array.from(vector);
   let sum = 0;
   for (const x of floats) sum += x * x;
-  return { blob: Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength), norm: Math.sqrt(sum) };
+  if (!(sum > 0) || !Number.isFinite(sum)) return undefined;
+  const scale = 1 / Math.sqrt(sum);
+  for (let i = 0; i < floats.length; i++) floats[i]! *= scale;
+  return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength);
 }
 
 /** The blob as floats without copying when it is aligned (a copy otherwise). */
@@ -79,7 +80,8 @@ export function blobFloats(blob: Buffer): Float32Array {
   return new Float32Array(Uint8Array.from(blob).buffer);
 }
 
-export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], vector?: readonly number[]): RagRow {
+/** The RAG document of a record, and its embedding's blob when there is one (stored in `rag_vectors`). */
+export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], vector?: readonly number[]): { row: RagRow; vector?: Buffer } {
   const text = exchangeText(record, textMode);
   const metadata = JSON.stringify({
     source: 'aegis',
@@ -93,19 +95,18 @@ export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'
     status: record.status,
     decisionId: record.decisionId,
   });
-  const embedded = vector && vector.length > 0 ? embeddingBlob(vector) : undefined;
-  return {
+  const blob = vector && vector.length > 0 ? unitVectorBlob(vector) : undefined;
+  const row: RagRow = {
     id: record.id,
     time: millis(record.time, 'time'),
     text,
     metadata,
-    status: embedded ? 'embedded' : 'pending',
-    embedding: embedded?.blob ?? null,
-    dims: embedded ? vector!.length : null,
-    norm: embedded?.norm ?? null,
+    status: blob ? 'embedded' : 'pending',
+    dims: blob ? vector!.length : null,
     // The text twice: once in the table, about once more in the full-text index.
-    bytes: 2 * Buffer.byteLength(text) + Buffer.byteLength(metadata) + (embedded?.blob.byteLength ?? 0) + rowOverheadBytes,
+    bytes: 2 * Buffer.byteLength(text) + Buffer.byteLength(metadata) + (blob?.byteLength ?? 0) + rowOverheadBytes,
   };
+  return { row, vector: blob };
 }
 
 export function auditRow(event: AuditEvent): AuditRow {

@@ -43,8 +43,8 @@ export const recordSchema: readonly string[] = [
   CREATE INDEX audit_type_time ON audit (type, time);
   CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL;
 
-  -- One RAG document per exchange (same id): the text rag_search ranks, its metadata, and the
-  -- embedding as little-endian float32 with its length and norm, when an embedder made one.
+  -- One RAG document per exchange (same id): the text rag_search ranks, its metadata, and whether
+  -- an embedder made a vector for it (status, dims).
   CREATE TABLE rag_documents (
     seq INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -52,14 +52,18 @@ export const recordSchema: readonly string[] = [
     text TEXT NOT NULL,
     metadata TEXT NOT NULL,
     status TEXT NOT NULL,
-    embedding BLOB,
     dims INTEGER,
-    norm REAL,
     bytes INTEGER NOT NULL
+  );
+  -- The embeddings, apart from the text so an exact cosine scan reads nothing else: one row per
+  -- embedded document (its seq), little-endian float32 scaled to length 1, so cosine is a dot product.
+  CREATE TABLE rag_vectors (
+    seq INTEGER PRIMARY KEY,
+    dims INTEGER NOT NULL,
+    embedding BLOB NOT NULL
   );
   -- No status index: nothing embeds pending documents later here (MongoDB's pipeline does, there).
   CREATE INDEX rag_documents_time ON rag_documents (time, bytes);
-  CREATE INDEX rag_documents_dims ON rag_documents (dims) WHERE dims IS NOT NULL;
   -- Kept in step by the writer and by retention, not by triggers: a trigger (like a savepoint)
   -- makes FTS5 flush its pending terms on every row instead of once per transaction.
   CREATE VIRTUAL TABLE rag_fts USING fts5 (text, content = 'rag_documents', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');

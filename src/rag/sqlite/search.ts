@@ -25,11 +25,8 @@ interface DocRow {
   metadata: string;
 }
 
-interface VectorRow {
-  seq: number;
-  embedding: Buffer;
-  norm: number;
-}
+/** `[seq, embedding]`, read raw: no object per row on a scan of every vector. */
+type VectorRow = [number, Buffer];
 
 interface Hit {
   seq: number;
@@ -52,9 +49,7 @@ export class SqliteRagSearch implements RagSearch {
         `SELECT d.id, d.text, d.metadata, f.rank FROM rag_fts f JOIN rag_documents d ON d.seq = f.rowid
          WHERE rag_fts MATCH ? ORDER BY f.rank LIMIT ?`,
       ),
-      vectors: db.prepare<[number, number, number], VectorRow>(
-        'SELECT seq, embedding, norm FROM rag_documents WHERE dims = ? AND seq > ? ORDER BY seq LIMIT ?',
-      ),
+      vectors: db.prepare<[number, number, number], VectorRow>('SELECT seq, embedding FROM rag_vectors WHERE dims = ? AND seq > ? ORDER BY seq LIMIT ?').raw(),
       doc: db.prepare<[number], DocRow>('SELECT id, text, metadata FROM rag_documents WHERE seq = ?'),
     };
   }
@@ -84,22 +79,23 @@ export class SqliteRagSearch implements RagSearch {
   private async cosine(query: Float32Array, limit: number): Promise<Hit[]> {
     let qn = 0;
     for (const x of query) qn += x * x;
-    qn = Math.sqrt(qn);
-    if (qn === 0) return [];
+    if (!(qn > 0)) return [];
+    // Stored vectors have length 1: the dot product with the unit query is the cosine.
+    const q = query.map((x) => x / Math.sqrt(qn));
+    const dims = q.length;
     const best: Hit[] = [];
     const page = this.options.pageSize ?? 4_000;
     let after = 0;
     for (;;) {
-      const rows = this.sql.vectors.all(query.length, after, page);
-      for (const row of rows) {
-        const v = blobFloats(row.embedding);
+      const rows = this.sql.vectors.all(dims, after, page);
+      for (const [seq, blob] of rows) {
+        const v = blobFloats(blob);
         let dot = 0;
-        for (let i = 0; i < query.length; i++) dot += query[i]! * v[i]!;
-        const score = row.norm > 0 ? dot / (qn * row.norm) : 0;
-        if (best.length < limit || score > best[best.length - 1]!.score) keepBest(best, { seq: row.seq, score }, limit);
+        for (let i = 0; i < dims; i++) dot += q[i]! * v[i]!;
+        if (best.length < limit || dot > best[best.length - 1]!.score) keepBest(best, { seq, score: dot }, limit);
       }
       if (rows.length < page) return best;
-      after = rows[rows.length - 1]!.seq;
+      after = rows[rows.length - 1]![0];
       await nextTurn();
     }
   }

@@ -39,6 +39,7 @@ interface Statements {
   exchange: Statement<[ExchangeRow]>;
   rag: Statement<[RagRow]>;
   fts: Statement<[number | bigint, string]>;
+  vector: Statement<[number | bigint, number, Buffer]>;
   audit: Statement<[AuditRow]>;
 }
 
@@ -83,10 +84,11 @@ export class SqliteRecordWriter {
          VALUES (@id, @request_id, @time, @principal_id, @model, @status, @decision_id, @bytes, @record) ON CONFLICT (id) DO NOTHING`,
       ),
       rag: db.prepare<RagRow>(
-        `INSERT INTO rag_documents (id, time, text, metadata, status, embedding, dims, norm, bytes)
-         VALUES (@id, @time, @text, @metadata, @status, @embedding, @dims, @norm, @bytes) ON CONFLICT (id) DO NOTHING`,
+        `INSERT INTO rag_documents (id, time, text, metadata, status, dims, bytes)
+         VALUES (@id, @time, @text, @metadata, @status, @dims, @bytes) ON CONFLICT (id) DO NOTHING`,
       ),
       fts: db.prepare<[number | bigint, string]>('INSERT INTO rag_fts (rowid, text) VALUES (?, ?)'),
+      vector: db.prepare<[number | bigint, number, Buffer]>('INSERT INTO rag_vectors (seq, dims, embedding) VALUES (?, ?, ?)'),
       audit: db.prepare<AuditRow>(
         `INSERT INTO audit (id, time, type, actor, outcome, request_id, decision_id, bytes, event)
          VALUES (@id, @time, @type, @actor, @outcome, @request_id, @decision_id, @bytes, @event) ON CONFLICT (id) DO NOTHING`,
@@ -159,10 +161,13 @@ export class SqliteRecordWriter {
     }
     const rag = ragRow(item.data, this.options.textMode, vector);
     const decision = carriedDecisionRow(item.data);
-    const stored = this.sql.rag.run(rag);
-    if (stored.changes > 0) this.sql.fts.run(stored.lastInsertRowid, rag.text);
+    const stored = this.sql.rag.run(rag.row);
+    if (stored.changes > 0) {
+      this.sql.fts.run(stored.lastInsertRowid, rag.row.text);
+      if (rag.vector) this.sql.vector.run(stored.lastInsertRowid, rag.row.dims!, rag.vector);
+    }
     const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
-    result.bytes += row.bytes + (stored.changes > 0 ? rag.bytes : 0) + decisionBytes;
+    result.bytes += row.bytes + (stored.changes > 0 ? rag.row.bytes : 0) + decisionBytes;
   }
 
   /** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */
