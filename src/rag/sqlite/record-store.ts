@@ -10,6 +10,7 @@ import { SqliteRecordReader } from './reader';
 import { SqliteResponseStore } from './responses';
 import { SqliteRetention } from './retention';
 import { SqliteRagSearch } from './search';
+import { VectorIndex } from './vector-index';
 import { SqliteRecordWriter, type SqliteRecordWriterOptions } from './writer';
 
 export const defaultEmbeddedMaxBytes = 1 << 30;
@@ -26,6 +27,8 @@ export interface SqliteRecordStoreOptions {
   /** Transaction bounds of the writer (tests and the bench change them). */
   transactions?: Pick<SqliteRecordWriterOptions, 'maxRowsPerTransaction' | 'maxBytesPerTransaction'>;
   busyTimeoutMs?: number;
+  /** Memory the embeddings may take for cosine search (default 256 MiB); past it they are read from the file per query. */
+  vectorMemoryBytes?: number;
   /** Only read an existing file (the `aegis records` CLI, also while the gateway writes it). */
   readonly?: boolean;
   clock?: Clock;
@@ -53,15 +56,26 @@ export class SqliteRecordStore implements RecordStore {
     this.logger = options.logger ?? silentLogger;
     this.location = options.path;
     this.db = db;
-    this.writer = new SqliteRecordWriter({ db, embedder: options.embedder, textMode: options.textMode, logger: this.logger, ...options.transactions });
+    const vectors = new VectorIndex({ db, maxBytes: options.vectorMemoryBytes });
+    this.writer = new SqliteRecordWriter({
+      db,
+      embedder: options.embedder,
+      textMode: options.textMode,
+      logger: this.logger,
+      onVectors: (stored) => {
+        for (const [seq, dims, blob] of stored) vectors.add(seq, dims, blob);
+      },
+      ...options.transactions,
+    });
     this.reader = new SqliteRecordReader(db);
-    this.searcher = new SqliteRagSearch({ db, embedder: options.embedder, logger: this.logger });
+    this.searcher = new SqliteRagSearch({ db, embedder: options.embedder, index: vectors, logger: this.logger });
     this.responses = new SqliteResponseStore(db);
     this.retention = new SqliteRetention({
       db,
       maxBytes: options.maxBytes ?? defaultEmbeddedMaxBytes,
       retentionDays: options.retentionDays,
       auditRetentionDays: options.auditRetentionDays,
+      onDropVectors: (seqs) => vectors.remove(seqs),
       clock,
     });
     this.measuredBytes = this.retention.bytes();

@@ -16,6 +16,8 @@ export interface SqliteRetentionOptions {
   lowWater?: number;
   /** Rows deleted per transaction. */
   chunkRows?: number;
+  /** Told of the documents whose vectors went, once the deletion committed (the in-memory vector index). */
+  onDropVectors?: (seqs: readonly number[]) => void;
   clock?: Clock;
 }
 
@@ -44,6 +46,8 @@ export class SqliteRetention {
   private readonly sql: Record<StatementName, Statement<unknown[], Record<string, number | string>>>;
   private readonly clock: Clock;
   private readonly chunkRows: number;
+  /** Deleted in the transaction under way; reported when it commits. */
+  private dropped: number[] = [];
 
   constructor(private readonly options: SqliteRetentionOptions) {
     const { db } = options;
@@ -93,6 +97,7 @@ export class SqliteRetention {
     const now = this.clock.now();
     const { retentionDays, auditRetentionDays, db } = this.options;
     const chunk = db.transaction((stmt: Statement<unknown[], Record<string, number | string>>, cutoff: number, kind: keyof ExpiredCounts) => {
+      this.dropped = [];
       const rows = stmt.all(cutoff, this.chunkRows);
       if (kind === 'exchange') for (const r of rows) this.dropRag(r.id!);
       counts[kind] += rows.length;
@@ -105,7 +110,7 @@ export class SqliteRetention {
     ];
     for (const [stmt, days, kind] of runs) {
       if (!days) continue;
-      while (chunk(stmt, now - days * DAY_MS, kind) === this.chunkRows) await nextTurn();
+      while (this.committed(chunk(stmt, now - days * DAY_MS, kind)) === this.chunkRows) await nextTurn();
     }
     return counts;
   }
@@ -115,6 +120,7 @@ export class SqliteRetention {
     const counts = noneExpired();
     let freed = 0;
     const chunk = this.options.db.transaction((candidates: Candidate[]) => {
+      this.dropped = [];
       let deleted = 0;
       for (const c of candidates) {
         if (freed >= need) break;
@@ -129,10 +135,18 @@ export class SqliteRetention {
     });
     while (freed < need) {
       const candidates = this.oldest();
-      if (candidates.length === 0 || chunk(candidates) === 0) break;
+      if (candidates.length === 0 || this.committed(chunk(candidates)) === 0) break;
       await nextTurn();
     }
     return counts;
+  }
+
+  /** Called with a transaction's result once it committed: reports the vectors it deleted. */
+  private committed<T>(result: T): T {
+    const seqs = this.dropped;
+    this.dropped = [];
+    if (seqs.length > 0) this.options.onDropVectors?.(seqs);
+    return result;
   }
 
   /** An exchange's RAG document, its vector and its full-text entry (external content: FTS5 needs the old text to forget it). */
@@ -140,7 +154,7 @@ export class SqliteRetention {
     const doc = this.sql.dropRag.get(id);
     if (!doc) return 0;
     this.sql.dropFts.run(doc.seq, doc.text);
-    this.sql.dropVector.run(doc.seq);
+    if (this.sql.dropVector.run(doc.seq).changes > 0) this.dropped.push(Number(doc.seq));
     return Number(doc.bytes);
   }
 

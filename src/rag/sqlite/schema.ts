@@ -44,9 +44,10 @@ export const recordSchema: readonly string[] = [
   CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL;
 
   -- One RAG document per exchange (same id): the text rag_search ranks, its metadata, and whether
-  -- an embedder made a vector for it (status, dims).
+  -- an embedder made a vector for it (status, dims). AUTOINCREMENT: a seq is never reused, so the
+  -- in-memory vector index (vector-index.ts) can tell new documents from ones it already read.
   CREATE TABLE rag_documents (
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     time INTEGER NOT NULL,
     text TEXT NOT NULL,

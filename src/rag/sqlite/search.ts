@@ -8,6 +8,7 @@ import { searchTerms, type RagSearch, type RagSearchResponse, type RagSearchResu
 import type { Embedder } from '../types';
 import type { SqliteDatabase } from './database';
 import { blobFloats } from './rows';
+import { keepBest, type VectorHit, type VectorIndex } from './vector-index';
 
 export interface SqliteRagSearchOptions {
   db: SqliteDatabase;
@@ -16,6 +17,8 @@ export interface SqliteRagSearchOptions {
   maxTextChars?: number;
   /** Embeddings scored per page of the cosine scan. */
   pageSize?: number;
+  /** The vectors in memory; without one (or past its memory bound) every query reads them from the table. */
+  index?: VectorIndex;
   logger?: Logger;
 }
 
@@ -27,11 +30,6 @@ interface DocRow {
 
 /** `[seq, embedding]`, read raw: no object per row on a scan of every vector. */
 type VectorRow = [number, Buffer];
-
-interface Hit {
-  seq: number;
-  score: number;
-}
 
 export class SqliteRagSearch implements RagSearch {
   private readonly sql: {
@@ -59,7 +57,12 @@ export class SqliteRagSearch implements RagSearch {
     const vector = await this.queryVector(query);
     if (vector) {
       const hits = await this.cosine(vector, limit);
-      if (hits.length > 0) return { method: 'cosine', results: hits.map((h) => this.result(this.sql.doc.get(h.seq)!, h.score)) };
+      const results = hits.flatMap((h) => {
+        // Deleted by retention while the query ran.
+        const doc = this.sql.doc.get(h.seq);
+        return doc ? [this.result(doc, h.score)] : [];
+      });
+      if (results.length > 0) return { method: 'cosine', results };
     }
     return { method: 'fts', results: this.fullText(query, limit) };
   }
@@ -76,14 +79,18 @@ export class SqliteRagSearch implements RagSearch {
   }
 
   /** Every document embedded with the query's dimensions, scored exactly; the best `limit` kept. */
-  private async cosine(query: Float32Array, limit: number): Promise<Hit[]> {
+  private async cosine(query: Float32Array, limit: number): Promise<VectorHit[]> {
     let qn = 0;
     for (const x of query) qn += x * x;
     if (!(qn > 0)) return [];
     // Stored vectors have length 1: the dot product with the unit query is the cosine.
     const q = query.map((x) => x / Math.sqrt(qn));
+    return (await this.options.index?.search(q, limit)) ?? this.cosineOnDisk(q, limit);
+  }
+
+  private async cosineOnDisk(q: Float32Array, limit: number): Promise<VectorHit[]> {
     const dims = q.length;
-    const best: Hit[] = [];
+    const best: VectorHit[] = [];
     const page = this.options.pageSize ?? 4_000;
     let after = 0;
     for (;;) {
@@ -113,12 +120,4 @@ export class SqliteRagSearch implements RagSearch {
     const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
     return { id: row.id, score, text: row.text.slice(0, this.options.maxTextChars ?? 4_000), metadata };
   }
-}
-
-/** Inserts into a descending list of at most `limit` hits. */
-function keepBest(best: Hit[], hit: Hit, limit: number): void {
-  let i = best.length;
-  while (i > 0 && best[i - 1]!.score < hit.score) i--;
-  best.splice(i, 0, hit);
-  if (best.length > limit) best.pop();
 }

@@ -18,6 +18,8 @@ export interface SqliteRecordWriterOptions {
   embedder?: Embedder;
   embedTimeoutMs?: number;
   textMode?: FieldMapping['textMode'];
+  /** Told of each vector once its transaction committed (the in-memory vector index). */
+  onVectors?: (vectors: readonly StoredVector[]) => void;
   /** One transaction holds at most this many records … */
   maxRowsPerTransaction?: number;
   /** … and about this many bytes of JSON, so no single write holds the event loop for long. */
@@ -43,11 +45,15 @@ interface Statements {
   audit: Statement<[AuditRow]>;
 }
 
+/** `[seq, dims, unit-length float32 blob]` of a document's embedding. */
+export type StoredVector = [number, number, Buffer];
+
 /** What one chunk wrote; counted only once its transaction committed. */
 interface ChunkResult {
   duplicates: string[];
   rejected: { id: string; reason: string }[];
   bytes: number;
+  vectors: StoredVector[];
 }
 
 type Vectors = ReadonlyMap<string, number[]>;
@@ -61,7 +67,8 @@ export class SqliteRecordWriter {
   private readonly carefulChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
   /** Inside a chunk's transaction this runs as a savepoint, so one bad record undoes only itself. */
   private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => void;
-  private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'embedder' | 'logger'>>;
+  private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'embedder' | 'logger' | 'onVectors'>>;
+  private readonly onVectors?: (vectors: readonly StoredVector[]) => void;
   private readonly embedder?: Embedder;
   private readonly logger: Logger;
 
@@ -73,8 +80,10 @@ export class SqliteRecordWriter {
     maxRowsPerTransaction = 250,
     maxBytesPerTransaction = 1 << 20,
     logger = silentLogger,
+    onVectors,
   }: SqliteRecordWriterOptions) {
     this.db = db;
+    this.onVectors = onVectors;
     this.embedder = embedder;
     this.logger = logger;
     this.options = { embedTimeoutMs, textMode, maxRowsPerTransaction, maxBytesPerTransaction };
@@ -96,12 +105,12 @@ export class SqliteRecordWriter {
     };
     this.writeRecord = db.transaction((item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => this.writeRows(item, vector, result));
     this.fastChunk = db.transaction((chunk: readonly OutboxItem[], vectors: Vectors) => {
-      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0 };
+      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0, vectors: [] };
       for (const item of chunk) this.writeRows(item, vectors.get(item.id), result);
       return result;
     });
     this.carefulChunk = db.transaction((chunk: readonly OutboxItem[], vectors: Vectors) => {
-      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0 };
+      const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0, vectors: [] };
       for (const item of chunk) {
         try {
           this.writeRecord(item, vectors.get(item.id), result);
@@ -130,6 +139,7 @@ export class SqliteRecordWriter {
       outcome.duplicates.push(...result.duplicates);
       outcome.rejected.push(...result.rejected);
       this.addedBytes += result.bytes;
+      if (result.vectors.length > 0) this.onVectors?.(result.vectors);
       start = end;
       if (start < items.length) await nextTurn();
     }
@@ -164,7 +174,10 @@ export class SqliteRecordWriter {
     const stored = this.sql.rag.run(rag.row);
     if (stored.changes > 0) {
       this.sql.fts.run(stored.lastInsertRowid, rag.row.text);
-      if (rag.vector) this.sql.vector.run(stored.lastInsertRowid, rag.row.dims!, rag.vector);
+      if (rag.vector) {
+        this.sql.vector.run(stored.lastInsertRowid, rag.row.dims!, rag.vector);
+        result.vectors.push([Number(stored.lastInsertRowid), rag.row.dims!, rag.vector]);
+      }
     }
     const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
     result.bytes += row.bytes + (stored.changes > 0 ? rag.row.bytes : 0) + decisionBytes;

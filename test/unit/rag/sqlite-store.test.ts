@@ -112,6 +112,27 @@ describe('SqliteRecordStore', () => {
     expect(found.results[0]!.score).toBeCloseTo(expected, 5);
   });
 
+  it('keeps the vectors in memory in step with inserts and retention, and reads the table past its memory bound', async () => {
+    const clock = new ManualClock(Date.UTC(2025, 0, 31));
+    const embedder = new HashEmbedder();
+    const inMemory = storeAt({ embedder, clock, retentionDays: 10 });
+    const onDisk = storeAt({ embedder, clock, retentionDays: 10, vectorMemoryBytes: 1 });
+    const topic = (i: number, words: string, daysAgo = 0) =>
+      exchange(i, { time: new Date(clock.now() - daysAgo * DAY).toISOString(), messages: [{ role: 'user', content: words }], answer: 'ok' });
+    const first = [topic(1, 'alpaca fleece knitting', 20), topic(2, 'corporate tax filing'), topic(3, 'llama wool spinning')];
+    for (const s of [inMemory, onDisk]) await s.insert(first);
+    const ask = async (s: SqliteRecordStore) => (await s.search('alpaca fleece knitting', 3)).results.map((r) => [r.id, r.score.toFixed(6)]);
+    expect(await ask(inMemory)).toEqual(await ask(onDisk));
+    expect((await ask(inMemory))[0]![0]).toBe('req-000001');
+    // Loaded now: a new document is found, a deleted one is gone.
+    for (const s of [inMemory, onDisk]) await s.insert([topic(4, 'knitting alpaca fleece by hand')]);
+    for (const s of [inMemory, onDisk]) await s.sweep();
+    const after = await ask(inMemory);
+    expect(after.map(([id]) => id)).not.toContain('req-000001');
+    expect(after[0]![0]).toBe('req-000004');
+    expect(after).toEqual(await ask(onDisk));
+  });
+
   it('keeps stored responses per principal and never hands one to another', async () => {
     const { responses } = storeAt();
     const doc = {
