@@ -131,9 +131,11 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   private async sweepOnce(): Promise<SweepReport> {
+    // The sweep measures the store at once (before its first await): what was added until then is in it.
+    const added = [this.writer.addedBytes, this.responses.addedBytes] as const;
     const report = await this.retention.sweep();
-    this.writer.addedBytes = 0;
-    this.responses.addedBytes = 0;
+    this.writer.addedBytes -= added[0];
+    this.responses.addedBytes -= added[1];
     this.measuredBytes = report.bytesAfter ?? this.retention.bytes();
     let deleted = 0;
     for (const kind of ['exchange', 'audit', 'response'] as const) {

@@ -14,11 +14,16 @@ export interface SqliteRetentionOptions {
   maxBytes: number;
   /** After a cap sweep the records take at most this share of `maxBytes`, so the next few inserts do not trigger another. */
   lowWater?: number;
-  /** Rows deleted per transaction. */
+  /** Rows deleted per transaction (each also forgets its full-text entry: keep the event loop's hold short). */
   chunkRows?: number;
   /** Told of the documents whose vectors went, once the deletion committed (the in-memory vector index). */
   onDropVectors?: (seqs: readonly number[]) => void;
   clock?: Clock;
+}
+
+interface Deleted {
+  counts: ExpiredCounts;
+  freed: number;
 }
 
 interface Candidate {
@@ -52,7 +57,7 @@ export class SqliteRetention {
   constructor(private readonly options: SqliteRetentionOptions) {
     const { db } = options;
     this.clock = options.clock ?? systemClock;
-    this.chunkRows = options.chunkRows ?? 500;
+    this.chunkRows = options.chunkRows ?? 100;
     const prepare = (sql: string) => db.prepare<unknown[], Record<string, number | string>>(sql);
     const older = (table: string, extra = '') =>
       prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE time < ? ORDER BY time LIMIT ?) RETURNING bytes${extra}`);
@@ -83,23 +88,25 @@ export class SqliteRetention {
     return Number(this.sql.bytes.get()?.bytes ?? 0);
   }
 
+  /** Measures once, then counts what it deletes: summing every row is the costly part of a quiet sweep. */
   async sweep(): Promise<SweepReport> {
     const bytesBefore = this.bytes();
-    const byAge = await this.expireByAge();
-    const afterAge = this.bytes();
-    const byBytes =
-      afterAge > this.options.maxBytes ? await this.evict(afterAge - Math.floor(this.options.maxBytes * (this.options.lowWater ?? 0.9))) : noneExpired();
-    return { byAge, byBytes, bytesBefore, bytesAfter: this.bytes() };
+    const age = await this.expireByAge();
+    const afterAge = bytesBefore - age.freed;
+    const low = Math.floor(this.options.maxBytes * (this.options.lowWater ?? 0.9));
+    const cap = afterAge > this.options.maxBytes ? await this.evict(afterAge - low) : { counts: noneExpired(), freed: 0 };
+    return { byAge: age.counts, byBytes: cap.counts, bytesBefore, bytesAfter: afterAge - cap.freed };
   }
 
-  private async expireByAge(): Promise<ExpiredCounts> {
+  private async expireByAge(): Promise<Deleted> {
     const counts = noneExpired();
+    let freed = 0;
     const now = this.clock.now();
     const { retentionDays, auditRetentionDays, db } = this.options;
     const chunk = db.transaction((stmt: Statement<unknown[], Record<string, number | string>>, cutoff: number, kind: keyof ExpiredCounts) => {
       this.dropped = [];
       const rows = stmt.all(cutoff, this.chunkRows);
-      if (kind === 'exchange') for (const r of rows) this.dropRag(r.id!);
+      for (const r of rows) freed += Number(r.bytes) + (kind === 'exchange' ? this.dropRag(r.id!) : 0);
       counts[kind] += rows.length;
       return rows.length;
     });
@@ -112,11 +119,11 @@ export class SqliteRetention {
       if (!days) continue;
       while (this.committed(chunk(stmt, now - days * DAY_MS, kind)) === this.chunkRows) await nextTurn();
     }
-    return counts;
+    return { counts, freed };
   }
 
   /** Deletes the oldest exchanges and responses, merged by time, until `need` bytes are freed. */
-  private async evict(need: number): Promise<ExpiredCounts> {
+  private async evict(need: number): Promise<Deleted> {
     const counts = noneExpired();
     let freed = 0;
     const chunk = this.options.db.transaction((candidates: Candidate[]) => {
@@ -138,7 +145,7 @@ export class SqliteRetention {
       if (candidates.length === 0 || this.committed(chunk(candidates)) === 0) break;
       await nextTurn();
     }
-    return counts;
+    return { counts, freed };
   }
 
   /** Called with a transaction's result once it committed: reports the vectors it deleted. */

@@ -44,6 +44,7 @@ export class VectorIndex {
   /** Dimensions whose vectors did not fit: searched on disk. */
   private readonly tooBig = new Set<number>();
   private readonly read: Statement<[number, number, number], [number, Buffer]>;
+  private readonly count: Statement<[number], number>;
   private readonly maxBytes: number;
   private readonly pageSize: number;
 
@@ -53,6 +54,7 @@ export class VectorIndex {
     this.read = options.db
       .prepare<[number, number, number], [number, Buffer]>('SELECT seq, embedding FROM rag_vectors WHERE dims = ? AND seq > ? ORDER BY seq LIMIT ?')
       .raw();
+    this.count = options.db.prepare<[number], number>('SELECT count(*) FROM rag_vectors WHERE dims = ?').pluck();
   }
 
   /** The best `limit` documents by cosine with a unit-length `query`, or undefined when this index cannot hold its dimension. */
@@ -118,7 +120,14 @@ export class VectorIndex {
 
   private async load(loading: Loading): Promise<Loaded | undefined> {
     const { dims } = loading;
-    const index: Loaded = { dims, seqs: [], data: new Float32Array(dims * 1_024), slots: new Map(), dead: 0 };
+    // Sized for what is there plus room to grow, so loading never copies the buffer; past the bound, give up at once.
+    const expected = this.count.get(dims) ?? 0;
+    if (expected * dims * 4 > this.maxBytes) {
+      this.tooBig.add(dims);
+      return undefined;
+    }
+    const capacity = Math.min(Math.floor(this.maxBytes / 4 / dims), Math.max(1_024, Math.ceil(expected * 1.25)));
+    const index: Loaded = { dims, seqs: [], data: new Float32Array(capacity * dims), slots: new Map(), dead: 0 };
     for (;;) {
       const rows = this.read.all(dims, loading.upTo, this.pageSize);
       for (const [seq, blob] of rows) {
