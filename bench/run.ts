@@ -10,7 +10,7 @@ import { holdPhase } from './harness/hold-phase';
 import { machineInfo, sourceStamp } from './harness/machine';
 import { parseOptions, type BenchOptions } from './harness/options';
 import { fixedRatePhase, saturationPhase, streamingPhase, type Log } from './harness/phases';
-import { checkPipeline, directoryBytes } from './harness/pipeline-check';
+import { checkPipeline, directoryBytes, fileBytes } from './harness/pipeline-check';
 import { probePolicy } from './harness/policy-probe';
 import { readProc } from './harness/proc-stats';
 import { installTeardown, logTail, repoRoot, running, stopAll } from './harness/processes';
@@ -61,9 +61,12 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
   await phase('streaming (TTFT and inter-token overhead)', () => streamingPhase(fleet, o, out, log));
   await phase(`${o.holdStreams} concurrent open streams`, () => holdPhase(fleet, o, out, log));
   for (const [id, config] of fleet.configs) {
-    const spool = (config.rag as { spool?: { dir?: unknown } } | undefined)?.spool?.dir;
+    const rag = config.rag as { spool?: { dir?: unknown }; embedded?: { path?: unknown } } | undefined;
+    const spool = rag?.spool?.dir;
+    const db = rag?.embedded?.path;
     const check = out.pipeline[id];
-    if (check) check.spoolBytes = typeof spool === 'string' ? directoryBytes(resolve(workDir, spool)) : undefined;
+    const dbBytes = typeof db === 'string' ? fileBytes(resolve(workDir, db)) + fileBytes(resolve(workDir, `${db}-wal`)) : 0;
+    if (check) check.spoolBytes = typeof spool === 'string' ? directoryBytes(resolve(workDir, spool)) + dbBytes : undefined;
   }
   if (o.profile) {
     if (sourceStamp() !== out.sourceStamp)

@@ -13,7 +13,7 @@ export interface PipelineCheck {
   policyDecisionHeader: boolean;
   schedulerAdmin: boolean;
   metricsCounting: boolean;
-  /** Bytes under the RAG spool directory after the run (filled in at the end). */
+  /** Bytes recording left on disk after the run: the embedded database and the spool (filled in at the end). */
   spoolBytes?: number;
 }
 
@@ -49,4 +49,9 @@ export function directoryBytes(dir: string): number {
     return total;
   }
   return total;
+}
+
+/** Size of one file (0 when it does not exist, as a WAL after a clean close). */
+export function fileBytes(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }

@@ -55,7 +55,7 @@ function pipelineSection(r: RunResults): string {
       ],
     ];
   });
-  return `## What the Aegis targets really ran\n\nChecked from outside: 401 without a key; \`x-aegis-decision-id\` on answers (policy); \`GET /admin/ps\` answers (scheduler); \`aegis_requests_total\` counts (metrics); bytes in the RAG spool after the run.\n\n${table(['target', 'config sections (scheduler, policy, rag)', 'auth', 'policy', 'scheduler', 'metrics', 'RAG spool'], rows)}`;
+  return `## What the Aegis targets really ran\n\nChecked from outside: 401 without a key; \`x-aegis-decision-id\` on answers (policy); \`GET /admin/ps\` answers (scheduler); \`aegis_requests_total\` counts (metrics); bytes recording left on disk (embedded database and spool) after the run.\n\n${table(['target', 'config sections (scheduler, policy, rag)', 'auth', 'policy', 'scheduler', 'metrics', 'RAG on disk'], rows)}`;
 }
 
 function verdictSection(r: RunResults): string {

@@ -36,8 +36,8 @@ export const PIPELINE_SECTIONS = ['scheduler', 'policy', 'rag'] as const;
 
 /**
  * Aegis with everything on: auth with a key, registry, metrics, scheduler lease, policy evaluation,
- * RAG logging to the spool and (once wired, see the TODO below) context counting. `workDir` holds
- * the spool; the run passes its own temporary directory.
+ * RAG recording into the embedded store and (once wired, see the TODO below) context counting.
+ * `workDir` holds the database and the spool; the run passes its own temporary directory.
  */
 export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'aegis-bench')): Record<string, unknown> {
   return {
@@ -75,9 +75,9 @@ export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'ae
     // Every request takes a scheduler lease on bench-model (an upstream without load control, so it
     // is always "loaded"); queues sized so the 1,000-stream hold never hits queue_full.
     scheduler: { maxQueuePerModel: 8_192, maxQueueTotal: 8_192 },
-    // Every exchange recorded (redacted) to the local spool; the run's children get no MONGODB_URI,
-    // so nothing goes to a database. The report shows the spool's size after the run.
-    rag: { spool: { dir: join(workDir, 'spool') } },
+    // Every exchange recorded (redacted) into the embedded SQLite store; the run's children get no
+    // MONGODB_URI. The report shows what recording left on disk (database and spool) after the run.
+    rag: { spool: { dir: join(workDir, 'spool') }, embedded: { path: join(workDir, 'aegis.db') } },
     // TODO(gateway owner): context counting: add whatever setting turns on prompt token counting
     // before the upstream call once it exists (the policy adapter estimates 4 characters a token).
   };

@@ -1,4 +1,4 @@
-// The `aegis` command line: serve, keys, ps, load, unload (and models/policy when present).
+// The `aegis` command line: serve, keys, ps, load, unload, models, records, policy.
 import { setFlagsFromString } from 'node:v8';
 import { parseArgs } from './args';
 import { adminCommand } from './admin-commands';
@@ -8,7 +8,8 @@ import { serveCommand } from './serve';
 const usage = `usage: aegis <command>
   serve [--config FILE] [--host H] [--port N] [--upstream NAME=URL]...
   keys create --id ID [--name NAME] [--roles a,b]
-  models list|show|import|verify|promote|rollback|retire ...   [--config FILE]  (MONGODB_URI or .aegis/registry.json)
+  models list|show|import|verify|promote|rollback|retire ...   [--config FILE]  (MONGODB_URI or .aegis/aegis.db)
+  records list|show|search ... [--json]                         [--config FILE]  (MONGODB_URI or .aegis/aegis.db)
   policy test|eval ...
   ps | load MODEL | unload MODEL      [--url http://127.0.0.1:4000] [--key KEY]
 `;
@@ -33,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return keysCommand(parseArgs(rest));
     case 'models':
       return (await import('./models-entry')).modelsEntry(rest);
+    case 'records':
+      return (await import('./records-entry')).recordsEntry(rest);
     case 'policy':
       return (await import('./policy-command')).runPolicyCommand(rest, { stdout: process.stdout, stderr: process.stderr });
     case 'ps':

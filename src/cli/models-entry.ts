@@ -1,12 +1,12 @@
-// `aegis models …` from the command line: opens the registry store and an audit sink (its own
-// spool, since a running gateway holds the main one) and runs the command.
+// `aegis models …` from the command line: opens the registry store and an audit sink
+// (cli-recording.ts) and runs the command.
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfigFile, parseConfig } from '../config';
-import { openRagStorage } from '../rag';
+import { mongodbConfigSchema } from '../rag';
+import { openCliRecording } from './cli-recording';
 import { runModelsCommand } from './models-command';
 import { openRegistry } from './registry-store';
-import { mongodbConfigSchema } from '../rag';
 
 export async function modelsEntry(argv: string[]): Promise<number> {
   const configAt = argv.indexOf('--config');
@@ -15,7 +15,7 @@ export async function modelsEntry(argv: string[]): Promise<number> {
   const config = file ? loadConfigFile(resolve(file)) : parseConfig('');
   const mongoUri = mongodbConfigSchema.parse(config.mongodb ?? {}).uri ?? process.env.MONGODB_URI;
   const registry = await openRegistry(config, mongoUri);
-  const storage = await openRagStorage({ mongodb: mongoUri ? { uri: mongoUri, writeRag: false } : undefined, spool: { dir: '.aegis/spool-cli' } });
+  const storage = await openCliRecording(config, mongoUri);
   try {
     return await runModelsCommand(rest, {
       store: registry.store,

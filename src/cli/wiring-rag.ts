@@ -1,11 +1,23 @@
 // Records every finished exchange and every audited event: the durable outbox (queue + spool) into
-// MongoDB when MONGODB_URI or `mongodb.uri` is set, the local spool otherwise.
+// MongoDB when MONGODB_URI or `mongodb.uri` is set, the embedded SQLite store otherwise.
 import type { AegisConfig } from '../config';
 import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
 import type { AuditSink } from '../gateway';
 import { metricNames } from '../metrics';
-import { exchangeRecord, openRagStorage, recordObligations, type RagStorage } from '../rag';
+import { exchangeRecord, openRagStorage, recordObligations, type EmbeddedStoreConfig, type RagStorage } from '../rag';
 import type { RuntimeContext } from './runtime';
+
+/** The embedded store's settings from `rag` (the registry and `aegis records` open the same file). */
+export function embeddedStoreConfig(config: AegisConfig): EmbeddedStoreConfig {
+  const { rag } = config;
+  const textMode = rag.fieldMapping?.textMode;
+  return {
+    ...rag.embedded,
+    retentionDays: rag.retentionDays,
+    auditRetentionDays: rag.auditRetentionDays,
+    textMode: textMode === 'transcript' || textMode === 'last-turn' ? textMode : undefined,
+  };
+}
 
 export interface RagWiringOptions {
   logger: Logger;
@@ -43,6 +55,7 @@ export async function wireRag(
           auditRetentionDays: rag.auditRetentionDays,
         }
       : undefined,
+    embedded: embeddedStoreConfig(config),
     spool: rag.spool,
     queue: rag.queue,
     redaction: rag.redaction,
@@ -70,12 +83,24 @@ export async function wireRag(
   const m = ctx.metrics;
   m.counterFrom(metricNames.ragRecords, () => {
     const s = stats();
-    return (['exchange', 'audit'] as const).flatMap((kind) => Object.entries(s[kind]).map(([outcome, value]) => ({ labels: { kind, outcome }, value })));
+    const byKind = (['exchange', 'audit'] as const).flatMap((kind) =>
+      Object.entries(s[kind]).map(([outcome, value]) => ({ labels: { kind, outcome }, value })),
+    );
+    return [...byKind, { labels: { kind: 'response', outcome: 'expired' }, value: storage.health().expired.response }];
   });
   m.gaugeFrom(metricNames.ragQueueDepth, () => [{ value: stats().queueDepth }]);
   m.gaugeFrom(metricNames.ragSpoolBytes, () => [{ value: stats().spoolBytes }]);
   m.gaugeFrom(metricNames.ragStoreUp, () => [{ value: stats().storeUp ? 1 : 0 }]);
-  logger.info({ mongodb: Boolean(uri), spool: rag.spool?.dir ?? '.aegis/spool' }, 'exchange recording enabled');
+  m.gaugeFrom(metricNames.ragStoreDiskFull, () => [{ value: storage.health().diskFull ? 1 : 0 }]);
+  m.gaugeFrom(metricNames.ragStoreBytes, () => {
+    const h = storage.health();
+    return h.bytes === undefined ? [] : [{ value: h.bytes }];
+  });
+  m.gaugeFrom(metricNames.ragStoreMaxBytes, () => {
+    const h = storage.health();
+    return h.maxBytes === undefined ? [] : [{ value: h.maxBytes }];
+  });
+  logger.info({ store: storage.store.location, spool: rag.spool?.dir ?? '.aegis/spool' }, 'exchange recording enabled');
   return {
     storage,
     sink: {

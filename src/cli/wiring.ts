@@ -93,6 +93,7 @@ export function extendRuntime(options: WiringOptions) {
     const policy = await wirePolicy(ctx, config, options, audit);
     const scheduler = await wireScheduler(ctx, config, options.logger, ctx.clock, audit);
     const registry = await openRegistry(config, options.mongoUri, options.cwd);
+    if (registry.imported) options.logger.info({ ...registry.imported, into: registry.where }, 'imported the model registry of an earlier version');
     if (scheduler) schedulerMetrics(ctx, scheduler);
     return {
       scheduler: scheduler?.gate,

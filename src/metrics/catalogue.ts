@@ -19,8 +19,14 @@ export const metricNames = {
   schedulerModelLoaded: define('aegis_scheduler_model_loaded', '1 when the model is resident (ready), else 0.', ['model']),
   schedulerQueued: define('aegis_scheduler_queued_requests', 'Requests waiting for a lease, by model.', ['model']),
   schedulerLoads: define('aegis_scheduler_loads_total', 'Model loads started by the scheduler.', ['model']),
-  ragRecords: define('aegis_rag_records_total', 'Exchange and audit records by outcome (inserted, spooled, replayed, dropped, …).', ['kind', 'outcome']),
-  ragQueueDepth: define('aegis_rag_queue_depth', 'Records waiting in memory for MongoDB.'),
+  ragRecords: define('aegis_rag_records_total', 'Exchange, audit and stored-response records by outcome (inserted, spooled, replayed, dropped, expired, …).', [
+    'kind',
+    'outcome',
+  ]),
+  ragQueueDepth: define('aegis_rag_queue_depth', 'Records waiting in memory for the record store.'),
   ragSpoolBytes: define('aegis_rag_spool_bytes', 'Bytes waiting in the on-disk spool.'),
-  ragStoreUp: define('aegis_rag_store_up', '1 while MongoDB accepts records, 0 while records go to the spool.'),
+  ragStoreUp: define('aegis_rag_store_up', '1 while the record store accepts records, 0 while records go to the spool.'),
+  ragStoreDiskFull: define('aegis_rag_store_disk_full', '1 while the record store refuses writes for lack of space (records wait in the spool).'),
+  ragStoreBytes: define('aegis_rag_store_bytes', 'Bytes the embedded store holds, counted against rag.embedded.maxBytes.'),
+  ragStoreMaxBytes: define('aegis_rag_store_max_bytes', 'The embedded store byte cap (rag.embedded.maxBytes); the oldest records go past it.'),
 } as const satisfies Record<string, MetricDefinition>;

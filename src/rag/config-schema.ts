@@ -20,8 +20,21 @@ export const ragConfigSchema = z.strictObject({
     .optional(),
   collections: z.record(z.string(), z.string()).optional(),
   fieldMapping: z.record(z.string(), z.unknown()).optional(),
+  /** Days exchange records (and stored responses) are kept; unset keeps them until the byte cap. */
   retentionDays: z.number().positive().optional(),
+  /** Days audit events are kept; unset keeps them forever (the byte cap never deletes audit). */
   auditRetentionDays: z.number().positive().optional(),
+  /** The embedded SQLite store, used when no MongoDB is configured. */
+  embedded: z
+    .strictObject({
+      /** Default `.aegis/aegis.db` under the working directory. */
+      path: z.string().optional(),
+      /** Bytes the records may take; past it the oldest exchanges go first (default 1 GiB). */
+      maxBytes: z.number().int().positive().optional(),
+      /** How often retention runs (default 15 s, so the cap holds within 30 s). */
+      sweepIntervalMs: z.number().int().positive().max(30_000).optional(),
+    })
+    .optional(),
 });
 
 export const mongodbConfigSchema = z.strictObject({ uri: z.string().optional(), database: z.string().optional() });

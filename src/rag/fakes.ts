@@ -1,8 +1,9 @@
 // Small fakes of the rag ports for tests: a store that can be taken down or slowed, recording
-// sinks, and a deterministic embedder (hashed bag of words) that makes cosine search meaningful.
+// sinks, stored responses in memory, and a deterministic embedder (hashed bag of words) that makes cosine search meaningful.
 import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../core';
 import { decisionAudit } from './decision-audit';
+import { ResponseIdTakenError, type JsonValue, type ResponseStore, type StoredResponse } from './responses';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -86,5 +87,30 @@ export class HashEmbedder implements Embedder {
     }
     const norm = Math.hypot(...v) || 1;
     return v.map((x) => x / norm);
+  }
+}
+
+/** The ResponseStore in memory, with the real stores' rules: scoped by principal, ids not reassignable. */
+export class MemoryResponseStore implements ResponseStore {
+  readonly docs = new Map<string, { principalId: string; doc: StoredResponse }>();
+
+  async put(id: string, principalId: string, doc: StoredResponse): Promise<void> {
+    const owner = this.docs.get(id)?.principalId;
+    if (owner !== undefined && owner !== principalId) throw new ResponseIdTakenError(`response id ${id} belongs to another principal`);
+    this.docs.set(id, { principalId, doc: structuredClone(doc) });
+  }
+
+  async get(id: string, principalId: string): Promise<StoredResponse | undefined> {
+    const found = this.docs.get(id);
+    return found?.principalId === principalId ? structuredClone(found.doc) : undefined;
+  }
+
+  async delete(id: string, principalId: string): Promise<boolean> {
+    if (this.docs.get(id)?.principalId !== principalId) return false;
+    return this.docs.delete(id);
+  }
+
+  async inputItems(id: string, principalId: string): Promise<JsonValue[] | undefined> {
+    return (await this.get(id, principalId))?.inputItems;
   }
 }

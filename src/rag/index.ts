@@ -1,5 +1,6 @@
 // Public surface of src/rag: exchange records and audit events, redaction, the durable outbox
-// (queue + spool) behind the recorder and the audit sink, the MongoDB store, and rag_search.
+// (queue + spool) behind the recorder and the audit sink, the record stores (embedded SQLite,
+// MongoDB), stored responses, and rag_search.
 export * from './types';
 export * from './redact';
 export * from './outbox-stats';
@@ -22,5 +23,29 @@ export {
   type MongoRagSearchOptions,
 } from './search';
 export { SpoolRagSearch, type SpoolRagSearchOptions } from './spool-search';
-export { openRagStorage, createMongoClient, databaseFromUri, type RagStorage, type RagStorageConfig } from './storage';
-export { MemoryExchangeStore, MemoryExchangeRecorder, MemoryAuditSink, HashEmbedder } from './fakes';
+export { openRagStorage, type RagStorage, type RagStorageConfig } from './storage';
+export {
+  openRecordStore,
+  createMongoClient,
+  databaseFromUri,
+  embeddedPath,
+  type OpenedRecordStore,
+  type RecordStoreConfig,
+  type EmbeddedStoreConfig,
+  type MongoStoreConfig,
+} from './open-store';
+export * from './record-store';
+export * from './responses';
+export { MongoRecordStore, type MongoRecordStoreOptions } from './mongo-record-store';
+export { MongoResponseStore } from './mongo-responses';
+export {
+  SqliteRecordStore,
+  SqliteRagSearch,
+  SqliteResponseStore,
+  MissingDatabaseError,
+  openDatabase,
+  defaultEmbeddedMaxBytes,
+  type SqliteDatabase,
+  type SqliteRecordStoreOptions,
+} from './sqlite';
+export { MemoryExchangeStore, MemoryExchangeRecorder, MemoryAuditSink, MemoryResponseStore, HashEmbedder } from './fakes';

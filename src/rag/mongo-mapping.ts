@@ -82,3 +82,21 @@ export function ragDocument(record: ExchangeRecord, mapping: FieldMapping, embed
 export function auditDocument(event: AuditEvent): Document {
   return safeKeys({ ...event, _id: event.id, time: date(event.time) });
 }
+
+/** Undoes `safeKeys` and turns BSON dates back into ISO strings: a document as Aegis recorded it. */
+export function plainValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plainValue);
+  if (value instanceof Date) return value.toISOString();
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k.replace(/\uff0e/g, '.').replace(/^\uff04/, '$')] = plainValue(v);
+  return out;
+}
+
+export function recordFromDocument({ _id, ...doc }: Document): ExchangeRecord {
+  return plainValue(doc) as ExchangeRecord;
+}
+
+export function auditFromDocument({ _id, ...doc }: Document): AuditEvent {
+  return plainValue(doc) as AuditEvent;
+}

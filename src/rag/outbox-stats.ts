@@ -18,6 +18,8 @@ export interface KindCounters {
   rejected: number;
   /** Not recorded because a policy said so (`log: none`). Deliberate, not a loss. */
   suppressed: number;
+  /** Stored, then deleted by retention (`retentionDays`, or the oldest past the embedded byte cap). */
+  expired: number;
 }
 
 export type DropReason = 'queue_full' | 'spool_full' | 'spool_error' | 'closed' | 'invalid_record' | 'dead_letter_error';
@@ -44,7 +46,17 @@ export interface OutboxStats {
   storeUp: boolean;
 }
 
-export const emptyCounters = (): KindCounters => ({ enqueued: 0, inserted: 0, duplicates: 0, spooled: 0, replayed: 0, dropped: 0, rejected: 0, suppressed: 0 });
+export const emptyCounters = (): KindCounters => ({
+  enqueued: 0,
+  inserted: 0,
+  duplicates: 0,
+  spooled: 0,
+  replayed: 0,
+  dropped: 0,
+  rejected: 0,
+  suppressed: 0,
+  expired: 0,
+});
 
 export function countByKind<T extends { kind: RecordKind }>(items: readonly T[]): Record<RecordKind, number> {
   const out: Record<RecordKind, number> = { exchange: 0, audit: 0 };

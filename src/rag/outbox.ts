@@ -214,6 +214,7 @@ export class Outbox {
     await this.settle(batch.items, outcome, 'replayed');
     try {
       await batch.commit();
+      if (!this.spool.hasPending()) this.logger.info({ dir: this.spool.dir }, 'spool replayed: every record it held is in the store');
     } catch (err) {
       this.logger.error({ err, dir: this.spool.dir }, 'could not commit the spool position; the batch will be replayed again');
       this.markDown(err, false);

@@ -5,7 +5,8 @@ import { systemClock, silentLogger, type Clock, type Logger } from '../core';
 import { defaultFieldMapping, type FieldMapping } from './mongo-mapping';
 import type { Embedder } from './types';
 
-export type SearchMethod = 'vector' | 'cosine' | 'text';
+/** `vector`: the server's vector index; `cosine`: exact, computed by Aegis; `fts`: SQLite FTS5 (BM25); `text`: term match. */
+export type SearchMethod = 'vector' | 'cosine' | 'fts' | 'text';
 
 export interface RagSearchResult {
   id: string;

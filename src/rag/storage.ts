@@ -1,40 +1,38 @@
-// Builds the whole recording side from config: spool, optional MongoDB store, outbox, recorder,
-// audit sink and rag_search; index creation runs in the background so a down MongoDB never blocks start.
+// Builds the whole recording side from config: the record store (MongoDB, or the embedded SQLite
+// file by default), the spool that buffers while the store cannot take records, the outbox,
+// recorder, audit sink, rag_search, stored responses, and retention on a timer.
 import { isAbsolute, join } from 'node:path';
-import { MongoClient, type Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { systemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '../core';
-import { ensureRecordIndexes, RetentionSweeper, type IndexReport } from './mongo-indexes';
-import type { FieldMapping } from './mongo-mapping';
-import { MongoExchangeStore, type MongoCollections } from './mongo-store';
+import type { IndexReport } from './mongo-indexes';
+import { openRecordStore, type EmbeddedStoreConfig, type MongoStoreConfig } from './open-store';
 import { Outbox } from './outbox';
 import type { OutboxEvent, OutboxStats } from './outbox-stats';
+import type { RecordStore, StoreHealth, SweepReport } from './record-store';
 import { OutboxAuditSink, OutboxExchangeRecorder } from './recorder';
 import { compilePattern, defaultSecretPatterns, type PatternConfig, type RedactionPattern } from './redact';
-import { MongoRagSearch, type RagSearch } from './search';
+import type { ResponseStore } from './responses';
+import type { RagSearch } from './search';
 import { Spool } from './spool';
 import { SpoolRagSearch } from './spool-search';
 import type { AuditSink, Embedder, ExchangeRecorder } from './types';
 
+export { createMongoClient, databaseFromUri } from './open-store';
+
 export interface RagStorageConfig {
-  mongodb?: {
-    uri?: string;
-    /** An already connected client (shared with the registry); not closed by `close`. */
-    client?: MongoClient;
-    /** Defaults to the database named in the URI, else `aegis`. */
-    database?: string;
-    collections?: Partial<MongoCollections>;
-    fieldMapping?: Partial<FieldMapping>;
-    retentionDays?: number;
-    auditRetentionDays?: number;
-    vectorIndex?: string;
-    writeRag?: boolean;
-  };
+  /** MongoDB as the store; without a URI or client the embedded store is used. */
+  mongodb?: MongoStoreConfig;
+  embedded?: EmbeddedStoreConfig;
+  /** An already opened store (tests, the bench): `mongodb` and `embedded` are then ignored. */
+  store?: RecordStore;
   spool?: { dir?: string; segmentBytes?: number; maxBytes?: number; fsyncIntervalMs?: number; fsyncEveryRecords?: number };
   queue?: { capacity?: number; batchSize?: number; insertTimeoutMs?: number; retryMinMs?: number; retryMaxMs?: number };
   /** Operator regexes redacted on top of the built-in secret patterns. */
   redaction?: { patterns?: PatternConfig[] };
   embedder?: Embedder;
-  /** Base for a relative spool dir; defaults to the process' working directory. */
+  /** Run retention on a timer (default true); short-lived CLI commands leave it to the gateway. */
+  sweep?: boolean;
+  /** Base for relative paths (spool dir, database file); defaults to the process' working directory. */
   cwd?: string;
   clock?: Clock;
   logger?: Logger;
@@ -44,27 +42,25 @@ export interface RagStorage {
   recorder: ExchangeRecorder;
   audit: AuditSink;
   search: RagSearch;
+  /** Where exchanges and audit events end up; also read back by id and filter (`aegis records`). */
+  store: RecordStore;
+  /** The agent doors' stored responses, in the same store. */
+  responses: ResponseStore;
   /** The always-on redaction set, for `redactingLogger` and anything else that writes text out. */
   patterns: readonly RedactionPattern[];
   /** The database, when MongoDB is configured (the registry can share it). */
   db?: Db;
   /** Resolves once indexes exist (retried in the background while MongoDB is down). */
   ready: Promise<IndexReport | undefined>;
+  /** The outbox's counters, with what retention deleted counted as `expired`. */
   stats(): OutboxStats;
+  health(): StoreHealth;
+  /** Runs retention now (it also runs on a timer). */
+  sweep(): Promise<SweepReport>;
   onEvent(listener: (e: OutboxEvent) => void): () => void;
   /** True when nothing is queued and nothing is left to replay. */
   idle(): boolean;
   close(options?: { timeoutMs?: number }): Promise<void>;
-}
-
-/** Short timeouts: a down server must turn into spooling within seconds, not the driver's 30 s. */
-export function createMongoClient(uri: string): MongoClient {
-  return new MongoClient(uri, { serverSelectionTimeoutMS: 3_000, connectTimeoutMS: 3_000, socketTimeoutMS: 30_000, appName: 'aegis' });
-}
-
-export function databaseFromUri(uri: string): string | undefined {
-  const m = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri);
-  return m ? decodeURIComponent(m[1]) : undefined;
 }
 
 /** MongoDB down: answer from what is still in the local spool rather than failing the tool call. */
@@ -88,90 +84,73 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
   const cwd = config.cwd ?? process.cwd();
   const rawDir = config.spool?.dir ?? join('.aegis', 'spool');
   const spool = await Spool.open({ ...config.spool, dir: isAbsolute(rawDir) ? rawDir : join(cwd, rawDir), clock, logger });
+  let opened: ReturnType<typeof openRecordStore>;
+  try {
+    opened = config.store
+      ? { store: config.store, ready: Promise.resolve(undefined), sweepIntervalMs: config.embedded?.sweepIntervalMs, stop: () => {} }
+      : openRecordStore({ mongodb: config.mongodb, embedded: config.embedded, embedder: config.embedder, cwd, clock, logger });
+  } catch (err) {
+    await spool.close();
+    throw err;
+  }
+  const { store } = opened;
+  if (spool.hasPending()) {
+    // Records an earlier run could not store (or, before the embedded store, kept only here):
+    // the outbox replays them, oldest first, and deletes each segment once it is stored.
+    logger.info({ spool: spool.dir, bytes: spool.pendingBytes(), store: store.location }, 'the spool holds records from an earlier run; storing them');
+  }
 
-  const mongo = config.mongodb;
-  const ownClient = mongo?.uri && !mongo.client ? createMongoClient(mongo.uri) : undefined;
-  const client = mongo?.client ?? ownClient;
-  const db = client ? client.db(mongo?.database ?? databaseFromUri(mongo?.uri ?? '') ?? 'aegis') : undefined;
-  const store = db
-    ? new MongoExchangeStore({
-        db,
-        collections: mongo?.collections,
-        fieldMapping: mongo?.fieldMapping,
-        writeRag: mongo?.writeRag,
-        embedder: config.embedder,
-        logger,
-      })
-    : undefined;
-
-  const outbox = new Outbox({ store, spool, ...config.queue, clock, logger });
+  // The embedded writer splits a batch into bounded transactions itself, and larger batches spread
+  // each commit (and FTS5's flush of new terms) over more records.
+  const queue = { ...(store.backend === 'sqlite' ? { batchSize: 500 } : {}), ...config.queue };
+  const outbox = new Outbox({ store, spool, ...queue, clock, logger });
   outbox.start();
 
   let stopped = false;
-  let retryTimer: TimerHandle | undefined;
-  let sweeper: RetentionSweeper | undefined;
-  let settleReady: (r: IndexReport | undefined) => void = () => {};
-  const ready = new Promise<IndexReport | undefined>((resolve) => {
-    settleReady = resolve;
-    if (!db || !store) return resolve(undefined);
-    const attempt = (delay: number): void => {
-      if (stopped) return resolve(undefined);
-      ensureRecordIndexes(db, store.collections, store.mapping, mongo ?? {}).then(
-        (report) => {
-          const targets: Record<string, number> = {};
-          if (report.retention.exchanges === 'sweep') targets[store.collections.exchanges] = mongo!.retentionDays!;
-          if (report.retention.audit === 'sweep') targets[store.collections.audit] = mongo!.auditRetentionDays!;
-          if (Object.keys(targets).length > 0 && !stopped) {
-            sweeper = new RetentionSweeper({ db, targets, clock, logger });
-            sweeper.start();
-          }
-          logger.info({ retention: report.retention, skipped: report.skipped }, 'record indexes ready');
-          resolve(report);
-        },
-        (err: unknown) => {
-          logger.warn({ err, retryInMs: delay }, 'could not create record indexes; will retry');
-          retryTimer = clock.setTimeout(() => attempt(Math.min(delay * 2, 60_000)), delay);
-        },
-      );
-    };
-    attempt(1_000);
-  });
+  let sweepTimer: TimerHandle | undefined;
+  const scheduleSweep = (ms: number, every: number): void => {
+    if (stopped) return;
+    sweepTimer = clock.setTimeout(() => {
+      void store
+        .sweep()
+        .catch((err: unknown) => logger.warn({ err }, 'retention sweep failed; will retry'))
+        .finally(() => scheduleSweep(every, every));
+    }, ms);
+  };
+  const every = opened.sweepIntervalMs;
+  if (every !== undefined && config.sweep !== false) void opened.ready.then(() => scheduleSweep(0, every));
 
-  const local = new SpoolRagSearch({ dir: spool.dir, textMode: mongo?.fieldMapping?.textMode });
   const search: RagSearch =
-    db && store
-      ? withFallback(
-          new MongoRagSearch({
-            db,
-            collection: store.collections.rag,
-            fieldMapping: store.mapping,
-            embedder: config.embedder,
-            vectorIndex: mongo?.vectorIndex,
-            clock,
-            logger,
-          }),
-          local,
-          logger,
-        )
-      : local;
-
+    store.backend === 'mongodb' ? withFallback(store, new SpoolRagSearch({ dir: spool.dir, textMode: config.mongodb?.fieldMapping?.textMode }), logger) : store;
   return {
     recorder: new OutboxExchangeRecorder({ outbox, patterns, clock, logger }),
     audit: new OutboxAuditSink({ outbox, patterns, clock, logger }),
     search,
+    store,
+    responses: store.responses,
     patterns,
-    db,
-    ready,
-    stats: () => outbox.stats(),
+    db: opened.db,
+    ready: opened.ready,
+    stats: () => withExpired(outbox.stats(), store.health()),
+    health: () => store.health(),
+    sweep: () => store.sweep(),
     onEvent: (listener) => outbox.onEvent(listener),
     idle: () => outbox.idle(),
     async close(options) {
       stopped = true;
-      if (retryTimer) clock.clearTimeout(retryTimer);
-      settleReady(undefined);
-      sweeper?.stop();
+      if (sweepTimer) clock.clearTimeout(sweepTimer);
+      opened.stop();
       await outbox.close(options);
-      await ownClient?.close().catch((err: unknown) => logger.warn({ err }, 'closing the MongoDB client failed'));
+      // A store given by the caller is the caller's to close.
+      if (!config.store) await store.close().catch((err: unknown) => logger.warn({ err }, 'closing the record store failed'));
     },
+  };
+}
+
+function withExpired(stats: OutboxStats, health: StoreHealth): OutboxStats {
+  return {
+    ...stats,
+    exchange: { ...stats.exchange, expired: health.expired.exchange },
+    audit: { ...stats.audit, expired: health.expired.audit },
   };
 }

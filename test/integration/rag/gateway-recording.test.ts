@@ -1,6 +1,6 @@
 // Recording at the HTTP surface: MongoDB stops while requests stream through Aegis and comes back;
 // every exchange is recorded (and its policy decision audited) exactly once and no client saw an
-// error. Secrets in a prompt reach no sink unredacted: not MongoDB, not the spool file, not the log.
+// error. Secrets in a prompt reach no sink unredacted: not MongoDB, not the embedded database, not the log.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendRuntime } from '../../../src/cli/wiring';
 import { MemoryLogger } from '../../../src/core';
-import { redactingLogger } from '../../../src/rag';
+import { redactingLogger, SqliteRecordStore } from '../../../src/rag';
 import { startFakeUpstream, type FakeUpstream } from '../../helpers/fake-upstream';
 import { startGateway, testKey, type TestGateway } from '../../helpers/gateway';
 import { startPrivateFerretdb } from '../../world/components';
@@ -79,12 +79,13 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     }
   });
 
-  it('lets no secret from a prompt reach MongoDB, the spool file or the log', async () => {
+  it('lets no secret from a prompt reach MongoDB, the embedded database or the log', async () => {
     up.behaviour = { kind: 'json', content: 'ok' };
     const pem = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----';
     const apiKey = 'sk-proj-AbCdEfGhIjKlMnOpQrStUvWx0123456789';
     const lines = new MemoryLogger();
-    const spoolDir = mkdtempSync(join(tmpdir(), 'aegis-redact-spool-'));
+    const embeddedDir = mkdtempSync(join(tmpdir(), 'aegis-redact-embedded-'));
+    const dbPath = join(embeddedDir, 'aegis.db');
     const send = async (gw: TestGateway) => {
       const res = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
@@ -106,9 +107,9 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     );
     await send(withMongo);
     await withMongo.close();
-    // Without MongoDB: the spool file.
+    // Without MongoDB: the embedded database.
     const spoolOnly = await startGateway(
-      { ...base, rag: { spool: { dir: spoolDir } } },
+      { ...base, rag: { spool: { dir: join(embeddedDir, 'spool') }, embedded: { path: dbPath } } },
       { extend: extendRuntime({ logger: lines }), logger: redactingLogger(lines) },
     );
     await send(spoolOnly);
@@ -125,13 +126,23 @@ describe.skipIf(!ferret)('exchange recording through the gateway', () => {
     } finally {
       await client.close();
     }
-    const files = readdirSync(spoolDir, { recursive: true })
+    const embedded = SqliteRecordStore.open({ path: dbPath, readonly: true });
+    try {
+      const [record] = await embedded.exchanges();
+      const stored = JSON.stringify([record, await embedded.search('deploy', 5)]);
+      expect(stored).toContain('deploy with');
+      expect(stored).toContain('REDACTED');
+    } finally {
+      await embedded.close();
+    }
+    // Nowhere in the file either: not in a table, not in the full-text index, not in a freed page.
+    const onDisk = readdirSync(embeddedDir, { recursive: true })
       .map(String)
-      .filter((f) => f.endsWith('.jsonl'));
-    const spooled = files.map((f) => readFileSync(join(spoolDir, f), 'utf8')).join('\n');
-    expect(spooled).toContain('deploy with');
-    expect(spooled).not.toContain(apiKey);
-    expect(spooled).not.toContain('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ');
+      .filter((f) => f.startsWith('aegis.db') || f.endsWith('.jsonl'))
+      .map((f) => readFileSync(join(embeddedDir, f)).toString('latin1'))
+      .join('\n');
+    expect(onDisk).not.toContain(apiKey);
+    expect(onDisk).not.toContain('b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ');
     const logged = lines.text();
     expect(logged).toContain('exchange text');
     expect(logged).not.toContain(apiKey);

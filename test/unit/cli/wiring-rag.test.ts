@@ -2,7 +2,7 @@
 // pin what that deferral must never cost: an exchange finished just before shutdown is still
 // recorded, `idle()` counts the ones waiting, and an outcome no record can be built from is logged
 // instead of throwing outside any request.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -11,6 +11,7 @@ import { wireRag } from '../../../src/cli/wiring-rag';
 import { parseConfig } from '../../../src/config';
 import { MemoryLogger, systemClock, type ExchangeFinished } from '../../../src/core';
 import { Metrics } from '../../../src/metrics';
+import { SqliteRecordStore } from '../../../src/rag';
 
 function outcome(requestId: string, extra: Partial<ExchangeFinished> = {}): ExchangeFinished {
   return {
@@ -38,29 +39,36 @@ function outcome(requestId: string, extra: Partial<ExchangeFinished> = {}): Exch
 async function wired() {
   const dir = mkdtempSync(join(tmpdir(), 'aegis-wiring-rag-'));
   const logger = new MemoryLogger();
-  const rag = await wireRag({ metrics: new Metrics(), clock: systemClock }, parseConfig(JSON.stringify({ rag: { spool: { dir } } })), { logger });
+  const path = join(dir, 'aegis.db');
+  const rag = await wireRag({ metrics: new Metrics(), clock: systemClock }, parseConfig(JSON.stringify({ rag: { spool: { dir }, embedded: { path } } })), {
+    logger,
+  });
   if (!rag) throw new Error('recording is on by default');
   const deps = { onExchange: (e: ExchangeFinished) => rag.sink.exchangeFinished(e) };
   const storage = { idle: () => rag.idle(), stats: () => rag.storage.stats(), close: () => rag.close({ timeoutMs: 5_000 }) };
-  const spooled = () =>
-    readdirSync(dir)
-      .filter((f) => f.endsWith('.jsonl'))
-      .flatMap((f) => readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean))
-      .map((line) => JSON.parse(line) as { kind: string; id: string; data: { messages: { content: string }[] } });
-  return { deps, storage, logger, spooled };
+  /** What the embedded store holds, oldest first (read after the storage closed it). */
+  const stored = async () => {
+    const store = SqliteRecordStore.open({ path });
+    try {
+      return (await store.exchanges({ limit: 100 })).reverse();
+    } finally {
+      await store.close();
+    }
+  };
+  return { deps, storage, logger, stored };
 }
 
 describe('RAG wiring: exchanges recorded once per event-loop turn', () => {
   it('records exchanges that finished in the same turn as the shutdown', async () => {
-    const { deps, storage, spooled } = await wired();
+    const { deps, storage, stored } = await wired();
     for (const id of ['r1', 'r2', 'r3']) deps.onExchange!(outcome(id));
     // Still waiting for the turn to end: not idle, and not yet in the queue.
     expect(storage.idle()).toBe(false);
     expect(storage.stats().exchange.enqueued).toBe(0);
     await storage.close();
-    const records = spooled().filter((r) => r.kind === 'exchange');
+    const records = await stored();
     expect(records.map((r) => r.id)).toEqual(['r1', 'r2', 'r3']);
-    expect(records[1]!.data.messages[0]!.content).toBe('question r2');
+    expect(records[1]!.messages[0]!.content).toBe('question r2');
   });
 
   it('queues every exchange of a turn once the turn ends, and is idle only after that', async () => {
@@ -73,17 +81,17 @@ describe('RAG wiring: exchanges recorded once per event-loop turn', () => {
     await nextTurn();
     expect(storage.stats().exchange.enqueued).toBe(3);
     await storage.close();
-    expect(storage.stats().exchange.spooled).toBe(3);
+    expect(storage.stats().exchange).toMatchObject({ inserted: 3, spooled: 0, dropped: 0 });
   });
 
   it('logs an outcome no record can be built from and still records the rest of its turn', async () => {
-    const { deps, storage, logger, spooled } = await wired();
+    const { deps, storage, logger, stored } = await wired();
     const broken = outcome('bad', { toolCalls: [{ id: 't1', type: 'function' } as unknown as ExchangeFinished['toolCalls'][number]] });
     deps.onExchange!(broken);
     deps.onExchange!(outcome('good'));
     await nextTurn();
     await storage.close();
-    expect(spooled().map((r) => r.id)).toEqual(['good']);
+    expect((await stored()).map((r) => r.id)).toEqual(['good']);
     expect(logger.lines.find((l) => l.msg === 'could not record the exchange')).toMatchObject({ level: 'error', requestId: 'bad' });
   });
 });

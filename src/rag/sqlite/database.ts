@@ -1,0 +1,57 @@
+// Opens the embedded database (`.aegis/aegis.db`): WAL so the CLI reads while the gateway writes,
+// the record tables created or migrated by `user_version`, and the pragmas every connection needs.
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { recordSchema, schemaVersion } from './schema';
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Open an existing file for reading only (the `aegis records` CLI); nothing is created. */
+  readonly?: boolean;
+  /**
+   * How long a write waits for another process' write lock (the CLI auditing while the gateway
+   * runs). better-sqlite3 waits synchronously, so the gateway keeps this short and lets the
+   * outbox retry instead; a CLI can afford to wait.
+   */
+  busyTimeoutMs?: number;
+}
+
+/** Thrown when the file does not exist and the caller only wanted to read it. */
+export class MissingDatabaseError extends Error {
+  readonly code = 'missing_database';
+}
+
+export function openDatabase(path: string, { readonly = false, busyTimeoutMs = 100 }: OpenDatabaseOptions = {}): SqliteDatabase {
+  if (readonly && !existsSync(path)) throw new MissingDatabaseError(`no database at ${path}`);
+  if (!readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
+  if (readonly) return db;
+  // WAL: readers (the CLI, rag_search) never block the writer. NORMAL syncs at checkpoints, not at
+  // every commit: a killed process loses nothing committed, a power cut at most the last commits,
+  // and no fsync blocks the event loop on each batch.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+/** Brings the schema to `schemaVersion`; each step runs in one transaction. */
+function migrate(db: SqliteDatabase): void {
+  const current = Number(db.pragma('user_version', { simple: true }));
+  if (current > schemaVersion) throw new Error(`the database was written by a newer Aegis (schema ${current}, this one knows ${schemaVersion})`);
+  db.transaction(() => {
+    for (let v = current; v < schemaVersion; v++) db.exec(recordSchema[v]!);
+    db.pragma(`user_version = ${schemaVersion}`);
+  }).immediate();
+}
+
+/** The error codes better-sqlite3 gives (`SQLITE_FULL`, `SQLITE_CONSTRAINT_NOTNULL`, …). */
+export function sqliteCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+/** The disk, or the database's own size limit, refuses to grow. */
+export const isDiskFull = (err: unknown): boolean => sqliteCode(err) === 'SQLITE_FULL' || (err as { code?: unknown })?.code === 'ENOSPC';
