@@ -88,8 +88,9 @@ export class MongoRecordStore implements RecordStore {
   }
 
   async exchange(id: string): Promise<ExchangeRecord | undefined> {
-    const coll = this.writer.collection('exchanges');
-    const doc = (await coll.findOne({ _id: id as never })) ?? (await coll.find({ requestId: id }).sort({ time: -1 }).limit(1).next());
+    // Record ids are strings (`_id` = record id), not ObjectIds.
+    const coll = this.options.db.collection<Document & { _id: string }>(this.writer.collections.exchanges);
+    const doc = (await coll.findOne({ _id: id })) ?? (await coll.find({ requestId: id }).sort({ time: -1 }).limit(1).next());
     return doc ? recordFromDocument(doc) : undefined;
   }
 

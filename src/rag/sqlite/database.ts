@@ -26,22 +26,33 @@ export class MissingDatabaseError extends Error {
 export function openDatabase(path: string, { readonly = false, busyTimeoutMs = 100 }: OpenDatabaseOptions = {}): SqliteDatabase {
   if (readonly && !existsSync(path)) throw new MissingDatabaseError(`no database at ${path}`);
   if (!readonly) mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
-  if (readonly) return db;
+  // Opening may wait longer than a write: another process may be creating the same file right now.
+  const db = new Database(path, { readonly, fileMustExist: readonly, timeout: Math.max(busyTimeoutMs, 5_000) });
+  if (readonly) {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    return db;
+  }
   // WAL: readers (the CLI, rag_search) never block the writer. NORMAL syncs at checkpoints, not at
   // every commit: a killed process loses nothing committed, a power cut at most the last commits,
   // and no fsync blocks the event loop on each batch.
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   migrate(db);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
   return db;
 }
 
-/** Brings the schema to `schemaVersion`; each step runs in one transaction. */
+/** Brings the schema to `schemaVersion`; the version is read again under the write lock, as a CLI may be migrating the same file. */
 function migrate(db: SqliteDatabase): void {
-  const current = Number(db.pragma('user_version', { simple: true }));
-  if (current > schemaVersion) throw new Error(`the database was written by a newer Aegis (schema ${current}, this one knows ${schemaVersion})`);
+  const version = () => Number(db.pragma('user_version', { simple: true }));
+  const check = (current: number) => {
+    if (current > schemaVersion) throw new Error(`the database was written by a newer Aegis (schema ${current}, this one knows ${schemaVersion})`);
+  };
+  check(version());
+  if (version() === schemaVersion) return;
   db.transaction(() => {
+    const current = version();
+    check(current);
     for (let v = current; v < schemaVersion; v++) db.exec(recordSchema[v]!);
     db.pragma(`user_version = ${schemaVersion}`);
   }).immediate();

@@ -115,7 +115,7 @@ export class SqliteRecordWriter {
         try {
           this.writeRecord(item, vectors.get(item.id), result);
         } catch (err) {
-          if (!isPermanent(err)) throw err;
+          if (!isPermanent(err) || !this.db.open) throw err;
           result.rejected.push({ id: item.id, reason: err instanceof Error ? err.message : String(err) });
         }
       }
@@ -150,8 +150,9 @@ export class SqliteRecordWriter {
     try {
       return this.fastChunk(chunk, vectors);
     } catch (err) {
-      // Rolled back whole; only a refused record is worth the slow path, the rest is the store's state.
-      if (!isPermanent(err)) throw err;
+      // Rolled back whole; only a refused record is worth the slow path, the rest is the store's state
+      // (better-sqlite3 also throws a TypeError for a closed connection, which says nothing about the record).
+      if (!isPermanent(err) || !this.db.open) throw err;
       return this.carefulChunk(chunk, vectors);
     }
   }
