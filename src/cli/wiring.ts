@@ -9,6 +9,7 @@ import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
 import { metricNames } from '../metrics';
 import { policyData, startPolicyEngine, type RunningPolicy } from '../policy';
+import { durableResponseStore } from './durable-responses';
 import { openRegistry, storedModels } from './registry-store';
 import type { Extension, RuntimeContext } from './runtime';
 import { wireRag } from './wiring-rag';
@@ -100,6 +101,8 @@ export function extendRuntime(options: WiringOptions) {
       admin: scheduler?.admin,
       policy: policy?.policy,
       audit,
+      // Stored responses live beside the records, so a conversation survives a restart.
+      responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
       sinks: [policy?.sink, rag?.sink].filter((s): s is ExchangeSink => s !== undefined),
       registry: () => storedModels(registry.store),
       async started() {
