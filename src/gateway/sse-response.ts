@@ -62,8 +62,12 @@ export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, 
       if (a.kind !== 'stream') throw new GatewayError('internal_error', 'A streamed request produced a whole answer.');
       for await (const chunk of a.chunks) {
         const out = a.codec.chunk(chunk);
-        if (out !== undefined) await write(sseData(out));
+        if (out === undefined) continue;
+        if (Array.isArray(out)) for (const o of out) await write(sseData(o));
+        else await write(sseData(out));
       }
+      const settling = a.codec.settle?.();
+      if (settling) await settling;
       for (const extra of a.codec.end()) await write(sseData(extra));
       await write(sseDone);
     } catch (err) {

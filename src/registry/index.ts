@@ -6,5 +6,5 @@ export { FileRegistryStore, type FileRegistryStoreOptions } from './file-registr
 export { MongoRegistryStore, type MongoRegistryStoreOptions } from './mongo-registry-store';
 export { buildGgufEntry, defaultModelName, type FootprintEstimator, type GgufImportOptions } from './gguf-import';
 export { sha256File, type FileHash, type HashProgress } from './gguf-hash';
-export { factsFromHeader, type GgufHeaderFacts } from './gguf-facts';
+export { factsFromHeader, templateRendersTools, type GgufHeaderFacts } from './gguf-facts';
 export { readGgufHeader, type GgufHeader } from './gguf-header';

@@ -2,7 +2,7 @@
 // becomes JSON text, missing ids are made, finish_reason says tool_calls), emulated calls read out
 // of the text, constrained JSON read as calls or content. Invalid attempts are never returned as
 // tool_calls: the caller retries them once under the schema, or they stay content.
-import type { ChatCompletion, ToolCall } from '../core';
+import type { ChatChunk, ChatCompletion, ToolCall } from '../core';
 import { checkCalls, rawCallsOf } from './calls';
 import type { ToolCatalog } from './catalog';
 import type { CallIds } from './ids';
@@ -56,6 +56,13 @@ export function readConstrained(text: string, catalog: ToolCatalog, ids: CallIds
   }
   return readText(text, catalog, ids, truncated);
 }
+
+/** A whole chat answer (what transform sees is typed by the front door only). */
+export const isChatCompletion = (body: unknown): body is ChatCompletion =>
+  typeof body === 'object' && body !== null && 'object' in body && body.object === 'chat.completion' && 'choices' in body && Array.isArray(body.choices);
+
+/** A streamed chat chunk. */
+export const isChatChunk = (chunk: { object: string }): chunk is ChatChunk => chunk.object === 'chat.completion.chunk';
 
 export const toToolCall = (c: ParsedCall): ToolCall => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } });
 

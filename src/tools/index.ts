@@ -7,6 +7,6 @@ export { ToolStream } from './stream';
 export { ToolTextParser } from './text-parser';
 export { ConstrainedParser, type ConstrainedEvent } from './constrained-parser';
 export { ToolCatalog } from './catalog';
-export { INVALID_TOOL_CALL, readText, readConstrained, type Reading } from './answer';
+export { INVALID_TOOL_CALL, isChatChunk, isChatCompletion, readText, readConstrained, type Reading } from './answer';
 export { callSchema } from './schema';
 export { randomCallId, type CallIds } from './ids';

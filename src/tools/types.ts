@@ -1,6 +1,6 @@
 // The vocabulary of src/tools: the tools a request declares, how a request's tools are served,
 // and the calls read back out of a model's answer.
-import type { ChatMessage } from '../core';
+import type { ExchangeToolStats } from '../core';
 
 /** How a model takes tools (its registry capability): the runtime's own way, Aegis' emulation, or not at all. */
 export type ToolSupport = 'native' | 'emulated' | 'none';
@@ -10,7 +10,7 @@ export type ToolSupport = 'native' | 'emulated' | 'none';
  * parsed back from free text (`emulated`), or rendered and decoded under a JSON schema (`constrained`).
  * Also the `mode` label of the tool metrics.
  */
-export type ToolMode = 'native' | 'emulated' | 'constrained';
+export type ToolMode = ExchangeToolStats['mode'];
 
 /** OpenAI's `tool_choice`, normalised. */
 export type ToolChoice = { kind: 'auto' } | { kind: 'none' } | { kind: 'required' } | { kind: 'named'; name: string };
@@ -36,17 +36,4 @@ export interface InvalidCall {
 export type TextEvent = { type: 'content'; text: string } | { type: 'call'; call: ParsedCall } | { type: 'invalid'; invalid: InvalidCall };
 
 /** Counters one exchange reports for metrics and records. */
-export interface ToolStats {
-  mode: ToolMode;
-  /** Calls returned to the client. */
-  calls: number;
-  /** Attempts that could not be read as a valid call. */
-  parseFailures: number;
-  /** Calls accepted after a fix: JSON repaired, arguments decoded from a string, types coerced. */
-  repairs: number;
-  /** The constrained retry made for an invalid call, if one was: whether it produced a valid call. */
-  retry?: 'repaired' | 'failed';
-}
-
-/** The message list as it goes upstream. */
-export type Messages = ChatMessage[];
+export type ToolStats = ExchangeToolStats;

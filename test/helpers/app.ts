@@ -56,15 +56,17 @@ export interface InProcessOverrides extends Partial<Omit<GatewayDeps, 'snapshot'
   keys?: KeyStore;
   /** Builds the request policy from the harness' clock and audit sink. */
   policy?: (clock: ManualClock, audit: AuditSink) => RequestPolicy;
+  /** Replaces the scripted upstream (named `u`, like the default model's). */
+  upstream?: Upstream & { calls: unknown[] };
 }
 
 export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const logger = new MemoryLogger();
-  const upstream = scriptedUpstream();
+  const upstream = over.upstream ?? scriptedUpstream();
   const audit: InProcessApp['audit'] = [];
   const auditSink: AuditSink = (e) => audit.push(e);
-  const { options, models, keys, policy, ...rest } = over;
+  const { options, models, keys, policy, upstream: _upstream, ...rest } = over;
   const snapshot: GatewaySnapshot = {
     catalog: new ModelCatalog({ config: models ?? [modelEntry()] }),
     upstreams: new Map([[upstream.name, upstream]]),

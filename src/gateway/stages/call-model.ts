@@ -6,5 +6,8 @@ import type { ClientRequest } from '../exchange/front-door';
 
 export function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C>): Promise<Whole<W> | Streamed<C>> {
   const { door, requestId } = x.start;
-  return door.call(x.target.upstream, x.request, { model: x.target.entry, signal: x.cancel, requestId });
+  // Emulated tools change what the runtime sees (instructions, history as text, a schema); the
+  // exchange keeps the client's request, which is what gets recorded.
+  const request = x.tools ? { ...x.request, ...x.tools.plan.upstream } : x.request;
+  return door.call(x.target.upstream, request, { model: x.target.entry, signal: x.cancel, requestId });
 }
