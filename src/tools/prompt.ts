@@ -32,25 +32,43 @@ function obligation(choice: ToolChoice): string {
   return '';
 }
 
+/**
+ * An example call of the first tool (or the named one), with its required arguments: small models
+ * copy placeholders such as `<tool name>` literally, and a real name they can only copy correctly.
+ */
+function example(catalog: ToolCatalog, choice: ToolChoice): string {
+  const spec = (choice.kind === 'named' && catalog.resolve(choice.name)) || catalog.specs[0]!;
+  const props = spec.parameters?.properties;
+  const required = Array.isArray(spec.parameters?.required) ? spec.parameters.required.filter((k): k is string => typeof k === 'string') : [];
+  const args: Record<string, unknown> = {};
+  if (typeof props === 'object' && props !== null) {
+    for (const [key, schema] of Object.entries(props)) {
+      if (required.length && !required.includes(key)) continue;
+      const type = typeof schema === 'object' && schema !== null && 'type' in schema ? schema.type : undefined;
+      args[key] = type === 'integer' || type === 'number' ? 1 : type === 'boolean' ? true : type === 'array' ? [] : type === 'object' ? {} : '...';
+    }
+  }
+  return JSON.stringify({ name: spec.name, arguments: args });
+}
+
 /** The instructions: the tools, the protocol, and what tool_choice demands. */
 export function instructions({ catalog, choice, protocol, parallel }: RenderOptions): string {
   const must = obligation(choice);
+  const call = example(catalog, choice);
   const lines = ['You can call these tools (each with a JSON schema of its arguments):', '<tools>', toolLines(catalog), '</tools>'];
   if (protocol === 'tags') {
-    lines.push(
-      `To call a tool, reply with only this${parallel ? ', one block per call' : ''}:`,
-      '<tool_call>',
-      '{"name": "<tool name>", "arguments": {<arguments as JSON>}}',
-      '</tool_call>',
-      must || 'If no tool fits, answer normally without any tag.',
-    );
+    lines.push(`To call a tool, reply with only this${parallel ? ', one block per call' : ''}:`, '<tool_call>', call, '</tool_call>');
+    lines.push(must || 'If no tool fits, answer normally without any tag.');
+  } else if (must) {
+    lines.push(`Reply with JSON only, like this: {"tool_calls": [${call}]}`, must);
   } else {
-    const calls = '{"tool_calls": [{"name": "<tool name>", "arguments": {<arguments as JSON>}}]}';
     lines.push(
-      must ? `Reply with JSON only: ${calls}` : `Reply with JSON only: ${calls} to call tools, or {"response": "<your answer>"} to answer without a tool.`,
+      'Reply with JSON only, in one of two forms:',
+      `- to call tools: {"tool_calls": [${call}]}`,
+      '- to answer without a tool: {"response": "your answer"}',
     );
-    if (must) lines.push(must);
   }
+  lines.push('Call only the tools the request needs.');
   return lines.join('\n');
 }
 
