@@ -5,6 +5,7 @@
 import type { ChatChunk, ChatCompletion, ToolCall } from '../core';
 import { checkCalls, rawCallsOf } from './calls';
 import type { ToolCatalog } from './catalog';
+import { ConstrainedParser } from './constrained-parser';
 import type { CallIds } from './ids';
 import { parseLenient } from './json-text';
 import { ToolTextParser } from './text-parser';
@@ -46,10 +47,17 @@ export function readConstrained(text: string, catalog: ToolCatalog, ids: CallIds
   if (parsed.ok && typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value)) {
     const value: Record<string, unknown> = { ...parsed.value };
     if (typeof value.response === 'string' && !('tool_calls' in value)) return { content: value.response, calls: [], invalid: [], repairs: 0 };
-    const raws = rawCallsOf(value, catalog);
+    let raws = rawCallsOf(value, catalog);
+    if (raws && truncated && parsed.repaired) {
+      // Cut off by max_tokens: the calls written in full stand, the one cut off is dropped rather
+      // than repaired into a call that only looks complete.
+      const scan = new ConstrainedParser();
+      scan.push(text);
+      raws = raws.slice(0, scan.completed);
+      if (raws.length === 0) return { content: '', calls: [], invalid: [{ raw: text, reason: 'the call was cut off (max_tokens)' }], repairs: 0 };
+    }
     if (raws) {
-      if (truncated && parsed.repaired) return { content: '', calls: [], invalid: [{ raw: text, reason: 'the call was cut off (max_tokens)' }], repairs: 0 };
-      const checked = checkCalls(raws, catalog, ids, parsed.repaired);
+      const checked = checkCalls(raws, catalog, ids, parsed.repaired && !truncated);
       const invalid = checked.failures.map((f) => ({ raw: text, reason: f.reason, name: f.name }));
       return { content: '', calls: checked.calls, invalid, repairs: checked.repairs };
     }

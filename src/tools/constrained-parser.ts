@@ -36,6 +36,8 @@ export class ConstrainedParser {
   /** The arguments value being captured, by bracket depth. */
   private args: { depth: number; inString: boolean; escaped: boolean; from: number } | undefined;
   private calls = -1;
+  /** Calls whose arguments are complete (the rest were cut off). */
+  completed = 0;
   /** Whether the current call's name was released; arguments that come first wait for it. */
   private named = false;
   private earlyArgs = '';
@@ -215,6 +217,9 @@ export class ConstrainedParser {
       else this.earlyArgs += piece;
     }
     this.pos = to;
-    if (end >= 0) this.args = undefined;
+    if (end >= 0) {
+      this.args = undefined;
+      this.completed++;
+    }
   }
 }

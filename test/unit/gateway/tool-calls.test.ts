@@ -239,6 +239,14 @@ describe('constrained tools', () => {
     expect(finished[0]!.tools?.mode).toBe('constrained');
   });
 
+  it('keeps the calls written in full when max_tokens cuts off a later one', async () => {
+    const cut = '{"tool_calls": [{"name": "get_weather", "arguments": {"city": "Oslo"}}, {"name": "get_time", "argu';
+    const { app: a } = app(() => ({ content: cut, finish: 'length' }));
+    const body = (await (await a.request('/v1/chat/completions', post(ask()), local)).json()) as ChatCompletion;
+    expect(body.choices[0]!.message.tool_calls!.map((c) => c.function)).toEqual([{ name: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+    expect(body.choices[0]!.finish_reason).toBe('length');
+  });
+
   it('returns a constrained plain answer as content', async () => {
     const { app: a } = app(() => ({ content: '{"response": "Hello!"}' }));
     const body = (await (await a.request('/v1/chat/completions', post(ask()), local)).json()) as ChatCompletion;
