@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { serve, type ServerType } from '@hono/node-server';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher } from '../config';
+import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
 import { systemClock, type Clock, type ExchangeSink, type Logger } from '../core';
 import {
   createApp,
@@ -24,7 +24,7 @@ import {
   type ResponseStore,
 } from '../gateway';
 import { Metrics } from '../metrics';
-import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
+import { configEntry, discover, ModelCatalog, readGgufHeader, templateRendersTools, type DetectedFacts, type ModelEntry, type ToolSupport } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
 
 export function loadKeys(config: AegisConfig): KeyStore {
@@ -51,6 +51,7 @@ export function gatewayOptions(config: AegisConfig, keys: KeyStore, boundHost: s
     anonymous: { allowed: keys.size === 0, admin: config.auth.anonymousAdmin },
     allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
     allowedOrigins: config.server.allowedOrigins,
+    tools: config.tools,
   };
 }
 
@@ -109,6 +110,8 @@ export class GatewayRuntime {
   private discoveryTimer: NodeJS.Timeout | undefined;
   private loaded = new Map<string, Set<string>>();
   private discovered: ModelEntry[] = [];
+  /** GGUF path → tool support its chat template implies. */
+  private readonly templateTools = new Map<string, ToolSupport>();
   private stored: { entries: ModelEntry[]; promoted: Record<string, string> } = { entries: [], promoted: {} };
   private server: ServerType | undefined;
   private readonly logger: Logger;
@@ -145,7 +148,7 @@ export class GatewayRuntime {
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
     const keys = loadKeys(config);
     const current: GatewaySnapshot = {
-      catalog: new ModelCatalog({ config: config.models.map(configEntry) }),
+      catalog: new ModelCatalog({ config: config.models.map((m) => configEntry(m)) }),
       upstreams: new Map(config.upstreams.map((u) => [u.name, createUpstream(u, options.logger)])),
       keys,
       options: gatewayOptions(config, keys, undefined),
@@ -178,9 +181,36 @@ export class GatewayRuntime {
     this.current = Object.freeze({ ...this.current, ...changes });
   }
 
+  /**
+   * Tool support of a config model that does not declare it: what its runtime reports (Ollama
+   * /api/show capabilities, LM Studio's model info, through discovery), else whether its GGUF's
+   * chat template renders tools.
+   */
+  private detected(m: ModelConfig): DetectedFacts {
+    const id = m.upstreamModel ?? m.name;
+    const listed = this.discovered.find((e) => e.upstream === m.upstream && e.upstreamModel === id);
+    if (listed?.capabilities.tools === 'native') return { tools: 'native' };
+    return { tools: m.path ? this.templateTools.get(m.path) : undefined };
+  }
+
+  /** Reads the chat template of config models' GGUF files once each (headers only). */
+  private async readTemplates(): Promise<void> {
+    const paths = this.config.models.filter((m) => m.path && m.capabilities.tools === undefined && !this.templateTools.has(m.path)).map((m) => m.path!);
+    await Promise.all(
+      paths.map(async (path) => {
+        try {
+          const header = await readGgufHeader(path);
+          this.templateTools.set(path, templateRendersTools(header.metadata['tokenizer.chat_template']) ? 'native' : 'emulated');
+        } catch (err) {
+          this.logger.debug({ path, err: (err as Error).message }, 'GGUF chat template unreadable; tools stay emulated');
+        }
+      }),
+    );
+  }
+
   private buildCatalog(): ModelCatalog {
     return new ModelCatalog({
-      config: this.config.models.map(configEntry),
+      config: this.config.models.map((m) => configEntry(m, this.detected(m))),
       store: this.stored.entries,
       promoted: this.stored.promoted,
       discovered: this.discovered,
@@ -198,6 +228,7 @@ export class GatewayRuntime {
       }),
     ]);
     if (stored) this.stored = stored;
+    await this.readTemplates();
     this.discovered = result.entries;
     this.loaded = result.loaded;
     this.swap({ catalog: this.buildCatalog() });

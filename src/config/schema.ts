@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
 import { schedulerConfigSchema } from '../scheduler/config-schema';
+import { toolsConfigSchema } from '../tools/config-schema';
 
 const duration = z.number().int().nonnegative();
 
@@ -49,6 +50,13 @@ export const upstreamSchema = z.strictObject({
   keepAlive: z.union([z.string(), z.number()]).optional(),
   managed: managedSchema.optional(),
   /**
+   * How the runtime takes a JSON schema for constrained output (emulated tool calls, clients'
+   * json_schema response formats): OpenAI's `json_schema` response format, or `json_object` with a
+   * `schema` (the only form llama-cpp-python accepts; llama-server takes both). Unset: json_object
+   * for openai and managed upstreams, json_schema for lmstudio; Ollama's `format` is always used.
+   */
+  structuredOutput: z.enum(['json_schema', 'json_object']).optional(),
+  /**
    * Message shapes sent to OpenAI-compatible upstreams (openai, lmstudio, managed). The defaults
    * are what every runtime accepts: llama-cpp-python refuses developer messages and content given
    * as text parts. `keep` sends the client's shapes to runtimes that take them. Ollama's native API
@@ -68,7 +76,12 @@ export const capabilitiesSchema = z.strictObject({
   chat: z.boolean().default(true),
   completion: z.boolean().default(true),
   embeddings: z.boolean().default(false),
-  tools: z.enum(['native', 'emulated', 'none']).default('emulated'),
+  /**
+   * How the model takes tools: `native` (the runtime's own tool calling), `emulated` (Aegis renders
+   * the tools into the prompt and parses the calls), `none` (requests with tools are refused).
+   * Unset: detected (Ollama /api/show, LM Studio model info, the GGUF chat template), else emulated.
+   */
+  tools: z.enum(['native', 'emulated', 'none']).optional(),
   vision: z.boolean().default(false),
 });
 
@@ -171,6 +184,7 @@ export const configSchema = z.strictObject({
   policy: policyConfigSchema.prefault({}),
   rag: ragConfigSchema.prefault({}),
   mongodb: mongodbConfigSchema.prefault({}),
+  tools: toolsConfigSchema.prefault({}),
   mcp: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -55,6 +55,22 @@ export interface ExchangeFinished {
   /** Model calls made (more than one only inside a tool loop). */
   turns: number;
   decision?: ExchangeDecision;
+  /** How tools were served and what came of it, when the request had tools (src/tools). */
+  tools?: ExchangeToolStats;
+}
+
+/** Tool-call counters of one exchange (src/tools fills them in). */
+export interface ExchangeToolStats {
+  /** native: the runtime's own; emulated: rendered and parsed from free text; constrained: decoded under a schema. */
+  mode: 'native' | 'emulated' | 'constrained';
+  /** Calls returned to the client. */
+  calls: number;
+  /** Attempts that could not be read as a valid call. */
+  parseFailures: number;
+  /** Calls accepted after a fix (JSON repaired, arguments decoded from a string, types coerced). */
+  repairs: number;
+  /** The one constrained retry of an invalid call, if made. */
+  retry?: 'repaired' | 'failed';
 }
 
 /** Anything that wants to hear about finished exchanges; sinks must not throw or block. */

@@ -5,6 +5,7 @@ import type { Clock, ExchangeApi, ExchangeDecision, ExchangeRoute, ExchangeSink,
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
+import type { ToolsConfig } from '../tools';
 import type { Upstream } from '../upstreams';
 import type { ResponseStore } from './agents/response-store';
 import type { KeyStore, Principal } from './keys';
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   allowedHosts: readonly string[];
   /** Origins whose web pages may call the gateway (`'*'`: any). */
   allowedOrigins: readonly string[];
+  /** How emulated tool calls are served (the `tools` section); defaults when unset. */
+  tools?: ToolsConfig;
 }
 
 /** The part of the gateway's world a config reload or a discovery round replaces, all at once. */

@@ -10,6 +10,7 @@ import { callModel } from './stages/call-model';
 import { fitContext } from './stages/fit-context';
 import { prepareTools } from './stages/prepare-tools';
 import { resolveTarget } from './stages/resolve';
+import { retryToolCall } from './stages/retry-tool-call';
 import { toolLoop } from './stages/tool-loop';
 import { transform, type Answer, type GenerationChunk } from './stages/transform';
 import type { ClientRequest } from './exchange/front-door';
@@ -22,8 +23,8 @@ export function prepareExchange<Req extends ClientRequest, W, C>(start: Exchange
   const target = resolveTarget(start); //                           3 registry
   const authorization = authorize(start, target); //                4 policy + obligations
   const fitted = fitContext(target, authorization?.request ?? start.request); //  5 context
-  const request = prepareTools(target, fitted); //                  6 tools
-  return admit(start, target, authorization, request);
+  const tools = prepareTools(start, target, fitted); //              6 tools
+  return admit(start, target, authorization, fitted, tools);
 }
 
 /** Stages 7–10: a slot on the model, the call, the answer as the client sees it, the tool loop. */
@@ -32,7 +33,7 @@ export async function serveExchange<Req extends ClientRequest, W, C extends Gene
     const queued = acquireLease(x); //                              7 scheduler
     if (queued) await queued;
     const output = await callModel(x); //                           8 upstream
-    const answer = transform(x, output); //                         9 OpenAI framing, turn assembly
+    const answer = await retryToolCall(x, transform(x, output)); // 9 OpenAI framing, turn assembly, tool calls
     const looped = toolLoop(x, answer); //                          10 MCP tool loop
     return looped instanceof Promise ? await looped : looped;
   } catch (err) {

@@ -1,5 +1,5 @@
 // The gateway's own listeners on finished exchanges: request metrics, and the opt-in prompt log.
-import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
+import type { ExchangeFinished, ExchangeSink, ExchangeToolStats, Logger } from '../core';
 import type { Metrics } from '../metrics';
 
 export function metricsSink(m: Metrics): ExchangeSink {
@@ -15,10 +15,21 @@ export function metricsSink(m: Metrics): ExchangeSink {
         m.tokens.inc({ model: e.model, kind: 'prompt' }, e.usage.prompt_tokens);
         m.tokens.inc({ model: e.model, kind: 'completion' }, e.usage.completion_tokens);
       }
+      if (e.tools) toolMetrics(m, e.model, e.tools);
       if (e.status === 499) m.disconnects.inc({ model: e.model });
       else if (e.status >= 500 && e.errorCode) m.upstreamErrors.inc({ upstream: e.upstream, code: e.errorCode });
     },
   };
+}
+
+function toolMetrics(m: Metrics, model: string, t: ExchangeToolStats): void {
+  if (t.calls) m.toolCalls.inc({ model, mode: t.mode }, t.calls);
+  if (t.parseFailures) m.toolParseFailures.inc({ model, mode: t.mode }, t.parseFailures);
+  if (t.repairs) m.toolRepairs.inc({ model, kind: 'parse' }, t.repairs);
+  if (t.retry) {
+    m.toolRetries.inc({ model, result: t.retry });
+    if (t.retry === 'repaired') m.toolRepairs.inc({ model, kind: 'retry' });
+  }
 }
 
 /** Prompt and answer text in the log, only when `logging.prompts` is on (read per exchange). */

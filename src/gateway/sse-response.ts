@@ -82,8 +82,12 @@ export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, 
       if (opening !== undefined) await write(framing.event(opening));
       for await (const chunk of a.chunks) {
         const out = a.codec.chunk(chunk);
-        if (out !== undefined) await write(framing.event(out));
+        if (out === undefined) continue;
+        if (Array.isArray(out)) for (const o of out) await write(framing.event(o));
+        else await write(framing.event(out));
       }
+      const settling = a.codec.settle?.();
+      if (settling) await settling;
       for (const extra of a.codec.end()) await write(framing.event(extra));
       if (framing.done) await write(framing.done);
     } catch (err) {

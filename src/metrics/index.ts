@@ -72,6 +72,30 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly toolCalls = new Counter({
+    name: 'aegis_tool_calls_total',
+    help: 'Tool calls returned to clients, by model and mode (native|emulated|constrained).',
+    labelNames: ['model', 'mode'] as const,
+    registers: [this.registry],
+  });
+  readonly toolParseFailures = new Counter({
+    name: 'aegis_tool_call_parse_failures_total',
+    help: 'Tool-call attempts that could not be read as a valid call (unknown tool, bad JSON, arguments off schema), by model and mode.',
+    labelNames: ['model', 'mode'] as const,
+    registers: [this.registry],
+  });
+  readonly toolRepairs = new Counter({
+    name: 'aegis_tool_call_repairs_total',
+    help: 'Tool calls accepted after a fix, by kind: parse (JSON repaired, string arguments, types coerced) or retry (a constrained retry).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly toolRetries = new Counter({
+    name: 'aegis_tool_call_retries_total',
+    help: 'Constrained retries of invalid tool calls, by result (repaired|failed).',
+    labelNames: ['model', 'result'] as const,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({
     name: 'aegis_config_reloads_total',
     help: 'Config reloads by result (ok|error).',

@@ -1,9 +1,14 @@
 // A model configured in aegis.yaml as a registry entry (configured entries win over the store's and
 // discovery's in the catalog).
 import type { ModelConfig } from '../config';
-import type { ModelEntry } from './types';
+import type { ModelEntry, ToolSupport } from './types';
 
-export function configEntry(m: ModelConfig): ModelEntry {
+/** What detection found out about a model the config describes (what the config leaves unset). */
+export interface DetectedFacts {
+  tools?: ToolSupport;
+}
+
+export function configEntry(m: ModelConfig, detected: DetectedFacts = {}): ModelEntry {
   return {
     name: m.name,
     version: m.version,
@@ -14,7 +19,7 @@ export function configEntry(m: ModelConfig): ModelEntry {
     path: m.path,
     format: m.format ?? (m.path?.toLowerCase().endsWith('.gguf') ? 'gguf' : undefined),
     contextLength: m.contextLength,
-    capabilities: m.capabilities,
+    capabilities: { ...m.capabilities, tools: m.capabilities.tools ?? detected.tools ?? 'emulated' },
     priority: m.priority,
     ttlSeconds: m.ttlSeconds,
     pinned: m.pinned,

@@ -11,6 +11,16 @@ export interface GgufHeaderFacts extends GgufFacts {
   license?: string;
   /** True when the header describes an embedding model (it declares a pooling type). */
   embedding: boolean;
+  /** The chat template renders OpenAI tools (`{% if tools %}`…): the runtime can take them natively. */
+  toolTemplate: boolean;
+}
+
+/**
+ * Whether a Jinja chat template uses the `tools` variable inside a tag, as llama.cpp and
+ * llama-cpp-python look for before rendering tools with the model's own template.
+ */
+export function templateRendersTools(template: unknown): boolean {
+  return typeof template === 'string' && /\{[%{][^}]*\btools\b/.test(template);
 }
 
 function num(v: unknown): number | undefined {
@@ -34,5 +44,6 @@ export function factsFromHeader({ metadata: m, path, parameterCount }: GgufHeade
     displayName: str(m['general.name']),
     license: str(m['general.license']),
     embedding: key('pooling_type') !== undefined,
+    toolTemplate: templateRendersTools(m['tokenizer.chat_template']),
   };
 }

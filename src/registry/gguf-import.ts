@@ -63,7 +63,9 @@ export async function buildGgufEntry(options: GgufImportOptions): Promise<ModelE
     sizeBytes,
     ...(footprint ? { footprint } : {}),
     contextLength,
-    capabilities: facts.embedding ? { ...defaultCapabilities, chat: false, completion: false, embeddings: true, tools: 'none' } : { ...defaultCapabilities },
+    capabilities: facts.embedding
+      ? { ...defaultCapabilities, chat: false, completion: false, embeddings: true, tools: 'none' }
+      : { ...defaultCapabilities, tools: facts.toolTemplate ? 'native' : 'emulated' },
     priority: options.priority ?? 'standard',
     pinned: false,
     provenance: {

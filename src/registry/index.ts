@@ -8,7 +8,7 @@ export { SqliteRegistryStore, type SqliteRegistryStoreOptions } from './sqlite-r
 export type { RegistryState, PromotionPointer, PointerMove } from './file-registry-state';
 export { buildGgufEntry, defaultModelName, type FootprintEstimator, type GgufImportOptions } from './gguf-import';
 export { sha256File, type FileHash, type HashProgress } from './gguf-hash';
-export { factsFromHeader, type GgufHeaderFacts } from './gguf-facts';
+export { factsFromHeader, templateRendersTools, type GgufHeaderFacts } from './gguf-facts';
 export { readGgufHeader, type GgufHeader } from './gguf-header';
-export { configEntry } from './config-entry';
+export { configEntry, type DetectedFacts } from './config-entry';
 export { discover, toEntry, type DiscoveredModel, type DiscoveryResult, type ModelSource } from './discovery';

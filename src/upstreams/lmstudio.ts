@@ -3,7 +3,7 @@
 import type { UpstreamConfig } from '../config';
 import { GatewayError } from '../core';
 import { OpenAICompatibleUpstream } from './openai-compatible';
-import type { CallContext, DiscoveredModel, LoadedModel, LoadOptions, ModelControl, UpstreamModelRef } from './types';
+import type { CallContext, DiscoveredModel, LoadedModel, LoadOptions, ModelControl, UpstreamModelRef, UpstreamTooling } from './types';
 
 interface V1Model {
   type: string;
@@ -28,6 +28,8 @@ interface V0Model {
 export class LmStudioUpstream extends OpenAICompatibleUpstream implements ModelControl {
   override readonly kind = 'lmstudio' as const;
   override readonly control: ModelControl = this;
+  /** LM Studio parses calls itself, for native models and its own default format alike. */
+  override readonly tooling: UpstreamTooling = { parsesCalls: true, honoursToolChoice: true, constrains: true };
   /** Which REST generation the server speaks; found on first use. */
   private api: Promise<'v1' | 'v0'> | undefined;
 

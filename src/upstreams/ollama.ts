@@ -25,6 +25,7 @@ import type {
   ModelControl,
   Upstream,
   UpstreamModelRef,
+  UpstreamTooling,
 } from './types';
 
 interface ShowResponse {
@@ -58,6 +59,8 @@ export class OllamaUpstream implements Upstream, ModelControl {
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control: ModelControl = this;
   readonly pool: ConnectionPool;
+  /** Ollama parses calls with the model's template (tools/tools.go) and ignores tool_choice; `format` takes a schema. */
+  readonly tooling: UpstreamTooling = { parsesCalls: true, honoursToolChoice: false, constrains: true };
   schedulerOwnsLifetimes = false;
   private readonly client: UpstreamClient;
   private readonly dispatcher;

@@ -16,7 +16,18 @@ import {
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { shapeMessages } from './message-shapes';
-import type { CallContext, ChatResult, CompletionResult, ConnectionPool, DiscoveredModel, ModelControl, Streamed, Upstream, Whole } from './types';
+import type {
+  CallContext,
+  ChatResult,
+  CompletionResult,
+  ConnectionPool,
+  DiscoveredModel,
+  ModelControl,
+  Streamed,
+  Upstream,
+  UpstreamTooling,
+  Whole,
+} from './types';
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
 export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
@@ -60,6 +71,12 @@ export class OpenAICompatibleUpstream implements Upstream {
   readonly onDisconnect: 'cancel' | 'drain';
   readonly control?: ModelControl;
   readonly pool: ConnectionPool;
+  /**
+   * llama-cpp-python renders tools into the prompt but returns the model's text as it is, and
+   * honours only a named tool_choice; llama-server parses with --jinja. Assuming no parsing is safe
+   * for both: text without tool syntax passes through Aegis' parser unchanged.
+   */
+  readonly tooling: UpstreamTooling = { parsesCalls: false, honoursToolChoice: true, constrains: true };
   schedulerOwnsLifetimes = false;
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
@@ -94,8 +111,22 @@ export class OpenAICompatibleUpstream implements Upstream {
     return { kind: 'json', body: await readJson<W>(this.name, res, ctx.signal) };
   }
 
+  /**
+   * A JSON schema for constrained output in the form the runtime takes. llama-cpp-python accepts
+   * only `{type: "json_object", schema}` (its response_format type is "text" | "json_object");
+   * llama-server takes that and OpenAI's `json_schema`; LM Studio and vLLM want `json_schema`.
+   */
+  protected responseFormat(format: ChatRequest['response_format']): ChatRequest['response_format'] {
+    const style = this.config.structuredOutput ?? (this.kind === 'lmstudio' ? 'json_schema' : 'json_object');
+    if (style === 'json_schema' || format?.type !== 'json_schema') return format;
+    const spec = format.json_schema;
+    const schema = typeof spec === 'object' && spec !== null && 'schema' in spec ? spec.schema : undefined;
+    return schema === undefined ? { type: 'json_object' } : { type: 'json_object', schema };
+  }
+
   chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult> {
     const shaped: ChatRequest = { ...request, messages: shapeMessages(request.messages, this.config.messages) };
+    if (request.response_format) shaped.response_format = this.responseFormat(request.response_format);
     return this.generate<ChatCompletion, ChatChunk>('/v1/chat/completions', shaped, ctx);
   }
 

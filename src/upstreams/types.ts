@@ -70,6 +70,16 @@ export interface ConnectionPool {
   scope: 'upstream' | 'model';
 }
 
+/** What a runtime does with OpenAI tools; the gateway plans tool calls around it (src/tools). */
+export interface UpstreamTooling {
+  /** It turns the model's text into tool_calls itself (Ollama, LM Studio, llama-server with --jinja). */
+  parsesCalls: boolean;
+  /** It enforces tool_choice `required` and named functions (Ollama ignores both). */
+  honoursToolChoice: boolean;
+  /** It decodes under a JSON schema sent as OpenAI's `response_format` (each adapter translates it). */
+  constrains: boolean;
+}
+
 export interface Upstream {
   readonly name: string;
   readonly kind: 'openai' | 'ollama' | 'lmstudio' | 'managed';
@@ -82,6 +92,8 @@ export interface Upstream {
    * loaded (Ollama keep_alive -1, no LM Studio ttl) so it never evicts behind the scheduler's back.
    */
   schedulerOwnsLifetimes?: boolean;
+  /** What the runtime does with tools; unset, the gateway assumes an OpenAI-compatible server that does not parse. */
+  readonly tooling?: UpstreamTooling;
   chat(request: ChatRequest, ctx: CallContext): Promise<ChatResult>;
   complete(request: CompletionRequest, ctx: CallContext): Promise<CompletionResult>;
   embed(request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse>;

@@ -4,6 +4,7 @@
 import { Cancellation, GatewayError, toGatewayError, type ExchangeDecision, type ExchangeFinished, type ExchangeSink, type Usage } from '../../core';
 import type { ModelEntry } from '../../registry';
 import type { Lease, RevocationListener } from '../../scheduler';
+import type { ToolSession } from '../../tools';
 import type { Upstream } from '../../upstreams';
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Principal } from '../keys';
@@ -53,6 +54,8 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     /** The request as it goes upstream: obligations applied, context fitted, tools prepared. */
     readonly request: Req,
     readonly priority: string,
+    /** How the request's tools are served, when it has any (src/tools). */
+    readonly tools?: ToolSession,
   ) {
     start.deps.metrics.inFlight.inc({ model: target.entry.name });
   }
@@ -182,6 +185,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       usage: this.usage(),
       turns: this.turns.length,
       decision: this.decision,
+      tools: this.tools?.stats,
     };
     for (const sink of this.start.sinks) sink.exchangeFinished(event);
   }

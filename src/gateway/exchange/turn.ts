@@ -65,6 +65,16 @@ export class Turn {
     this.usage = body.usage ?? undefined;
   }
 
+  /**
+   * Carries what an earlier turn assembled into this one, when this call only finishes that answer
+   * (the constrained retry of an invalid tool call): the record reads the last turn.
+   */
+  continueFrom(previous: Turn): void {
+    this.answer = previous.answer + this.answer;
+    this.toolCalls.unshift(...previous.toolCalls);
+    this.finishReason ??= previous.finishReason;
+  }
+
   embeddings(body: EmbeddingResponse): void {
     this.noteFirstToken();
     this.usage = { prompt_tokens: body.usage.prompt_tokens, completion_tokens: 0, total_tokens: body.usage.total_tokens };

@@ -8,5 +8,8 @@ export function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C
   const { door, requestId } = x.start;
   // Cancelled while it waited (client gone in cancel mode, preempted): the runtime is not asked.
   if (x.cancel.aborted) return Promise.reject(x.cancel.reason);
-  return door.call(x.target.upstream, x.request, { model: x.target.entry, signal: x.cancel, requestId });
+  // Emulated tools change what the runtime sees (instructions, history as text, a schema); the
+  // exchange keeps the client's request, which is what gets recorded.
+  const request = x.tools ? { ...x.request, ...x.tools.plan.upstream } : x.request;
+  return door.call(x.target.upstream, request, { model: x.target.entry, signal: x.cancel, requestId });
 }

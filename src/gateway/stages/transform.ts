@@ -1,11 +1,13 @@
 // Stage 9: the upstream's answer as the client will see it. A whole answer is taken into a new
 // turn and rendered at once; a stream gets a codec with explicit per-stream state that the SSE
 // writer runs chunk by chunk (no async layer per token).
-import { GatewayError, type Usage } from '../../core';
+import { GatewayError, type ChatChunk, type Usage } from '../../core';
+import { isChatChunk, isChatCompletion, type ToolStream } from '../../tools';
 import type { Streamed, Whole } from '../../upstreams';
 import type { Exchange } from '../exchange/exchange';
 import type { Turn } from '../exchange/turn';
 import type { ClientRequest } from '../exchange/front-door';
+import { callRetry } from './retry-tool-call';
 
 /** What streamed chunks of every door share. */
 export interface GenerationChunk {
@@ -24,8 +26,10 @@ export interface ChunkCodec<C> {
    * with `response.created` / `message_start`, and a model may take long over a big prompt).
    */
   begin?(): unknown;
-  /** The chunk to send for `chunk`, or undefined to send nothing. */
+  /** The chunk to send for `chunk`, several as an array, or undefined to send nothing. */
   chunk(chunk: C): unknown;
+  /** Work left once the upstream's stream ended, before `end` (the retry of an invalid tool call); usually none. */
+  settle?(): Promise<void> | undefined;
   /** Chunks to send after the upstream's last one, before [DONE]. */
   end(): unknown[];
 }
@@ -37,6 +41,7 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   const { door } = x.start;
   if (output.kind === 'json') {
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
+    if (x.tools && isChatCompletion(output.body)) x.tools.whole(output.body);
     return { kind: 'json', body: door.whole(turn, output.body, x.request, x.target.entry.name) };
   }
   return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn) };
@@ -48,14 +53,21 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
  * with empty choices only when the client asked (`stream_options.include_usage`).
  */
 export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
-  private last: C | undefined;
+  private last: C | ChatChunk | undefined;
+  /** Tool calls of this stream, when the request has tools (src/tools). */
+  private readonly tools: ToolStream | undefined;
+  /** Chunks a tool-call retry produced, sent before the end. */
+  private retried: ChatChunk[] = [];
 
   constructor(
     private readonly x: Exchange<ClientRequest, unknown, C>,
-    private readonly turn: Turn,
-  ) {}
+    private turn: Turn,
+  ) {
+    this.tools = x.tools?.stream();
+  }
 
   chunk(chunk: C): unknown {
+    if (this.tools && isChatChunk(chunk)) return this.toolChunk(chunk, this.tools);
     this.x.start.door.chunk?.(this.turn, chunk);
     chunk.model = this.x.target.entry.name;
     this.last = chunk;
@@ -64,11 +76,54 @@ export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
     return chunk;
   }
 
+  /**
+   * A chat chunk when the request has tools: the tool stream turns it into what the client sees
+   * (content up to a possible tag, then delta.tool_calls). The turn assembles what is sent, but counts
+   * the upstream's tokens.
+   */
+  private toolChunk(chunk: ChatChunk, tools: ToolStream): unknown {
+    const turn = this.turn;
+    if (chunk.usage) turn.usage = chunk.usage;
+    chunk.model = this.x.target.entry.name;
+    this.last = chunk;
+    if (chunk.choices.length === 0) return undefined;
+    const tokens = turn.outputChunks + (chunk.choices[0]?.delta.content ? 1 : 0);
+    const out = tools.push(chunk);
+    for (const c of out) turn.chatChunk(c);
+    turn.outputChunks = tokens;
+    return out.length ? out : undefined;
+  }
+
+  settle(): Promise<void> | undefined {
+    if (!this.tools?.pendingRetry) return undefined;
+    return this.retry();
+  }
+
+  private async retry(): Promise<void> {
+    const body = await callRetry(this.x);
+    this.x.tools?.retried(body);
+    this.retried = this.tools?.take() ?? [];
+    if (!body) return;
+    // The retry is a model call of its own; its turn finishes the answer the record keeps.
+    const turn = this.x.newTurn();
+    turn.continueFrom(this.turn);
+    turn.usage = body.usage;
+    this.turn = turn;
+  }
+
   end(): unknown[] {
+    const out: unknown[] = [];
+    if (this.tools) {
+      for (const c of [...this.retried, ...this.tools.end()]) {
+        this.turn.chatChunk(c);
+        out.push(c);
+      }
+    }
     const usage = this.x.usage();
     const asked = (this.x.start.request as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage === true;
     const last = this.last;
-    if (!asked || !last) return [];
-    return [{ id: last.id, object: last.object, created: last.created, model: this.x.target.entry.name, choices: [], usage }];
+    if (!asked || !last) return out;
+    out.push({ id: last.id, object: last.object, created: last.created, model: this.x.target.entry.name, choices: [], usage });
+    return out;
   }
 }

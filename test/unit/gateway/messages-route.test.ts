@@ -9,7 +9,9 @@ import { modelEntry } from './fixtures';
 function setup(script: Script = () => ({ content: 'Hello there.' }), over: Parameters<typeof inProcessApp>[0] = {}) {
   const upstream = scriptUpstream(script);
   const finished: ExchangeFinished[] = [];
-  const harness = inProcessApp({ upstream, sinks: [{ exchangeFinished: (e) => void finished.push(e) }], ...over });
+  // A model with native tools: these tests check the translation, so tools reach the upstream as sent.
+  const native = modelEntry({ capabilities: { chat: true, completion: true, embeddings: false, tools: 'native', vision: false } });
+  const harness = inProcessApp({ upstream, models: [native], sinks: [{ exchangeFinished: (e) => void finished.push(e) }], ...over });
   const post = (body: unknown, headers: Record<string, string> = {}, path = '/v1/messages') =>
     harness.app.request(path, {
       method: 'POST',

@@ -11,7 +11,9 @@ const hello: Script = () => ({ content: 'Hello there.' });
 function setup(script: Script = hello, over: Parameters<typeof inProcessApp>[0] = {}) {
   const upstream = scriptUpstream(script);
   const finished: ExchangeFinished[] = [];
-  const harness = inProcessApp({ upstream, sinks: [{ exchangeFinished: (e) => void finished.push(e) }], ...over });
+  // A model with native tools: these tests check the translation, so tools reach the upstream as sent.
+  const native = modelEntry({ capabilities: { chat: true, completion: true, embeddings: false, tools: 'native', vision: false } });
+  const harness = inProcessApp({ upstream, models: [native], sinks: [{ exchangeFinished: (e) => void finished.push(e) }], ...over });
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     harness.app.request('/v1/responses', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   return { ...harness, upstream, finished, post };

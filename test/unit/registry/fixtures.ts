@@ -20,9 +20,14 @@ export function entry(name: string, version: string, overrides: Partial<ModelEnt
   };
 }
 
-export function writeTinyGguf(path: string, { contextLength = 2048, padding = 4096 }: { contextLength?: number; padding?: number } = {}): void {
+export function writeTinyGguf(
+  path: string,
+  { contextLength = 2048, padding = 4096, chatTemplate }: { contextLength?: number; padding?: number; chatTemplate?: string } = {},
+): void {
   const u32 = (value: number) => ({ value, type: GGUFValueType.UINT32 });
+  const template = chatTemplate === undefined ? {} : { 'tokenizer.chat_template': { value: chatTemplate, type: GGUFValueType.STRING } };
   const entries = {
+    ...template,
     'general.architecture': { value: 'llama', type: GGUFValueType.STRING },
     'general.name': { value: 'Tiny Test', type: GGUFValueType.STRING },
     'general.license': { value: 'mit', type: GGUFValueType.STRING },
