@@ -37,6 +37,7 @@ export function configEntry(m: ModelConfig): ModelEntry {
     path: m.path,
     format: m.format ?? (m.path?.toLowerCase().endsWith('.gguf') ? 'gguf' : undefined),
     contextLength: m.contextLength,
+    context: m.context,
     capabilities: m.capabilities,
     priority: m.priority,
     ttlSeconds: m.ttlSeconds,
