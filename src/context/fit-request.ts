@@ -24,6 +24,8 @@ export interface FitRequestInput {
   settings: ContextSettings;
   counter: PromptCounter;
   windows: WindowMemory;
+  /** Margin on top of the calibrated one: after the runtime refused a prompt Aegis thought fitted. */
+  extraMargin?: number;
 }
 
 export interface Fitted {
@@ -70,7 +72,7 @@ export function overflowError(r: ContextReport, reason: string): GatewayError {
 export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
   const { counter, messages, tools, limit, settings } = i;
   if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
-  const budget = promptBudget({ ...settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: counter.calibration.margin() });
+  const budget = promptBudget({ ...settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: counter.calibration.margin() + (i.extraMargin ?? 0) });
   const cached = counter.cached(messages, tools);
   if (cached && cached.total <= budget.prompt * (1 - VERIFY_BAND)) return unchanged(i, report(i, budget, cached.total, cached.kind));
   if (!cached) {

@@ -1,11 +1,13 @@
 // What the gateway is built from. Everything arrives through `createApp(deps)`, built once and
 // read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
 // so an exchange keeps the snapshot it started with.
+import type { ContextConfig } from '../context';
 import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
 import type { Upstream } from '../upstreams';
+import type { ContextService } from './context/service';
 import type { KeyStore, Principal } from './keys';
 
 export interface GatewayOptions {
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   allowedHosts: readonly string[];
   /** Origins whose web pages may call the gateway (`'*'`: any). */
   allowedOrigins: readonly string[];
+  /** The `context` section (fitting prompts into context windows); its defaults when absent. */
+  context?: ContextConfig;
 }
 
 /** The part of the gateway's world a config reload or a discovery round replaces, all at once. */
@@ -46,6 +50,8 @@ export interface Authorization<R = Record<string, unknown>> extends ExchangeDeci
   request: R;
   /** Priority class the policy assigned, if any (else the model's). */
   priority?: string;
+  /** Truncation strategies the policy allows (its first the default; empty: refuse only). */
+  truncation?: readonly string[];
 }
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
@@ -56,6 +62,8 @@ export interface RequestPolicy {
     model: ModelEntry;
     request: R;
     requestId: string;
+    /** The strategy the client asked for (`x-aegis-truncate`), in policy's words (`refuse` for error). */
+    truncation?: string;
   }): Authorization<R>;
 }
 
@@ -95,6 +103,8 @@ export interface GatewayDeps {
   readonly operator?: KeyStore;
   /** Readiness beyond "process up": config loaded and upstreams reachable. */
   readonly ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Context fitting (src/context): per-model counters, remembered cuts, learned context lengths. */
+  readonly context?: ContextService;
   /** Live state of a model (loaded or not) for /v1/models. */
   readonly modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
 }

@@ -12,7 +12,7 @@ import {
   type EmbeddingResponse,
 } from '../core';
 import type { UpstreamConfig } from '../config';
-import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
+import { createDispatcher, statusError, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { fromOllamaChat, fromOllamaGenerate, keepAliveFor, OllamaChatStream, toOllamaChat, toOllamaGenerate, type OllamaChatLine } from './ollama-translate';
 import type {
   CallContext,
@@ -27,9 +27,20 @@ import type {
 } from './types';
 
 interface ShowResponse {
+  /** The Modelfile Ollama keeps for the model: its FROM line names the GGUF blob on the server's disk. */
+  modelfile?: string;
   capabilities?: string[];
   model_info?: Record<string, unknown>;
   details?: { family?: string; quantization_level?: string };
+}
+
+/** The first line's failure as the call's: a context refusal keeps its meaning (context_length_exceeded). */
+function firstLineError(upstream: string, err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  const refused = /mid-stream error: (.*)$/s.exec(message)?.[1];
+  if (refused === undefined) return err;
+  const e = statusError(upstream, 400, JSON.stringify({ error: refused }));
+  return e.code === 'context_length_exceeded' ? e : err;
 }
 
 async function* ndjsonLines(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<OllamaChatLine> {
@@ -87,10 +98,17 @@ export class OllamaUpstream implements Upstream, ModelControl {
     }
     const stream = new OllamaChatStream(id, model.name);
     const name = this.name;
+    const lines = ndjsonLines(name, res, ctx.signal);
+    // Ollama reports a refused prompt (too long for num_ctx with truncate off) as the stream's first
+    // line, under HTTP 200: read it before answering, so it fails the call like an error status.
+    const first = await lines.next().catch((err: unknown) => {
+      throw firstLineError(name, err);
+    });
     return {
       kind: 'stream',
       chunks: (async function* (): AsyncGenerator<ChatChunk> {
-        for await (const line of ndjsonLines(name, res, ctx.signal)) yield* stream.translate(line);
+        if (!first.done) yield* stream.translate(first.value);
+        for await (const line of lines) yield* stream.translate(line);
       })(),
     };
   }
@@ -178,6 +196,25 @@ export class OllamaUpstream implements Upstream, ModelControl {
 
   health(): Promise<boolean> {
     return this.client.reachable('/api/version', this.config.timeouts.healthMs);
+  }
+
+  /**
+   * The context a model gets when Aegis sends no num_ctx (the entry has no contextLength): Ollama's
+   * default (OLLAMA_CONTEXT_LENGTH), as /api/ps shows it once the model is loaded.
+   */
+  async contextLength(model: UpstreamModelRef): Promise<number | undefined> {
+    if (model.contextLength) return undefined;
+    return (await this.loaded()).find((m) => m.upstreamModel === model.upstreamModel)?.contextLength;
+  }
+
+  /** The GGUF blob behind a model, from its Modelfile's FROM line (a path on the Ollama host). */
+  async modelFile(model: UpstreamModelRef): Promise<string | undefined> {
+    const modelfile = (await this.show(model.upstreamModel).catch(() => undefined))?.modelfile ?? '';
+    for (const line of modelfile.split('\n')) {
+      const from = /^FROM\s+(.+?)\s*$/i.exec(line)?.[1];
+      if (from && (from.startsWith('/') || /^[A-Za-z]:[\\/]/.test(from))) return from;
+    }
+    return undefined;
   }
 
   /** An empty generate loads the model; keep_alive follows the model's ttl (pinned = forever). */

@@ -2,7 +2,7 @@
 // how the upstream's answer (whole or chunk by chunk) is assembled into the exchange's turn and
 // shown to the client. Every door shares the one pipeline (pipeline.ts).
 import type { z } from 'zod';
-import type { ExchangeRoute } from '../../core';
+import type { ChatMessage, ExchangeRoute } from '../../core';
 import type { CallContext, Streamed, Upstream, Whole } from '../../upstreams';
 import type { Turn } from './turn';
 
@@ -10,6 +10,16 @@ import type { Turn } from './turn';
 export interface ClientRequest {
   model: string;
   [field: string]: unknown;
+}
+
+/** How a door's request holds a conversation, for the context step (chat-shaped doors only). */
+export interface Conversation<Req> {
+  messages(request: Req): readonly ChatMessage[];
+  tools(request: Req): readonly unknown[] | undefined;
+  /** What the request asks for the completion (`max_completion_tokens ?? max_tokens`). */
+  maxTokens(request: Req): number | null | undefined;
+  /** The request with its messages replaced by the fitted ones. */
+  withMessages(request: Req, messages: ChatMessage[]): Req;
 }
 
 export interface FrontDoor<Req extends ClientRequest, W, C> {
@@ -23,4 +33,6 @@ export interface FrontDoor<Req extends ClientRequest, W, C> {
   whole(turn: Turn, body: W, request: Req, model: string): unknown;
   /** Takes what a chunk says into the turn; undefined for doors that never stream. */
   chunk?(turn: Turn, chunk: C): void;
+  /** Where the request's conversation is, for doors whose prompt the context step fits. */
+  conversation?: Conversation<Req>;
 }

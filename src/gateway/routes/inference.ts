@@ -15,6 +15,8 @@ import {
   type EmbeddingResponse,
   type ExchangeSink,
 } from '../../core';
+import { parseStrategy, type Strategy } from '../../context';
+import { GatewayError } from '../../core';
 import { readJsonBody } from '../body';
 import type { GatewayDeps } from '../deps';
 import type { Exchange } from '../exchange/exchange';
@@ -38,6 +40,12 @@ export const chatDoor: FrontDoor<ChatRequest, ChatCompletion, ChatChunk> = {
     return body;
   },
   chunk: (turn, chunk) => turn.chatChunk(chunk),
+  conversation: {
+    messages: (request) => request.messages,
+    tools: (request) => request.tools,
+    maxTokens: (request) => request.max_completion_tokens ?? request.max_tokens,
+    withMessages: (request, messages) => ({ ...request, messages }),
+  },
 };
 
 export const completionsDoor: FrontDoor<CompletionRequest, Completion, Completion> = {
@@ -91,6 +99,18 @@ function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): 
   else signal.addEventListener('abort', () => x.markClientGone(), { once: true });
 }
 
+/** The strategy a client asked for with `x-aegis-truncate`; a value Aegis does not know is a 400. */
+function truncateHeader(c: Context): Strategy | undefined {
+  const value = c.req.header('x-aegis-truncate');
+  if (value === undefined || value === '') return undefined;
+  const strategy = parseStrategy(value);
+  if (!strategy)
+    throw new GatewayError('invalid_request', `Invalid x-aegis-truncate header "${value}": expected error, drop-oldest or middle-out.`, {
+      param: 'x-aegis-truncate',
+    });
+  return strategy;
+}
+
 /** One front door as a route: parse (stage 1), then the pipeline, then the response. */
 function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>(
   app: Hono,
@@ -102,7 +122,8 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
   app.post(path, async (c) => {
     const snapshot = deps.snapshot();
     const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
-    const x = prepareExchange({
+    const truncate = door.conversation ? truncateHeader(c) : undefined;
+    const prepared = prepareExchange({
       deps,
       sinks,
       snapshot,
@@ -111,7 +132,10 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
       requestId: c.get('requestId'),
       startedAt: c.get('startedAt'),
       principal: c.get('principal'),
+      truncate,
     });
+    // Awaited only when the context step had to count: most requests are prepared synchronously.
+    const x = prepared instanceof Promise ? await prepared : prepared;
     watchClient(c, x);
     return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
   });

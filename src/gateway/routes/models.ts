@@ -1,10 +1,22 @@
 // GET /v1/models and /v1/models/{id}: every routable name and alias, with an `aegis` extension.
 import type { Hono } from 'hono';
+import { settingsFor } from '../../context';
 import type { ModelEntry } from '../../registry';
+import { defaultContextConfig } from '../context/fit-chat';
 import type { GatewayDeps } from '../deps';
 import { resolveModel } from '../stages/resolve';
 
+/** The context length fitting uses and where it comes from (runtime, config, discovered, learned). */
+function contextLength(deps: GatewayDeps, entry: ModelEntry): { tokens: number | null; source: string | null } {
+  const snapshot = deps.snapshot();
+  const { counting } = settingsFor(snapshot.options.context ?? defaultContextConfig, entry.context);
+  const limit = deps.context?.peekLimit(entry, snapshot.upstreams.get(entry.upstream), counting);
+  if (limit) return limit;
+  return { tokens: entry.contextLength ?? null, source: entry.contextLength === undefined ? null : entry.origin === 'discovered' ? 'discovered' : 'config' };
+}
+
 function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
+  const context = contextLength(deps, entry);
   return {
     id,
     object: 'model' as const,
@@ -18,7 +30,8 @@ function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
       upstream: entry.upstream,
       upstream_model: entry.upstreamModel,
       loaded: deps.modelState?.(entry)?.loaded ?? null,
-      context_length: entry.contextLength ?? null,
+      context_length: context.tokens,
+      context_length_source: context.source,
       capabilities: entry.capabilities,
       priority: entry.priority,
       pinned: entry.pinned,

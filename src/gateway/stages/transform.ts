@@ -3,6 +3,7 @@
 // writer runs chunk by chunk (no async layer per token).
 import { GatewayError, type Usage } from '../../core';
 import type { Streamed, Whole } from '../../upstreams';
+import { usageWithContext, withContextUsage } from '../context/report';
 import type { Exchange } from '../exchange/exchange';
 import type { Turn } from '../exchange/turn';
 import type { ClientRequest } from '../exchange/front-door';
@@ -32,7 +33,8 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   const { door } = x.start;
   if (output.kind === 'json') {
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
-    return { kind: 'json', body: door.whole(turn, output.body, x.request, x.target.entry.name) };
+    const body = door.whole(turn, output.body, x.request, x.target.entry.name);
+    return { kind: 'json', body: x.context ? withContextUsage(body, x.context.report, x.usage()) : body };
   }
   return { kind: 'stream', chunks: output.chunks, codec: new StreamCodec(x, turn) };
 }
@@ -64,6 +66,16 @@ export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
     const asked = (this.x.start.request as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage === true;
     const last = this.last;
     if (!asked || !last) return [];
-    return [{ id: last.id, object: last.object, created: last.created, model: this.x.target.entry.name, choices: [], usage }];
+    const context = this.x.context;
+    return [
+      {
+        id: last.id,
+        object: last.object,
+        created: last.created,
+        model: this.x.target.entry.name,
+        choices: [],
+        usage: context ? usageWithContext(usage, context.report) : usage,
+      },
+    ];
   }
 }
