@@ -27,6 +27,7 @@ import { Metrics } from '../metrics';
 import { ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
 import { discover } from './discovery';
+import { ggufTokenizerLoader } from './wiring-context';
 
 export function configEntry(m: ModelConfig): ModelEntry {
   return {
@@ -162,7 +163,7 @@ export class GatewayRuntime {
       context: new ContextService({
         clock: ctx.clock,
         logger: ctx.logger.child({ component: 'context' }),
-        loadLocal: options.localTokenizer,
+        loadLocal: options.localTokenizer ?? ggufTokenizerLoader(),
         windows: config.context.windows,
         countCacheEntries: config.context.countCacheEntries,
       }),

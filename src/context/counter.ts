@@ -100,7 +100,9 @@ export class PromptCounter {
   async whole(messages: readonly Message[], tools: readonly unknown[] | undefined): Promise<number | undefined> {
     if (!this.tokenizer.countPrompt) return undefined;
     const images = messages.reduce((s, m) => s + messageText(m).images, 0);
-    return this.calibration.correct((await this.tokenizer.countPrompt(messages, tools)) + images * IMAGE_TOKENS);
+    // A template that cannot render this conversation (some refuse role orders) leaves the sum of parts.
+    const n = await this.tokenizer.countPrompt(messages, tools).catch(() => undefined);
+    return n === undefined ? undefined : this.calibration.correct(n + images * IMAGE_TOKENS);
   }
 
   /**

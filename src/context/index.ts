@@ -17,3 +17,5 @@ export { contextLengthFromError, LearnedLimits } from './limits';
 export { fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
 export { contextConfigSchema, modelContextSchema, type ContextConfig, type ModelContextConfig } from './config-schema';
 export { settingsFor, type ContextSettings } from './settings';
+export { createLocalTokenizer, type LocalTokenizer } from './local/local-tokenizer';
+export { vocabFromMetadata, type GgufVocab } from './local/vocab';

@@ -6,4 +6,4 @@ export type { ClientRequest, FrontDoor } from './exchange/front-door';
 export { KeyStore, hashKey, generateKey, anonymousPrincipal, operatorKeyStore, type Principal, type StoredKey } from './keys';
 export { isLoopbackAddress, isLoopbackHost } from './middleware/access';
 export { ContextService, type ContextServiceOptions } from './context/service';
-export type { LocalTokenizer, LocalTokenizerLoader } from './context/tokenizers';
+export type { LocalTokenizerLoader } from './context/tokenizers';

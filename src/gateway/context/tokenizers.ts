@@ -1,15 +1,9 @@
 // Which tokenizer counts a model's prompts: the runtime's own (exact), the model's GGUF vocabulary
 // and chat template (local), or the calibrated estimate, by the model's `context.counting`.
-import { estimateTokenizer, type ContextSettings, type Tokenizer } from '../../context';
+import { estimateTokenizer, type ContextSettings, type LocalTokenizer, type Tokenizer } from '../../context';
 import type { ChatMessage } from '../../core';
 import type { ModelEntry } from '../../registry';
 import type { RuntimeTokenizer, Upstream } from '../../upstreams';
-
-/** A tokenizer built from a GGUF file, which can also render the model's chat template. */
-export interface LocalTokenizer extends Tokenizer {
-  /** The prompt the model's chat template makes of the messages; undefined without a template. */
-  render?(messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): string;
-}
 
 /** Builds a local tokenizer from a GGUF file (the composition root reads it with src/registry). */
 export type LocalTokenizerLoader = (path: string) => Promise<LocalTokenizer | undefined>;
