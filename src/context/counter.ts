@@ -39,6 +39,9 @@ export interface PromptCounterOptions {
   cacheEntries?: number;
 }
 
+/** Counts before a template that could not be rendered is tried again. */
+const PROFILE_RETRY_COUNTS = 16;
+
 const PROBE_TOOL = {
   type: 'function',
   function: { name: 'get_weather', description: 'Current weather for a city.', parameters: { type: 'object', properties: { city: { type: 'string' } } } },
@@ -49,6 +52,8 @@ export class PromptCounter {
   private readonly texts: LRUCache<string, number>;
   private profile: TemplateProfile = DEFAULT_PROFILE;
   private profiled: Promise<void> | undefined;
+  /** Counts since the template could not be measured (0: measured, or never tried). */
+  private unmeasured = 0;
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -101,7 +106,7 @@ export class PromptCounter {
     if (!this.tokenizer.countPrompt) return undefined;
     const images = messages.reduce((s, m) => s + messageText(m).images, 0);
     // A template that cannot render this conversation (some refuse role orders) leaves the sum of parts.
-    const n = await this.tokenizer.countPrompt(messages, tools).catch(() => undefined);
+    const n = await this.tokenizer.countPrompt(messages, tools).catch((): undefined => undefined);
     return n === undefined ? undefined : this.calibration.correct(n + images * IMAGE_TOKENS);
   }
 
@@ -144,11 +149,20 @@ export class PromptCounter {
     return { perMessage, fixed, framing, total, kind: this.tokenizer.kind };
   }
 
-  /** Measures the template once by rendering probe conversations; the default profile otherwise. */
+  /**
+   * Measures the template once by rendering probe conversations; the default profile until then.
+   * A template that could not be rendered (a runtime that renders only loaded models) is tried
+   * again every few counts.
+   */
   private ensureProfile(): Promise<void> {
+    if (this.unmeasured > 0 && ++this.unmeasured > PROFILE_RETRY_COUNTS) {
+      this.unmeasured = 0;
+      this.profiled = undefined;
+    }
     this.profiled ??= this.measureProfile().then(
       (p) => {
         if (p) this.profile = p;
+        else if (this.tokenizer.countPrompt) this.unmeasured = 1;
       },
       () => {},
     );
@@ -167,6 +181,7 @@ export class PromptCounter {
       countPrompt.call(tokenizer, a, [PROBE_TOOL]).catch(() => undefined),
       tokenizer.countTexts(['Hello there', 'Hi, how can I help?', 'Tell me a joke', JSON.stringify([PROBE_TOOL])]),
     ]);
+    if (pa === undefined || pb === undefined) return undefined;
     const [t1, t2, t3, tTool] = texts as [number, number, number, number];
     const framing = Math.max(0, Math.ceil((pb - pa - t2 - t3) / 2));
     const fixed = Math.max(0, pa - t1 - framing);

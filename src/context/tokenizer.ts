@@ -10,9 +10,9 @@ export interface Tokenizer {
   countTexts(texts: readonly string[]): Promise<number[]>;
   /**
    * Tokens of the whole prompt as the runtime builds it (chat template, tool definitions, BOS).
-   * Absent when the template is not known.
+   * Absent when the template is not known; undefined when it cannot be rendered right now.
    */
-  countPrompt?(messages: readonly Message[], tools: readonly unknown[] | undefined): Promise<number>;
+  countPrompt?(messages: readonly Message[], tools: readonly unknown[] | undefined): Promise<number | undefined>;
 }
 
 /**

@@ -3,7 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   parseNdjson,
+  toolSchema,
   type CancelSignal,
+  type ChatMessage,
+  type ToolDefinition,
   type ChatChunk,
   type ChatRequest,
   type Completion,
@@ -33,6 +36,11 @@ interface ShowResponse {
   model_info?: Record<string, unknown>;
   details?: { family?: string; quantization_level?: string };
 }
+
+/** How long a read of which models are resident is trusted for rendering. */
+const RESIDENT_TTL_MS = 2_000;
+
+const isTool = (t: unknown): t is ToolDefinition => toolSchema.safeParse(t).success;
 
 /** The first line's failure as the call's: a context refusal keeps its meaning (context_length_exceeded). */
 function firstLineError(upstream: string, err: unknown): unknown {
@@ -72,6 +80,8 @@ export class OllamaUpstream implements Upstream, ModelControl {
   private readonly client: UpstreamClient;
   private readonly dispatcher;
   private readonly shown = new Map<string, Promise<ShowResponse>>();
+  /** /api/ps as last read, for renderPrompt: rendering must never load a model. */
+  private resident: { at: number; models: Promise<Set<string>> } | undefined;
 
   constructor(private readonly config: UpstreamConfig) {
     this.name = config.name;
@@ -205,6 +215,25 @@ export class OllamaUpstream implements Upstream, ModelControl {
   async contextLength(model: UpstreamModelRef): Promise<number | undefined> {
     if (model.contextLength) return undefined;
     return (await this.loaded()).find((m) => m.upstreamModel === model.upstreamModel)?.contextLength;
+  }
+
+  /**
+   * Ollama renders its own template (a Go template, not the GGUF's Jinja) when asked to render only.
+   * The request carries the options a real one would, so a loaded runner is reused, never reloaded;
+   * a model that is not resident is not rendered at all (rendering would load it behind the
+   * scheduler's back).
+   */
+  async renderPrompt(model: UpstreamModelRef, messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.resident || now - this.resident.at > RESIDENT_TTL_MS) {
+      this.resident = { at: now, models: this.loaded().then((ms) => new Set(ms.map((m) => m.upstreamModel))) };
+    }
+    const resident = await this.resident.models.catch(() => new Set<string>());
+    if (!resident.has(model.upstreamModel)) return undefined;
+    const request: ChatRequest = { model: model.name, messages: [...messages], ...(tools && tools.length > 0 ? { tools: tools.filter(isTool) } : {}) };
+    const body = { ...toOllamaChat(request, model.upstreamModel, model.contextLength, this.keepAlive(model)), _debug_render_only: true };
+    const res = await this.client.json<{ _debug_info?: { rendered_template?: string } }>('/api/chat', { body, headersTimeout: this.config.timeouts.healthMs });
+    return res._debug_info?.rendered_template;
   }
 
   /** The GGUF blob behind a model, from its Modelfile's FROM line (a path on the Ollama host). */

@@ -125,5 +125,10 @@ export interface Upstream {
   contextLength?(model: UpstreamModelRef): Promise<number | undefined>;
   /** The local GGUF file the runtime serves `model` from (Ollama's blob), for a local tokenizer. */
   modelFile?(model: UpstreamModelRef): Promise<string | undefined>;
+  /**
+   * The prompt the runtime's own template makes of a chat, without generating (Ollama's
+   * `_debug_render_only`); undefined when it cannot say without loading the model.
+   */
+  renderPrompt?(model: UpstreamModelRef, messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -45,5 +45,24 @@ export async function resolveTokenizer({ entry, upstream, counting, loadLocal }:
   const path = wantLocal ? (entry.path ?? (await upstream.modelFile?.(entry).catch(() => undefined))) : undefined;
   const local = path && loadLocal ? await loadLocal(path).catch(() => undefined) : undefined;
   if (runtime && (counting === 'runtime' || !runtime.blocking || !local)) return runtimeTokenizer(runtime, local);
+  if (local && upstream.renderPrompt) return renderedByRuntime(local, upstream, entry);
   return local ?? estimateTokenizer;
+}
+
+/**
+ * The local count of the prompt the runtime's own template renders (Ollama renders Go templates
+ * that differ from the GGUF's Jinja one), falling back to the GGUF's template when the runtime
+ * cannot render right now.
+ */
+export function renderedByRuntime(local: LocalTokenizer, upstream: Upstream, entry: ModelEntry): Tokenizer {
+  const render = upstream.renderPrompt?.bind(upstream);
+  return {
+    kind: 'local',
+    countTexts: (texts) => local.countTexts(texts),
+    async countPrompt(messages, tools) {
+      const rendered = await render?.(entry, messages, tools).catch(() => undefined);
+      if (rendered !== undefined) return local.countRendered(rendered);
+      return local.countPrompt?.(messages, tools);
+    },
+  };
 }
