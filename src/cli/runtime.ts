@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
 import { systemClock, type Clock, type ExchangeSink, type Logger } from '../core';
 import {
+  ContextService,
   createApp,
   isLoopbackHost,
   KeyStore,
@@ -19,6 +20,7 @@ import {
   type GatewayDeps,
   type GatewayOptions,
   type GatewaySnapshot,
+  type LocalTokenizerLoader,
   type ModelGate,
   type RequestPolicy,
   type ResponseStore,
@@ -26,6 +28,7 @@ import {
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, readGgufHeader, templateRendersTools, type DetectedFacts, type ModelEntry, type ToolSupport } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
+import { ggufTokenizerLoader } from './wiring-context';
 
 export function loadKeys(config: AegisConfig): KeyStore {
   const keys = [...config.auth.keys];
@@ -52,6 +55,7 @@ export function gatewayOptions(config: AegisConfig, keys: KeyStore, boundHost: s
     allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
     allowedOrigins: config.server.allowedOrigins,
     tools: config.tools,
+    context: config.context,
   };
 }
 
@@ -92,6 +96,8 @@ export interface GatewayRuntimeOptions {
   extend?: (ctx: RuntimeContext, config: AegisConfig) => Extension | Promise<Extension>;
   /** The local operator's token (aegis serve writes it where `aegis ps` finds it). */
   operatorToken?: KeyStore;
+  /** Builds local tokenizers from GGUF files for context fitting (cli/wiring-context.ts). */
+  localTokenizer?: LocalTokenizerLoader;
 }
 
 function memoryResponseStore(config: AegisConfig, clock: Clock): ResponseStore {
@@ -119,7 +125,13 @@ export class GatewayRuntime {
   /** The address the listener is bound to, once it is. */
   private boundHost: string | undefined;
 
-  private constructor(config: AegisConfig, ctx: RuntimeContext, extension: Extension, current: GatewaySnapshot, operator: KeyStore | undefined) {
+  private constructor(
+    config: AegisConfig,
+    ctx: RuntimeContext,
+    extension: Extension,
+    current: GatewaySnapshot,
+    options: Pick<GatewayRuntimeOptions, 'operatorToken' | 'localTokenizer'>,
+  ) {
     this.config = config;
     this.logger = ctx.logger;
     this.extension = extension;
@@ -134,8 +146,16 @@ export class GatewayRuntime {
       policy: extension.policy,
       sinks: extension.sinks,
       audit: extension.audit,
-      operator,
+      operator: options.operatorToken,
       responseStore: extension.responseStore ?? memoryResponseStore(config, ctx.clock),
+      // Sized once from the config it starts with: the caches' bounds take effect at a restart.
+      context: new ContextService({
+        clock: ctx.clock,
+        logger: ctx.logger.child({ component: 'context' }),
+        loadLocal: options.localTokenizer ?? ggufTokenizerLoader(),
+        windows: config.context.windows,
+        countCacheEntries: config.context.countCacheEntries,
+      }),
       ready: async () => this.readiness(),
       modelState: (entry) => {
         const set = this.loaded.get(entry.upstream);
@@ -160,7 +180,7 @@ export class GatewayRuntime {
       clock: options.clock ?? systemClock,
     };
     const extension = (await options.extend?.(ctx, config)) ?? {};
-    const rt = new GatewayRuntime(config, ctx, extension, current, options.operatorToken);
+    const rt = new GatewayRuntime(config, ctx, extension, current, options);
     // From here the runtime owns the snapshot (wiring reads ctx.snapshot() at each use).
     ctx.snapshot = () => rt.current;
     if (options.discoverOnStart !== false) await rt.refresh();

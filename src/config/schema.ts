@@ -1,6 +1,7 @@
 // The aegis.yaml schema with its defaults. Every key is optional: an empty file is a valid config.
 import { z } from 'zod';
 // Subsystems own their sections; these files import nothing but zod and their own folder.
+import { contextConfigSchema, modelContextSchema } from '../context/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
 import { schedulerConfigSchema } from '../scheduler/config-schema';
@@ -95,6 +96,8 @@ export const modelSchema = z.strictObject({
   path: z.string().optional(),
   format: z.string().optional(),
   contextLength: z.number().int().positive().optional(),
+  /** How this model's prompts are fitted into its context window (overrides the `context` section). */
+  context: modelContextSchema.optional(),
   capabilities: capabilitiesSchema.prefault({}),
   priority: z.string().default('standard'),
   ttlSeconds: z.number().nonnegative().optional(),
@@ -181,6 +184,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   scheduler: schedulerConfigSchema.prefault({}),
+  context: contextConfigSchema.prefault({}),
   policy: policyConfigSchema.prefault({}),
   rag: ragConfigSchema.prefault({}),
   mongodb: mongodbConfigSchema.prefault({}),
@@ -194,3 +198,4 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
 export type ManagedConfig = z.infer<typeof managedSchema>;
 export type TimeoutsConfig = z.infer<typeof timeoutsSchema>;
+export type { ContextConfig, ModelContextConfig } from '../context/config-schema';

@@ -24,6 +24,27 @@ export interface ExchangeDecision {
   redact: string[];
 }
 
+/** What the context step did to a chat request (src/context's report, as sinks read it). */
+export interface ExchangeContext {
+  /** Prompt tokens as Aegis counted them, after fitting. */
+  tokens: number;
+  /** The model's context length; null while unknown. */
+  limit: number | null;
+  budget: number | null;
+  reserved: number;
+  dropped: number;
+  shortened: number;
+  droppedTokens: number;
+  strategy: string;
+  /** exact | local | estimate. */
+  counted: string;
+  limitSource: string | null;
+  /** Prompt tokens the runtime reported for the one model call, when it reported them. */
+  reported?: number;
+  /** Whether the conversation's remembered cut was reused (the cache-friendly window). */
+  reusedCut?: boolean;
+}
+
 export interface ExchangeFinished {
   requestId: string;
   route: ExchangeRoute;
@@ -45,6 +66,10 @@ export interface ExchangeFinished {
   errorMessage?: string;
   /** The request as sent upstream (after obligations and fitting). */
   messages?: ChatMessage[];
+  /** What context fitting did; absent for requests it does not see (completions, embeddings). */
+  context?: ExchangeContext;
+  /** The client's messages that fitting left out. */
+  droppedMessages?: readonly ChatMessage[];
   prompt?: string | string[];
   /** The final answer (the last model call's, when a tool loop made several). */
   answer: string;

@@ -1,6 +1,7 @@
 // What the gateway is built from. Everything arrives through `createApp(deps)`, built once and
 // read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
 // so an exchange keeps the snapshot it started with.
+import type { ContextConfig } from '../context';
 import type { Clock, ExchangeApi, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
@@ -8,6 +9,7 @@ import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
 import type { ToolsConfig } from '../tools';
 import type { Upstream } from '../upstreams';
 import type { ResponseStore } from './agents/response-store';
+import type { ContextService } from './context/service';
 import type { KeyStore, Principal } from './keys';
 
 export interface GatewayOptions {
@@ -25,6 +27,8 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   /** How emulated tool calls are served (the `tools` section); defaults when unset. */
   tools?: ToolsConfig;
+  /** The `context` section (fitting prompts into context windows); its defaults when absent. */
+  context?: ContextConfig;
 }
 
 /** The part of the gateway's world a config reload or a discovery round replaces, all at once. */
@@ -50,6 +54,8 @@ export interface Authorization<R = Record<string, unknown>> extends ExchangeDeci
   request: R;
   /** Priority class the policy assigned, if any (else the model's). */
   priority?: string;
+  /** Truncation strategies the policy allows (its first the default; empty: refuse only). */
+  truncation?: readonly string[];
 }
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
@@ -62,6 +68,8 @@ export interface RequestPolicy {
     model: ModelEntry;
     request: R;
     requestId: string;
+    /** The strategy the client asked for (`x-aegis-truncate`), in policy's words (`refuse` for error). */
+    truncation?: string;
   }): Authorization<R>;
 }
 
@@ -106,6 +114,8 @@ export interface GatewayDeps {
    * in-memory store when absent.
    */
   readonly responseStore?: ResponseStore;
+  /** Context fitting (src/context): per-model counters, remembered cuts, learned context lengths. */
+  readonly context?: ContextService;
   /** Live state of a model (loaded or not) for /v1/models. */
   readonly modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
 }

@@ -6,3 +6,5 @@ export type { ClientRequest, FrontDoor, SchemaDoor } from './exchange/front-door
 export { KeyStore, hashKey, generateKey, anonymousPrincipal, operatorKeyStore, type Principal, type StoredKey } from './keys';
 export { isLoopbackAddress, isLoopbackHost } from './middleware/access';
 export { MemoryResponseStore, type ResponseStore, type StoredResponse, type MemoryResponseStoreOptions } from './agents/response-store';
+export { ContextService, type ContextServiceOptions } from './context/service';
+export type { LocalTokenizerLoader } from './context/tokenizers';

@@ -14,17 +14,32 @@ import { retryToolCall } from './stages/retry-tool-call';
 import { toolLoop } from './stages/tool-loop';
 import { transform, type Answer, type GenerationChunk } from './stages/transform';
 import type { ClientRequest } from './exchange/front-door';
+import type { Fitting } from './context/fit-chat';
+import type { Authorization } from './deps';
+import type { Target } from './exchange/exchange';
 
 /**
  * Stages 3–6: where the request goes and in what shape. A failure here refuses the request before
  * anything is admitted (400, 403, 404, 429); after `admit` the exchange is counted and finished once.
+ * Synchronous unless the context step has to count (near a model's limit).
  */
-export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> {
+export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> | Promise<Exchange<Req, W, C>> {
   const target = resolveTarget(start); //                           3 registry
   const authorization = authorize(start, target); //                4 policy + obligations
-  const fitted = fitContext(target, authorization?.request ?? start.request); //  5 context
-  const tools = prepareTools(start, target, fitted); //              6 tools
-  return admit(start, target, authorization, fitted, tools);
+  const fitted = fitContext(start, target, authorization); //       5 context
+  return fitted instanceof Promise ? fitted.then((f) => prepared(start, target, authorization, f)) : prepared(start, target, authorization, fitted);
+}
+
+function prepared<Req extends ClientRequest, W, C>(
+  start: ExchangeStart<Req, W, C>,
+  target: Target,
+  authorization: Authorization<Req> | undefined,
+  fitted: Fitting<Req>,
+): Exchange<Req, W, C> {
+  const tools = prepareTools(start, target, fitted.request); //     6 tools
+  const x = admit(start, target, authorization, fitted.request, tools);
+  x.context = fitted.context;
+  return x;
 }
 
 /** Stages 7–10: a slot on the model, the call, the answer as the client sees it, the tool loop. */

@@ -17,6 +17,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       model,
       request,
       requestId,
+      truncation,
     }: Parameters<RequestPolicy['check']>[0] & { request: R }): Authorization<R> {
       const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
@@ -27,6 +28,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
         body: request,
         estimatedPromptTokens: estimatePromptTokens(request),
         usage: facts,
+        truncation,
         nowMs: clock.now(),
       });
       const decision = engine.decide(input);
@@ -62,7 +64,15 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
           delete out.tool_choice;
         }
       }
-      return { id: decision.id, reasons: decision.reasons, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
+      return {
+        id: decision.id,
+        reasons: decision.reasons,
+        request: out,
+        priority: o.priority ?? undefined,
+        truncation: o.truncation,
+        log: o.log.rag,
+        redact: o.log.redact,
+      };
     },
   };
 }

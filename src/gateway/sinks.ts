@@ -16,6 +16,15 @@ export function metricsSink(m: Metrics): ExchangeSink {
         m.tokens.inc({ model: e.model, kind: 'completion' }, e.usage.completion_tokens);
       }
       if (e.tools) toolMetrics(m, e.model, e.tools);
+      const c = e.context;
+      if (c && (c.dropped > 0 || c.shortened > 0)) {
+        m.contextTruncations.inc({ model: e.model, strategy: c.strategy });
+        m.contextDroppedTokens.inc({ model: e.model }, c.droppedTokens);
+        m.contextDroppedMessages.inc({ model: e.model }, c.dropped);
+        if (c.dropped > 0) m.contextCuts.inc({ model: e.model, kind: c.reusedCut ? 'reused' : 'new' });
+      }
+      // Refusals by Aegis itself happen before admission and are counted by the context step.
+      if (e.errorCode === 'context_length_exceeded') m.contextRefusals.inc({ model: e.model });
       if (e.status === 499) m.disconnects.inc({ model: e.model });
       else if (e.status >= 500 && e.errorCode) m.upstreamErrors.inc({ upstream: e.upstream, code: e.errorCode });
     },

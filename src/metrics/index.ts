@@ -96,6 +96,36 @@ export class Metrics {
     labelNames: ['model', 'result'] as const,
     registers: [this.registry],
   });
+  readonly contextTruncations = new Counter({
+    name: 'aegis_context_truncations_total',
+    help: 'Chat requests whose prompt was cut to fit the context window, by model and strategy.',
+    labelNames: ['model', 'strategy'] as const,
+    registers: [this.registry],
+  });
+  readonly contextDroppedTokens = new Counter({
+    name: 'aegis_context_dropped_tokens_total',
+    help: 'Prompt tokens removed to fit context windows (dropped turns and shortened messages), by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly contextDroppedMessages = new Counter({
+    name: 'aegis_context_dropped_messages_total',
+    help: 'Messages left out to fit context windows, by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
+  readonly contextCuts = new Counter({
+    name: 'aegis_context_cuts_total',
+    help: 'Cut prompts by whether the conversation reused its remembered cut (reused) or needed a new one (new).',
+    labelNames: ['model', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly contextRefusals = new Counter({
+    name: 'aegis_context_refusals_total',
+    help: 'Chat requests refused with context_length_exceeded, by model.',
+    labelNames: ['model'] as const,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({
     name: 'aegis_config_reloads_total',
     help: 'Config reloads by result (ok|error).',

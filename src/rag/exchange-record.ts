@@ -2,7 +2,7 @@
 // the recorder's: what the gateway publishes becomes what the organisation's memory holds.
 import type { ChatMessage, ExchangeFinished } from '../core';
 import { optionalPatterns } from './redact';
-import type { ExchangeRecord, RecordedMessage, RecordObligations } from './types';
+import type { ExchangeRecord, RecordedMessage, RecordedTruncation, RecordObligations } from './types';
 
 /** Secret classes the redactor always applies; the policy names them too, so they are not regexes. */
 const builtIn = new Set(['api_key', 'cloud_credential', 'jwt', 'private_key']);
@@ -23,16 +23,33 @@ function text(content: ChatMessage['content']): string {
   return content.map((p) => (p.type === 'text' ? String((p as { text?: unknown }).text ?? '') : `[${p.type}]`)).join('\n');
 }
 
+function recorded(messages: readonly ChatMessage[]): RecordedMessage[] {
+  return messages.map((m) => ({
+    role: m.role === 'function' ? 'tool' : m.role,
+    content: text(m.content),
+    ...(m.name ? { name: m.name } : {}),
+    ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
+    ...(m.tool_calls ? { toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })) } : {}),
+  }));
+}
+
+/** What context fitting cut, when it cut anything (the dropped texts go through the same redaction). */
+function truncation(e: ExchangeFinished): RecordedTruncation | undefined {
+  const c = e.context;
+  if (!c || (c.dropped === 0 && c.shortened === 0)) return undefined;
+  return {
+    strategy: c.strategy,
+    droppedMessages: c.dropped,
+    droppedTokens: c.droppedTokens,
+    shortenedMessages: c.shortened,
+    promptTokens: c.tokens,
+    contextLength: c.limit,
+    ...(e.droppedMessages?.length ? { dropped: recorded(e.droppedMessages) } : {}),
+  };
+}
+
 function recordedMessages(e: ExchangeFinished): RecordedMessage[] {
-  if (e.messages) {
-    return e.messages.map((m) => ({
-      role: m.role === 'function' ? 'tool' : m.role,
-      content: text(m.content),
-      ...(m.name ? { name: m.name } : {}),
-      ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
-      ...(m.tool_calls ? { toolCalls: m.tool_calls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments })) } : {}),
-    }));
-  }
+  if (e.messages) return recorded(e.messages);
   const prompt = Array.isArray(e.prompt) ? e.prompt.join('\n') : (e.prompt ?? '');
   return prompt ? [{ role: 'user', content: prompt }] : [];
 }
@@ -52,6 +69,7 @@ export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
     upstreamModel: e.upstreamModel,
     stream: e.stream,
     messages: recordedMessages(e),
+    truncation: truncation(e),
     answer: e.answer,
     finishReason: e.finishReason,
     toolCalls: e.toolCalls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments, source: 'client' as const })),

@@ -25,6 +25,11 @@ export interface RecordedTruncation {
   strategy: string;
   droppedMessages: number;
   droppedTokens?: number;
+  /** Messages kept but cut head + tail. */
+  shortenedMessages?: number;
+  /** The prompt's tokens after fitting, and the context length it was fitted to. */
+  promptTokens?: number;
+  contextLength?: number | null;
   /** The messages that were cut, when the policy allows keeping them. */
   dropped?: RecordedMessage[];
 }

@@ -19,6 +19,7 @@ export function configEntry(m: ModelConfig, detected: DetectedFacts = {}): Model
     path: m.path,
     format: m.format ?? (m.path?.toLowerCase().endsWith('.gguf') ? 'gguf' : undefined),
     contextLength: m.contextLength,
+    context: m.context,
     capabilities: { ...m.capabilities, tools: m.capabilities.tools ?? detected.tools ?? 'emulated' },
     priority: m.priority,
     ttlSeconds: m.ttlSeconds,

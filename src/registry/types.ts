@@ -1,4 +1,5 @@
 // The model registry schema (one entry per model version) and the store port its backends implement.
+import type { ModelContextConfig } from '../config';
 
 export type ToolSupport = 'native' | 'emulated' | 'none';
 export type ModelStatus = 'active' | 'deprecated' | 'retired';
@@ -51,6 +52,8 @@ export interface ModelEntry {
   sizeBytes?: number;
   footprint?: Footprint;
   contextLength?: number;
+  /** How prompts are fitted into the context window (models[].context); the `context` section otherwise. */
+  context?: ModelContextConfig;
   capabilities: Capabilities;
   priority: string;
   ttlSeconds?: number;

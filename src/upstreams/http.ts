@@ -121,7 +121,11 @@ export function upstreamMessage(text: string): string {
     const body = JSON.parse(text) as { error?: unknown; detail?: unknown; message?: unknown };
     const e = body.error;
     if (typeof e === 'string') return e;
-    if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+    if (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') {
+      // llama.cpp's server puts the figures of a context refusal beside its message (exceed_context_size_error).
+      const { message, n_ctx, n_prompt_tokens } = e as { message: string; n_ctx?: unknown; n_prompt_tokens?: unknown };
+      return typeof n_ctx === 'number' ? `${message} (n_ctx ${n_ctx}, prompt ${String(n_prompt_tokens ?? '?')} tokens)` : message;
+    }
     if (typeof body.detail === 'string') return body.detail;
     if (body.detail !== undefined) return JSON.stringify(body.detail);
     if (typeof body.message === 'string') return body.message;

@@ -45,12 +45,21 @@ export class ManagedUpstream extends OpenAICompatibleUpstream implements ModelCo
   protected override async clientFor(ctx: CallContext): Promise<UpstreamClient> {
     const r = this.runner(ctx.model);
     await r.start();
+    return this.clientOf(r);
+  }
+
+  private clientOf(r: RunnerProcess): UpstreamClient {
     let client = this.clients.get(r.port);
     if (!client) {
       client = new UpstreamClient(this.name, `http://127.0.0.1:${r.port}`, this.runnerDispatcher);
       this.clients.set(r.port, client);
     }
     return client;
+  }
+
+  protected override readyClient(model: UpstreamModelRef): UpstreamClient | undefined {
+    const r = this.runners.get(model.upstreamModel);
+    return r?.state === 'ready' ? this.clientOf(r) : undefined;
   }
 
   async load(model: UpstreamModelRef, options: LoadOptions = {}): Promise<LoadedModel | undefined> {

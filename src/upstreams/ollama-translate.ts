@@ -93,6 +93,9 @@ export function toOllamaChat(req: ChatRequest, model: string, numCtx: number | u
   if (rf?.type === 'json_object') body.format = 'json';
   if (rf?.type === 'json_schema' && rf.json_schema?.schema) body.format = rf.json_schema.schema;
   if (keepAlive !== undefined) body.keep_alive = keepAlive;
+  // Aegis fits the prompt to num_ctx itself (src/context); Ollama must refuse rather than silently
+  // drop the front of a prompt Aegis miscounted, so the gateway can refit and retry.
+  body.truncate = false;
   return body;
 }
 

@@ -3,7 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   parseNdjson,
+  toolSchema,
   type CancelSignal,
+  type ChatMessage,
+  type ToolDefinition,
   type ChatChunk,
   type ChatRequest,
   type Completion,
@@ -12,7 +15,7 @@ import {
   type EmbeddingResponse,
 } from '../core';
 import type { UpstreamConfig } from '../config';
-import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
+import { createDispatcher, statusError, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { fromOllamaChat, fromOllamaGenerate, keepAliveFor, OllamaChatStream, toOllamaChat, toOllamaGenerate, type OllamaChatLine } from './ollama-translate';
 import type {
   CallContext,
@@ -29,9 +32,25 @@ import type {
 } from './types';
 
 interface ShowResponse {
+  /** The Modelfile Ollama keeps for the model: its FROM line names the GGUF blob on the server's disk. */
+  modelfile?: string;
   capabilities?: string[];
   model_info?: Record<string, unknown>;
   details?: { family?: string; quantization_level?: string };
+}
+
+/** How long a read of which models are resident is trusted for rendering. */
+const RESIDENT_TTL_MS = 2_000;
+
+const isTool = (t: unknown): t is ToolDefinition => toolSchema.safeParse(t).success;
+
+/** The first line's failure as the call's: a context refusal keeps its meaning (context_length_exceeded). */
+function firstLineError(upstream: string, err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  const refused = /mid-stream error: (.*)$/s.exec(message)?.[1];
+  if (refused === undefined) return err;
+  const e = statusError(upstream, 400, JSON.stringify({ error: refused }));
+  return e.code === 'context_length_exceeded' ? e : err;
 }
 
 async function* ndjsonLines(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<OllamaChatLine> {
@@ -65,6 +84,8 @@ export class OllamaUpstream implements Upstream, ModelControl {
   private readonly client: UpstreamClient;
   private readonly dispatcher;
   private readonly shown = new Map<string, Promise<ShowResponse>>();
+  /** /api/ps as last read, for renderPrompt: rendering must never load a model. */
+  private resident: { at: number; models: Promise<Set<string>> } | undefined;
 
   constructor(private readonly config: UpstreamConfig) {
     this.name = config.name;
@@ -91,10 +112,17 @@ export class OllamaUpstream implements Upstream, ModelControl {
     }
     const stream = new OllamaChatStream(id, model.name);
     const name = this.name;
+    const lines = ndjsonLines(name, res, ctx.signal);
+    // Ollama reports a refused prompt (too long for num_ctx with truncate off) as the stream's first
+    // line, under HTTP 200: read it before answering, so it fails the call like an error status.
+    const first = await lines.next().catch((err: unknown) => {
+      throw firstLineError(name, err);
+    });
     return {
       kind: 'stream',
       chunks: (async function* (): AsyncGenerator<ChatChunk> {
-        for await (const line of ndjsonLines(name, res, ctx.signal)) yield* stream.translate(line);
+        if (!first.done) yield* stream.translate(first.value);
+        for await (const line of lines) yield* stream.translate(line);
       })(),
     };
   }
@@ -182,6 +210,44 @@ export class OllamaUpstream implements Upstream, ModelControl {
 
   health(): Promise<boolean> {
     return this.client.reachable('/api/version', this.config.timeouts.healthMs);
+  }
+
+  /**
+   * The context a model gets when Aegis sends no num_ctx (the entry has no contextLength): Ollama's
+   * default (OLLAMA_CONTEXT_LENGTH), as /api/ps shows it once the model is loaded.
+   */
+  async contextLength(model: UpstreamModelRef): Promise<number | undefined> {
+    if (model.contextLength) return undefined;
+    return (await this.loaded()).find((m) => m.upstreamModel === model.upstreamModel)?.contextLength;
+  }
+
+  /**
+   * Ollama renders its own template (a Go template, not the GGUF's Jinja) when asked to render only.
+   * The request carries the options a real one would, so a loaded runner is reused, never reloaded;
+   * a model that is not resident is not rendered at all (rendering would load it behind the
+   * scheduler's back).
+   */
+  async renderPrompt(model: UpstreamModelRef, messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.resident || now - this.resident.at > RESIDENT_TTL_MS) {
+      this.resident = { at: now, models: this.loaded().then((ms) => new Set(ms.map((m) => m.upstreamModel))) };
+    }
+    const resident = await this.resident.models.catch(() => new Set<string>());
+    if (!resident.has(model.upstreamModel)) return undefined;
+    const request: ChatRequest = { model: model.name, messages: [...messages], ...(tools && tools.length > 0 ? { tools: tools.filter(isTool) } : {}) };
+    const body = { ...toOllamaChat(request, model.upstreamModel, model.contextLength, this.keepAlive(model)), _debug_render_only: true };
+    const res = await this.client.json<{ _debug_info?: { rendered_template?: string } }>('/api/chat', { body, headersTimeout: this.config.timeouts.healthMs });
+    return res._debug_info?.rendered_template;
+  }
+
+  /** The GGUF blob behind a model, from its Modelfile's FROM line (a path on the Ollama host). */
+  async modelFile(model: UpstreamModelRef): Promise<string | undefined> {
+    const modelfile = (await this.show(model.upstreamModel).catch(() => undefined))?.modelfile ?? '';
+    for (const line of modelfile.split('\n')) {
+      const from = /^FROM\s+(.+?)\s*$/i.exec(line)?.[1];
+      if (from && (from.startsWith('/') || /^[A-Za-z]:[\\/]/.test(from))) return from;
+    }
+    return undefined;
   }
 
   /** An empty generate loads the model; keep_alive follows the model's ttl (pinned = forever). */

@@ -16,6 +16,7 @@ import {
 import type { UpstreamConfig } from '../config';
 import { createDispatcher, transportError, UpstreamClient, type UpstreamBody } from './http';
 import { shapeMessages } from './message-shapes';
+import { probeRuntimeTokenizer } from './runtime-tokenizer';
 import type {
   CallContext,
   ChatResult,
@@ -23,11 +24,16 @@ import type {
   ConnectionPool,
   DiscoveredModel,
   ModelControl,
+  RuntimeTokenizer,
   Streamed,
   Upstream,
+  UpstreamModelRef,
   UpstreamTooling,
   Whole,
 } from './types';
+
+/** A runtime found to have no tokenizer is asked again after this long (it may have been down). */
+const REPROBE_MS = 60_000;
 
 /** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
 export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
@@ -80,6 +86,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   schedulerOwnsLifetimes = false;
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
+  private readonly tokenizers = new Map<UpstreamClient, { found: Promise<RuntimeTokenizer | undefined> }>();
 
   constructor(
     protected readonly config: UpstreamConfig,
@@ -95,6 +102,31 @@ export class OpenAICompatibleUpstream implements Upstream {
   /** The client for a call: managed runners override this with the model's own process. */
   protected async clientFor(_ctx: CallContext): Promise<UpstreamClient> {
     return this.client;
+  }
+
+  /** The client for a model without starting anything: managed runners answer only once running. */
+  protected readyClient(_model: UpstreamModelRef): UpstreamClient | undefined {
+    return this.client;
+  }
+
+  /** llama.cpp server's or llama-cpp-python's own tokenizer, probed once per origin. */
+  tokenizer(model: UpstreamModelRef): Promise<RuntimeTokenizer | undefined> {
+    const client = this.readyClient(model);
+    if (!client) return Promise.resolve(undefined);
+    const known = this.tokenizers.get(client);
+    if (known) return known.found;
+    const found = probeRuntimeTokenizer(client, { model: model.upstreamModel, timeoutMs: this.config.timeouts.healthMs });
+    const entry = { found };
+    this.tokenizers.set(client, entry);
+    void found.then((t) => {
+      if (!t) setTimeout(() => this.tokenizers.get(client) === entry && this.tokenizers.delete(client), REPROBE_MS).unref();
+    });
+    return found;
+  }
+
+  /** The context each request gets, from llama.cpp server's /props; other runtimes do not say. */
+  async contextLength(model: UpstreamModelRef): Promise<number | undefined> {
+    return (await this.tokenizer(model))?.contextLength?.().catch(() => undefined);
   }
 
   /** Extra body fields an adapter adds (LM Studio's `ttl`). */

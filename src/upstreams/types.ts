@@ -1,6 +1,16 @@
 // The Upstream interface every runtime adapter implements, and the optional ModelControl port
 // through which the scheduler loads and unloads models.
-import type { CancelSignal, ChatChunk, ChatCompletion, ChatRequest, Completion, CompletionRequest, EmbeddingRequest, EmbeddingResponse } from '../core';
+import type {
+  CancelSignal,
+  ChatChunk,
+  ChatCompletion,
+  ChatMessage,
+  ChatRequest,
+  Completion,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from '../core';
 
 /** What an adapter needs to know about the model it serves (a registry entry satisfies it). */
 export interface UpstreamModelRef {
@@ -80,6 +90,27 @@ export interface UpstreamTooling {
   constrains: boolean;
 }
 
+/**
+ * Token counting as the runtime itself does it, for the context step: llama.cpp's server
+ * (`/tokenize`, `/apply-template`) or llama-cpp-python (`/extras/tokenize/count`).
+ */
+export interface RuntimeTokenizer {
+  readonly runtime: 'llama-server' | 'llama-cpp-python';
+  /**
+   * Whether a count waits behind generation: llama-cpp-python serialises every call on one lock,
+   * so a count asked while a stream runs waits for the stream to end.
+   */
+  readonly blocking: boolean;
+  /** Tokens of each text on its own (no BOS, special tokens parsed). */
+  countTexts(texts: readonly string[]): Promise<number[]>;
+  /** Tokens of a rendered prompt, counted as the runtime counts a chat prompt (BOS included). */
+  countRendered(prompt: string): Promise<number>;
+  /** The prompt rendered by the runtime's own chat template (llama.cpp server only). */
+  applyTemplate?(messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<string>;
+  /** The context length each request gets (llama.cpp server `/props` n_ctx per slot). */
+  contextLength?(): Promise<number | undefined>;
+}
+
 export interface Upstream {
   readonly name: string;
   readonly kind: 'openai' | 'ollama' | 'lmstudio' | 'managed';
@@ -100,5 +131,16 @@ export interface Upstream {
   listModels(): Promise<DiscoveredModel[]>;
   health(): Promise<boolean>;
   readonly control?: ModelControl;
+  /** How the runtime counts tokens for `model`; undefined when it cannot tell (or is not running). */
+  tokenizer?(model: UpstreamModelRef): Promise<RuntimeTokenizer | undefined>;
+  /** The context length the runtime gives `model` per request, when it tells. */
+  contextLength?(model: UpstreamModelRef): Promise<number | undefined>;
+  /** The local GGUF file the runtime serves `model` from (Ollama's blob), for a local tokenizer. */
+  modelFile?(model: UpstreamModelRef): Promise<string | undefined>;
+  /**
+   * The prompt the runtime's own template makes of a chat, without generating (Ollama's
+   * `_debug_render_only`); undefined when it cannot say without loading the model.
+   */
+  renderPrompt?(model: UpstreamModelRef, messages: readonly ChatMessage[], tools: readonly unknown[] | undefined): Promise<string | undefined>;
   close(): Promise<void>;
 }

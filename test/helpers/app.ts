@@ -2,7 +2,16 @@
 // a manual clock and an in-memory logger; tests override whichever deps they exercise.
 import type { Hono } from 'hono';
 import { GatewayError, ManualClock, MemoryLogger, type ChatChunk, type ChatCompletion, type Logger } from '../../src/core';
-import { createApp, KeyStore, type AuditSink, type GatewayDeps, type GatewayOptions, type GatewaySnapshot, type RequestPolicy } from '../../src/gateway';
+import {
+  ContextService,
+  createApp,
+  KeyStore,
+  type AuditSink,
+  type GatewayDeps,
+  type GatewayOptions,
+  type GatewaySnapshot,
+  type RequestPolicy,
+} from '../../src/gateway';
 import { Metrics } from '../../src/metrics';
 import { ModelCatalog, type ModelEntry } from '../../src/registry';
 import type { CallContext, Upstream } from '../../src/upstreams';
@@ -133,6 +142,7 @@ export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
     clock,
     audit: auditSink,
     policy: policy?.(clock, auditSink),
+    context: new ContextService({ clock, logger }),
     ...rest,
   };
   return { app: createApp(deps), deps, clock, logger, upstream, audit };

@@ -6,6 +6,7 @@ import type { FrontDoor } from '../exchange/front-door';
 import { estimatePromptTokens } from '../exchange/token-estimate';
 import { chatDoor } from '../routes/inference';
 import { eventFraming, newId } from './edge';
+import { chatConversation } from '../exchange/chat-conversation';
 
 export interface MessagesDoorOptions {
   translation: messages.MessagesTranslation;
@@ -21,6 +22,7 @@ export function messagesDoor(o: MessagesDoorOptions): FrontDoor<ChatRequest, Cha
 
   return {
     route: 'chat',
+    conversation: chatConversation,
     api: 'messages',
     capability: 'chat',
     call: chatDoor.call,

@@ -6,6 +6,7 @@ import { responses } from '../../protocols';
 import type { FrontDoor } from '../exchange/front-door';
 import { chatDoor } from '../routes/inference';
 import { eventFraming, newId } from './edge';
+import { chatConversation } from '../exchange/chat-conversation';
 
 export interface ResponsesDoorOptions {
   translation: responses.ResponsesTranslation;
@@ -26,6 +27,7 @@ export function responsesDoor(o: ResponsesDoorOptions): FrontDoor<ChatRequest, C
 
   return {
     route: 'chat',
+    conversation: chatConversation,
     api: 'responses',
     capability: 'chat',
     call: chatDoor.call,

@@ -5,7 +5,10 @@ import { Cancellation, GatewayError, toGatewayError, type ExchangeDecision, type
 import type { ModelEntry } from '../../registry';
 import type { Lease, RevocationListener } from '../../scheduler';
 import type { ToolSession } from '../../tools';
+import type { Strategy } from '../../context';
 import type { Upstream } from '../../upstreams';
+import type { ContextState } from '../context/fit-chat';
+import { CONTEXT_HEADER, contextHeader, exchangeContext } from '../context/report';
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Principal } from '../keys';
 import type { ClientRequest, FrontDoor } from './front-door';
@@ -23,6 +26,8 @@ export interface ExchangeStart<Req extends ClientRequest, W, C> {
   startedAt: number;
   principal: Principal;
   request: Req;
+  /** The strategy the client asked for with `x-aegis-truncate`. */
+  truncate?: Strategy;
 }
 
 /** Where the exchange goes: the resolved model and the upstream that serves it. */
@@ -42,9 +47,13 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   lease: Lease | undefined;
   /** What the exchange waits for, for streaming clients' keep-alive comments. */
   progress = '';
+  /** What the context step did (chat doors); replaced when a refusal made it fit again. */
+  context: ContextState<Req> | undefined;
   /** Extra work to do when the client goes away (leaving the scheduler's queue). */
   private readonly onClientGone: (() => void)[] = [];
   private finished = false;
+  /** Turns whose usage Aegis estimated because the runtime reported none. */
+  private readonly estimated = new Set<Turn>();
 
   constructor(
     readonly start: ExchangeStart<Req, W, C>,
@@ -52,10 +61,10 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     /** Policy's decision, by reference; undefined when no policy engine runs. */
     readonly decision: ExchangeDecision | undefined,
     /** The request as it goes upstream: obligations applied, context fitted, tools prepared. */
-    readonly request: Req,
+    public request: Req,
     readonly priority: string,
     /** How the request's tools are served, when it has any (src/tools). */
-    readonly tools?: ToolSession,
+    public tools?: ToolSession,
   ) {
     start.deps.metrics.inFlight.inc({ model: target.entry.name });
   }
@@ -75,6 +84,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     if (this.decision) headers['x-aegis-decision-id'] = this.decision.id;
     const extra = this.start.door.headers;
     if (extra) Object.assign(headers, extra);
+    if (this.context) headers[CONTEXT_HEADER] = contextHeader(this.context.report);
     return headers;
   }
 
@@ -136,8 +146,9 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     let total: Usage | undefined;
     for (const turn of this.turns) {
       if (!turn.usage && turn.outputChunks > 0) {
-        const prompt = estimatePromptTokens(this.request);
+        const prompt = this.context?.report.tokens ?? estimatePromptTokens(this.request);
         turn.usage = { prompt_tokens: prompt, completion_tokens: turn.outputChunks, total_tokens: prompt + turn.outputChunks };
+        this.estimated.add(turn);
       }
       if (!turn.usage) continue;
       total = total
@@ -179,6 +190,8 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       errorMessage: error?.message,
       messages: request.messages,
       prompt: request.prompt,
+      context: this.context && exchangeContext(this.context.report, this.reportedPromptTokens(), this.context.reusedCut),
+      droppedMessages: this.context?.dropped.length ? this.context.dropped : undefined,
       answer: last?.answer ?? '',
       toolCalls: last?.toolCalls.filter(Boolean) ?? [],
       finishReason: last?.finishReason,
@@ -187,6 +200,16 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       decision: this.decision,
       tools: this.tools?.stats,
     };
+    if (this.context && event.context?.reported !== undefined && finalStatus === 200) {
+      const { model } = this.context.plan;
+      if (event.context.counted === model.counter.kind) model.counter.calibration.observe(event.context.tokens, event.context.reported);
+    }
     for (const sink of this.start.sinks) sink.exchangeFinished(event);
+  }
+
+  /** The prompt tokens the runtime reported for the one model call, if it reported them. */
+  private reportedPromptTokens(): number | undefined {
+    const turn = this.turns.length === 1 ? this.turns[0] : undefined;
+    return turn && !this.estimated.has(turn) ? turn.usage?.prompt_tokens : undefined;
   }
 }

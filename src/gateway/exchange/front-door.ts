@@ -6,7 +6,7 @@
 // (Responses, Anthropic Messages) translate their body into a chat request at the edge, so each of
 // their requests gets a door of its own that remembers how to turn the answer back.
 import type { z } from 'zod';
-import type { ExchangeApi, ExchangeRoute } from '../../core';
+import type { ChatMessage, ExchangeApi, ExchangeRoute } from '../../core';
 import type { CallContext, Streamed, Upstream, Whole } from '../../upstreams';
 import type { SseFraming } from '../sse-response';
 import type { ChunkCodec } from '../stages/transform';
@@ -17,6 +17,16 @@ import type { Turn } from './turn';
 export interface ClientRequest {
   model: string;
   [field: string]: unknown;
+}
+
+/** How a door's request holds a conversation, for the context step (chat-shaped doors only). */
+export interface Conversation<Req> {
+  messages(request: Req): readonly ChatMessage[];
+  tools(request: Req): readonly unknown[] | undefined;
+  /** What the request asks for the completion (`max_completion_tokens ?? max_tokens`). */
+  maxTokens(request: Req): number | null | undefined;
+  /** The request with its messages replaced by the fitted ones. */
+  withMessages(request: Req, messages: ChatMessage[]): Req;
 }
 
 export interface FrontDoor<Req extends ClientRequest, W, C> {
@@ -37,6 +47,8 @@ export interface FrontDoor<Req extends ClientRequest, W, C> {
   sse?: SseFraming;
   /** Headers every answer of this door's exchange carries besides the exchange's own. */
   headers?: Readonly<Record<string, string>>;
+  /** Where the request's conversation is, for doors whose prompt the context step fits. */
+  conversation?: Conversation<Req>;
 }
 
 /** A door whose client body is its pipeline request as it is, checked by `schema` (OpenAI's). */

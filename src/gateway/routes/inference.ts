@@ -14,6 +14,7 @@ import {
   type EmbeddingResponse,
 } from '../../core';
 import { readJsonBody } from '../body';
+import { chatConversation } from '../exchange/chat-conversation';
 import type { ClientRequest, SchemaDoor } from '../exchange/front-door';
 import type { GenerationChunk } from '../stages/transform';
 import { serveDoor, type DoorTarget } from './serve-door';
@@ -34,6 +35,7 @@ export const chatDoor: SchemaDoor<ChatRequest, ChatCompletion, ChatChunk> = {
     return body;
   },
   chunk: (turn, chunk) => turn.chatChunk(chunk),
+  conversation: chatConversation,
 };
 
 export const completionsDoor: SchemaDoor<CompletionRequest, Completion, Completion> = {

@@ -1,7 +1,9 @@
 // GET /v1/models and /v1/models/{id}: every routable name and alias, with an `aegis` extension
 // that says, among the rest, which front doors (chat, Responses, Messages, …) can use the model.
 import type { Hono } from 'hono';
+import { settingsFor } from '../../context';
 import type { ModelEntry } from '../../registry';
+import { defaultContextConfig } from '../context/fit-chat';
 import type { GatewayDeps } from '../deps';
 import { resolveModel } from '../stages/resolve';
 
@@ -14,7 +16,17 @@ export function endpointsOf(entry: ModelEntry): string[] {
   return out;
 }
 
+/** The context length fitting uses and where it comes from (runtime, config, discovered, learned). */
+function contextLength(deps: GatewayDeps, entry: ModelEntry): { tokens: number | null; source: string | null } {
+  const snapshot = deps.snapshot();
+  const { counting } = settingsFor(snapshot.options.context ?? defaultContextConfig, entry.context);
+  const limit = deps.context?.peekLimit(entry, snapshot.upstreams.get(entry.upstream), counting);
+  if (limit) return limit;
+  return { tokens: entry.contextLength ?? null, source: entry.contextLength === undefined ? null : entry.origin === 'discovered' ? 'discovered' : 'config' };
+}
+
 function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
+  const context = contextLength(deps, entry);
   return {
     id,
     object: 'model' as const,
@@ -28,7 +40,8 @@ function describe(deps: GatewayDeps, id: string, entry: ModelEntry) {
       upstream: entry.upstream,
       upstream_model: entry.upstreamModel,
       loaded: deps.modelState?.(entry)?.loaded ?? null,
-      context_length: entry.contextLength ?? null,
+      context_length: context.tokens,
+      context_length_source: context.source,
       capabilities: entry.capabilities,
       endpoints: endpointsOf(entry),
       priority: entry.priority,

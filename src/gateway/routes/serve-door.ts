@@ -2,7 +2,8 @@
 // response. The OpenAI doors parse straight into it; the agent doors translate first.
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
-import type { ExchangeSink } from '../../core';
+import { parseStrategy, type Strategy } from '../../context';
+import { GatewayError, type ExchangeSink } from '../../core';
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Exchange } from '../exchange/exchange';
 import type { ClientRequest, FrontDoor } from '../exchange/front-door';
@@ -34,15 +35,29 @@ function watchClient(c: Context, x: Exchange<ClientRequest, unknown, unknown>): 
   else signal.addEventListener('abort', () => x.markClientGone(), { once: true });
 }
 
+/** The strategy a client asked for with `x-aegis-truncate`; a value Aegis does not know is a 400. */
+function truncateHeader(c: Context): Strategy | undefined {
+  const value = c.req.header('x-aegis-truncate');
+  if (value === undefined || value === '') return undefined;
+  const strategy = parseStrategy(value);
+  if (!strategy) {
+    throw new GatewayError('invalid_request', `Invalid x-aegis-truncate header "${value}": expected error, drop-oldest or middle-out.`, {
+      param: 'x-aegis-truncate',
+    });
+  }
+  return strategy;
+}
+
 /** The pipeline for one parsed request through `door`, answered as JSON or SSE. */
-export function serveDoor<Req extends ClientRequest, W, C extends GenerationChunk>(
+export async function serveDoor<Req extends ClientRequest, W, C extends GenerationChunk>(
   c: Context,
   { deps, sinks }: DoorTarget,
   snapshot: GatewaySnapshot,
   door: FrontDoor<Req, W, C>,
   request: Req,
 ): Promise<Response> {
-  const x = prepareExchange({
+  const truncate = door.conversation ? truncateHeader(c) : undefined;
+  const prepared = prepareExchange({
     deps,
     sinks,
     snapshot,
@@ -51,7 +66,10 @@ export function serveDoor<Req extends ClientRequest, W, C extends GenerationChun
     requestId: c.get('requestId'),
     startedAt: c.get('startedAt'),
     principal: c.get('principal'),
+    truncate,
   });
+  // Awaited only when the context step had to count: most requests are prepared synchronously.
+  const x = prepared instanceof Promise ? await prepared : prepared;
   watchClient(c, x);
   return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
 }

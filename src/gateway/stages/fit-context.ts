@@ -1,7 +1,14 @@
-// Stage 5: fit the prompt into the model's context window and say what was done (src/context).
-// Pass-through until context fitting lands: the request goes on as it is.
-import type { Target } from '../exchange/exchange';
+// Stage 5: fit the prompt into the model's context window and say what was done (src/context,
+// wired in context/fit-chat.ts). Synchronous unless something must be counted.
+import type { Authorization } from '../deps';
+import type { ExchangeStart, Target } from '../exchange/exchange';
+import type { ClientRequest } from '../exchange/front-door';
+import { fitChat, type Fitting } from '../context/fit-chat';
 
-export function fitContext<Req>(_target: Target, request: Req): Req {
-  return request;
+export function fitContext<Req extends ClientRequest, W, C>(
+  start: ExchangeStart<Req, W, C>,
+  target: Target,
+  authorization: Authorization<Req> | undefined,
+): Fitting<Req> | Promise<Fitting<Req>> {
+  return fitChat(start, target, authorization, authorization?.request ?? start.request);
 }

@@ -4,6 +4,7 @@
 import { GatewayError, type ChatChunk, type Usage } from '../../core';
 import { isChatChunk, isChatCompletion, type ToolStream } from '../../tools';
 import type { Streamed, Whole } from '../../upstreams';
+import { usageWithContext, withContextUsage } from '../context/report';
 import type { Exchange } from '../exchange/exchange';
 import type { Turn } from '../exchange/turn';
 import type { ClientRequest } from '../exchange/front-door';
@@ -42,7 +43,8 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   if (output.kind === 'json') {
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
     if (x.tools && isChatCompletion(output.body)) x.tools.whole(output.body);
-    return { kind: 'json', body: door.whole(turn, output.body, x.request, x.target.entry.name) };
+    const body = door.whole(turn, output.body, x.request, x.target.entry.name);
+    return { kind: 'json', body: x.context ? withContextUsage(body, x.context.report, x.usage()) : body };
   }
   return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn) };
 }
@@ -123,7 +125,15 @@ export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
     const asked = (this.x.start.request as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage === true;
     const last = this.last;
     if (!asked || !last) return out;
-    out.push({ id: last.id, object: last.object, created: last.created, model: this.x.target.entry.name, choices: [], usage });
+    const context = this.x.context;
+    out.push({
+      id: last.id,
+      object: last.object,
+      created: last.created,
+      model: this.x.target.entry.name,
+      choices: [],
+      usage: context ? usageWithContext(usage, context.report) : usage,
+    });
     return out;
   }
 }

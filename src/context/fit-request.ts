@@ -1,0 +1,120 @@
+// One request through the context step: budget, count, fit, verify. It stays synchronous (and
+// cheap) when nothing has to be counted or cut: a prompt under the budget by its byte bound, or one
+// whose texts were all counted before and that stays clear of the limit. Near the limit it counts
+// what is missing, fits, and counts the whole prompt as the runtime builds it before trusting the
+// sum of its parts.
+import { GatewayError } from '../core';
+import { promptBudget, type Budget } from './budget';
+import type { PromptCounter, PromptCounts } from './counter';
+import { fitMessages } from './fit';
+import type { ContextSettings } from './settings';
+import type { ContextLimit, ContextReport, CountKind, Message, Strategy } from './types';
+import type { WindowMemory } from './window';
+
+export interface FitRequestInput {
+  /** The model's key for remembered cuts (name@version). */
+  model: string;
+  messages: readonly Message[];
+  tools?: readonly unknown[];
+  /** `max_completion_tokens ?? max_tokens` of the request. */
+  maxTokens?: number | null;
+  /** Undefined while nobody knows the model's context length. */
+  limit: ContextLimit | undefined;
+  strategy: Strategy;
+  settings: ContextSettings;
+  counter: PromptCounter;
+  windows: WindowMemory;
+  /** Margin on top of the calibrated one: after the runtime refused a prompt Aegis thought fitted. */
+  extraMargin?: number;
+}
+
+export interface Fitted {
+  /** The messages to send: the request's own array when nothing was cut. */
+  messages: readonly Message[];
+  report: ContextReport;
+  /** The original messages left out. */
+  dropped: readonly Message[];
+  /** Whether a remembered cut was reused as it was. */
+  reusedCut: boolean;
+}
+
+/**
+ * Within this fraction of the budget a sum of per-message counts is not trusted: the whole
+ * prompt is counted as the runtime builds it (template joins, tool definitions).
+ */
+const VERIFY_BAND = 0.1;
+
+function report(i: FitRequestInput, budget: Budget | undefined, tokens: number, counted: CountKind): ContextReport {
+  return {
+    tokens,
+    limit: i.limit?.tokens ?? null,
+    budget: budget?.prompt ?? null,
+    reserved: budget?.reserved ?? 0,
+    dropped: 0,
+    shortened: 0,
+    droppedTokens: 0,
+    strategy: i.strategy,
+    counted,
+    limitSource: i.limit?.source ?? null,
+  };
+}
+
+const unchanged = (i: FitRequestInput, r: ContextReport): Fitted => ({ messages: i.messages, report: r, dropped: [], reusedCut: false });
+
+export function overflowError(r: ContextReport, reason: string): GatewayError {
+  return new GatewayError(
+    'context_length_exceeded',
+    `This model's maximum context length is ${r.limit} tokens. However, your messages resulted in ${r.tokens} tokens and ${r.reserved} are reserved for the completion (a prompt may use ${r.budget}); ${reason}.`,
+    { param: 'messages', details: { aegis_context: r } },
+  );
+}
+
+export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
+  const { counter, messages, tools, limit, settings } = i;
+  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
+  const budget = promptBudget({ ...settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: counter.calibration.margin() + (i.extraMargin ?? 0) });
+  const cached = counter.cached(messages, tools);
+  if (cached && cached.total <= budget.prompt * (1 - VERIFY_BAND)) return unchanged(i, report(i, budget, cached.total, cached.kind));
+  if (!cached) {
+    const quick = counter.quick(messages, tools);
+    if (quick.bound <= budget.prompt) return unchanged(i, report(i, budget, quick.estimate, 'estimate'));
+  }
+  return fitCounted(i, budget, cached);
+}
+
+async function fitCounted(i: FitRequestInput, budget: Budget, cached: PromptCounts | undefined): Promise<Fitted> {
+  const { counter, messages, tools, strategy, settings, windows } = i;
+  const counts = cached ?? (await counter.count(messages, tools));
+  const base = report(i, budget, counts.total, counts.kind);
+  if (counts.total > budget.prompt && strategy === 'error') {
+    // The sum of parts is not enough to refuse on: the whole prompt decides.
+    const whole = await counter.whole(messages, tools);
+    if (whole !== undefined && whole <= budget.prompt) return unchanged(i, { ...base, tokens: whole });
+    throw overflowError({ ...base, tokens: whole ?? counts.total }, 'truncation is off for this request (strategy `error`)');
+  }
+  let prompt = budget.prompt;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const remembered = counts.total > prompt ? windows.recall(i.model, messages, strategy) : undefined;
+    const fit = fitMessages(messages, counts.perMessage, {
+      strategy,
+      budget: prompt,
+      fixed: counts.fixed,
+      framing: counts.framing,
+      lowWaterMark: settings.lowWaterMark,
+      maxMessageShare: settings.maxMessageShare,
+      remembered,
+    });
+    if (!fit.ok) throw overflowError(base, 'even with every earlier turn dropped and long messages shortened, the rest does not fit');
+    const changed = fit.dropped.length > 0 || fit.shortened > 0;
+    const whole = changed || fit.tokens > prompt * (1 - VERIFY_BAND) ? await counter.whole(fit.messages, tools) : undefined;
+    const tokens = whole ?? fit.tokens;
+    if (tokens <= budget.prompt) {
+      if (fit.cut) windows.remember(i.model, messages, { ...fit.cut, strategy });
+      const r = { ...base, tokens, dropped: fit.dropped.length, shortened: fit.shortened, droppedTokens: Math.max(0, counts.total - tokens) };
+      return { messages: changed ? fit.messages : messages, report: r, dropped: fit.dropped, reusedCut: fit.reused };
+    }
+    // The parts undercounted the whole (template joins): tighten by the difference and fit again.
+    prompt -= tokens - budget.prompt + 1;
+  }
+  throw overflowError(base, 'the prompt could not be fitted within the budget');
+}
