@@ -79,7 +79,8 @@ describe('ToolTextParser on recorded outputs', () => {
 describe('ToolTextParser properties', () => {
   // Prose that never contains the first character of any tool syntax.
   const prose = fc.string({ unit: fc.constantFrom(...'abc xyz.,!?\n{}"'.split('')), maxLength: 40 }).filter((s) => !/^[\s,;]*\{/.test(s));
-  const city = fc.string({ unit: fc.constantFrom(...'abcdefgh "\\<>[]`'.split('')), minLength: 1, maxLength: 12 });
+  // A fence inside the arguments would end a fenced call early (the fence format cannot tell).
+  const city = fc.string({ unit: fc.constantFrom(...'abcdefgh "\\<>[]`'.split('')), minLength: 1, maxLength: 12 }).filter((s) => !s.includes('```'));
   const cuts = (n: number) => fc.uniqueArray(fc.integer({ min: 1, max: Math.max(1, n - 1) }), { maxLength: 12 });
 
   it('never lets any part of a tool call reach the client as content, wherever the stream is cut', () => {
