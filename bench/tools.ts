@@ -32,7 +32,7 @@ const { values: opts } = parseArgs({
     choice: { type: 'string', default: 'auto' },
     'max-tokens': { type: 'string', default: '80' },
     /** Comma-separated variant names; `retry` adds free decoding with the constrained retry. */
-    variants: { type: 'string', default: 'unconstrained,constrained' },
+    variants: { type: 'string', default: 'constrained,unconstrained' },
   },
 });
 
@@ -43,7 +43,7 @@ const allVariants = [
   { key: 'retry', name: 'unconstrained + retry', tools: { decoding: 'lenient', retry: true } },
   { key: 'constrained', name: 'constrained', tools: { decoding: 'constrained' } },
 ] as const;
-const variants = allVariants.filter((v) => opts.variants.split(',').includes(v.key));
+const variants = opts.variants.split(',').flatMap((key) => allVariants.filter((v) => v.key === key));
 
 const ajv = new Ajv();
 const validators = new Map(benchTools.map((t) => [t.function.name, ajv.compile(t.function.parameters ?? {})]));
@@ -117,7 +117,7 @@ function gatewayConfig(tools: Record<string, unknown>): Record<string, unknown> 
   };
 }
 
-async function runVariant(variant: (typeof allVariants)[number]): Promise<Row[]> {
+async function runVariant(variant: (typeof allVariants)[number], onRow: (row: Row) => void): Promise<Row[]> {
   const finished: ExchangeFinished[] = [];
   const rt = await GatewayRuntime.create(parseConfig(JSON.stringify(gatewayConfig(variant.tools)), process.env, 'bench:tools'), {
     logger: new MemoryLogger(),
@@ -154,8 +154,9 @@ async function runVariant(variant: (typeof allVariants)[number]): Promise<Row[]>
       }
       times.sort((a, b) => a - b);
       row.medianMs = times[Math.floor(times.length / 2)] ?? 0;
-      process.stdout.write(` ${model} ${variant.name}: ${row.valid}/${row.prompts} valid\n`);
+      process.stdout.write(` ${model} ${variant.name}: ${row.valid}/${row.prompts} valid, ${row.rightTool} right tool\n`);
       rows.push(row);
+      onRow(row);
     }
   } finally {
     await rt.close(2_000);
@@ -196,27 +197,40 @@ async function main(): Promise<void> {
   for (const c of cost) lines.push(`| ${c.answer} | ${c.chunks} | ${c.usPerChunk.toFixed(2)} |`);
   lines.push('', 'Target: ≤ 50 µs per chunk. Requests without tools never build a tool stream.', '');
   for (const c of cost) process.stdout.write(`parse ${c.answer}: ${c.usPerChunk.toFixed(2)} µs/chunk\n`);
-  if (!opts['parse-only']) {
-    const rows: Row[] = [];
-    for (const v of variants) rows.push(...(await runVariant(v)));
-    lines.push(
-      `## Accuracy: ${prompts.length} prompts, tool_choice ${opts.choice}, runtime ${opts.runtime === 'ollama' ? 'Ollama' : 'llama-cpp-python (managed)'}`,
-      '',
-      '| model | decoding | valid calls | right tool | answers with >1 call | shown as invalid | retries | median latency |',
-      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    );
-    for (const r of rows) {
-      lines.push(
-        `| ${r.model} | ${r.variant} | ${pct(r.valid, r.prompts)} (${r.valid}/${r.prompts}) | ${pct(r.rightTool, r.prompts)} | ${r.extraCalls} | ${r.invalidShown} | ${r.retries} | ${(r.medianMs / 1000).toFixed(1)} s |`,
-      );
-    }
-    lines.push('', 'Target with constrained decoding: ≥ 95 % valid calls.', '');
-  }
   const dir = repo('bench/results');
   mkdirSync(dir, { recursive: true });
   const file = `${dir}/tools-${date}-${sha()}${opts.quick ? '-quick' : ''}${opts['parse-only'] ? '-parse' : ''}.md`;
+  if (!opts['parse-only']) {
+    // Written again after every model and variant: a run cut short still leaves its figures.
+    const rows: Row[] = [];
+    const head = lines.length;
+    const write = () => writeFileSync(file, `${[...lines.slice(0, head), ...accuracy(rows)].join('\n')}\n`);
+    for (const v of variants)
+      await runVariant(v, (row) => {
+        rows.push(row);
+        write();
+      });
+    lines.push(...accuracy(rows));
+  }
   writeFileSync(file, `${lines.join('\n')}\n`);
   process.stdout.write(`\nwrote ${file}\n`);
+}
+
+function accuracy(rows: readonly Row[]): string[] {
+  const lines: string[] = [];
+  lines.push(
+    `## Accuracy: ${prompts.length} prompts, tool_choice ${opts.choice}, runtime ${opts.runtime === 'ollama' ? 'Ollama' : 'llama-cpp-python (managed)'}`,
+    '',
+    '| model | decoding | valid calls | right tool | answers with >1 call | shown as invalid | retries | median latency |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const r of rows) {
+    lines.push(
+      `| ${r.model} | ${r.variant} | ${pct(r.valid, r.prompts)} (${r.valid}/${r.prompts}) | ${pct(r.rightTool, r.prompts)} | ${r.extraCalls} | ${r.invalidShown} | ${r.retries} | ${(r.medianMs / 1000).toFixed(1)} s |`,
+    );
+  }
+  lines.push('', 'Target with constrained decoding: ≥ 95 % valid calls.', '');
+  return lines;
 }
 
 await main();

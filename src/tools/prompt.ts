@@ -60,12 +60,13 @@ export function instructions({ catalog, choice, protocol, parallel }: RenderOpti
     lines.push(`To call a tool, reply with only this${parallel ? ', one block per call' : ''}:`, '<tool_call>', call, '</tool_call>');
     lines.push(must || 'If no tool fits, answer normally without any tag.');
   } else if (must) {
-    lines.push(`Reply with JSON only, like this: {"tool_calls": [${call}]}`, must);
+    lines.push('Reply with JSON only: {"tool_calls": [{"name": "<the tool that fits>", "arguments": {<its arguments>}}]}', must);
   } else {
+    // The call form first; the plain answer as a fallback with nothing to copy. No example call:
+    // the grammar admits only declared names, and an example only pulls choices to its tool.
     lines.push(
-      'Reply with JSON only, in one of two forms:',
-      `- to call tools: {"tool_calls": [${call}]}`,
-      '- to answer without a tool: {"response": "your answer"}',
+      'Reply with JSON only. To call tools: {"tool_calls": [{"name": "<the tool that fits>", "arguments": {<its arguments>}}]}',
+      'Only if none of the tools fits the request, put your reply in {"response": ...} instead.',
     );
   }
   lines.push('Call only the tools the request needs.');

@@ -60,7 +60,12 @@ export class ToolStream {
     if (!choice) return [chunk];
     this.template ??= chunk;
     this.out = [];
-    const { content, tool_calls } = choice.delta;
+    const { role: _role, content, tool_calls, ...rest } = choice.delta;
+    // Other delta fields (llama-server's reasoning_content) pass through as they came.
+    for (const key in rest) {
+      this.emit(rest);
+      break;
+    }
     if (content) {
       if (this.text) this.textEvents(this.text.push(content));
       else if (this.json) this.jsonEvents(this.json.push(content));

@@ -213,6 +213,14 @@ export class ToolTextParser {
         return true;
       }
       r.searchFrom = at;
+      r.json = new JsonEnd(at);
+    }
+    if (r.json) {
+      // The closing fence comes after the JSON: backticks inside its strings do not close it.
+      const end = r.json.scan(text);
+      if (end < 0) return false;
+      r.json = undefined;
+      r.searchFrom = end;
     }
     const closeAt = text.indexOf('```', r.searchFrom);
     if (closeAt < 0) {
