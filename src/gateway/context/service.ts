@@ -88,7 +88,10 @@ export class ModelContext {
           this.runtimeLimit = n;
           this.runtimeLimitAt = this.service.clock.now();
         },
-        () => {},
+        // An upstream that cannot answer now is asked again after the same interval, not per request.
+        () => {
+          this.runtimeLimitAt = this.service.clock.now();
+        },
       )
       .finally(() => (this.refreshing = undefined));
     return this.refreshing;

@@ -1,0 +1,110 @@
+// Context fitting end to end on the real runtimes with the official openai client: a conversation
+// three times a 2K model's context is answered, with the x-aegis-context header saying what was
+// dropped; with x-aegis-truncate: error it is a 400 context_length_exceeded; the system prompt
+// survives (the model is told its name and says it). llama-cpp-python is given no context length:
+// Aegis learns it from the runtime's first refusal and retries once.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { longConversation, type Message } from '../helpers/conversation';
+import { startGateway, testKey, type TestGateway } from '../helpers/gateway';
+import { world } from '../world/use-world';
+
+const [ollama, llamacpp, models] = await Promise.all([world('ollama'), world('llamacpp'), world('models')]);
+const available = Boolean(ollama && llamacpp && models);
+
+type AegisContext = { prompt_tokens: number; context_length: number; context_length_source: string; dropped_messages: number; strategy: string };
+type UsageWithContext = OpenAI.CompletionUsage & { aegis_context?: AegisContext };
+
+function header(value: string | null): Record<string, string> {
+  return Object.fromEntries((value ?? '').split('; ').map((kv) => kv.split('=') as [string, string]));
+}
+
+const runtimes = [
+  { model: 'smol-lcp', label: 'llama-cpp-python (context learned from its refusal)', marker: true },
+  { model: 'smol-ollama', label: 'Ollama, SmolLM2', marker: true },
+  // Ollama renders Gemma 3 with `{{ .Prompt }}` (its GGUF has no chat template), which leaves out
+  // system messages: the marker cannot reach this model through Ollama at all.
+  { model: 'gemma-ollama', label: 'Ollama, Gemma 3', marker: false },
+];
+
+// A fitted prompt is ~1,000–1,900 tokens: minutes of prompt evaluation on two busy cores.
+describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 900_000 }, () => {
+  let gw: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    gw = await startGateway({
+      upstreams: [
+        { name: 'ollama', type: 'ollama', url: ollama!.url, discover: false },
+        { name: 'lcp', type: 'openai', url: llamacpp!.url, discover: false },
+      ],
+      models: [
+        { name: 'smol-ollama', upstream: 'ollama', upstreamModel: 'smollm2:135m', contextLength: 2048 },
+        { name: 'gemma-ollama', upstream: 'ollama', upstreamModel: 'gemma3:270m', contextLength: 2048 },
+        { name: 'smol-lcp', upstream: 'lcp', upstreamModel: 'smollm2-135m', path: models!['smollm2-135m']!.path },
+      ],
+    });
+    client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: testKey, maxRetries: 0 });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  for (const { model, label, marker } of runtimes) {
+    describe(label, () => {
+      it('answers a conversation three times its context and says what it dropped', async () => {
+        const messages = longConversation(30);
+        const { data, response } = await client.chat.completions.create({ model, messages, max_tokens: 16, temperature: 0 }).withResponse();
+        expect(data.choices[0]!.message.content?.length).toBeGreaterThan(0);
+        const h = header(response.headers.get('x-aegis-context'));
+        expect(h).toMatchObject({ limit: '2048', strategy: 'drop-oldest' });
+        expect(Number(h.dropped)).toBeGreaterThan(20);
+        const usage = data.usage as UsageWithContext;
+        expect(usage.aegis_context).toMatchObject({ context_length: 2048, dropped_messages: Number(h.dropped), strategy: 'drop-oldest' });
+        // The runtime saw what Aegis counted: its own prompt count is within the window.
+        expect(usage.prompt_tokens).toBeLessThanOrEqual(2048 - 16);
+        expect(Math.abs(usage.prompt_tokens - Number(h.tokens))).toBeLessThanOrEqual(Math.ceil(usage.prompt_tokens * 0.02));
+      });
+
+      it('refuses the same conversation with x-aegis-truncate: error', async () => {
+        const err = await client.chat.completions
+          .create({ model, messages: longConversation(30), max_tokens: 16 }, { headers: { 'x-aegis-truncate': 'error' } })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+        const e = err as InstanceType<typeof OpenAI.BadRequestError>;
+        expect(e.status).toBe(400);
+        expect(e.code).toBe('context_length_exceeded');
+        expect(e.param).toBe('messages');
+        expect(e.message).toMatch(/maximum context length is 2048 tokens/);
+      });
+
+      it('streams a fitted conversation with the header and usage.aegis_context in the last chunk', async () => {
+        const { data: stream, response } = await client.chat.completions
+          .create({ model, messages: longConversation(30), max_tokens: 8, temperature: 0, stream: true, stream_options: { include_usage: true } })
+          .withResponse();
+        let usage: UsageWithContext | undefined;
+        for await (const chunk of stream) if (chunk.usage) usage = chunk.usage as UsageWithContext;
+        expect(Number(header(response.headers.get('x-aegis-context')).dropped)).toBeGreaterThan(20);
+        expect(usage?.aegis_context?.dropped_messages).toBeGreaterThan(20);
+      });
+
+      it.runIf(marker)('keeps the system prompt: the model still knows the name it was given', async () => {
+        const ask = async (messages: Message[]) =>
+          (await client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0, seed: 1 })).choices[0]!.message.content ?? '';
+        const withSystem = await ask(longConversation(30));
+        // Without the system prompt the model has no reason to use that name: the control.
+        const without = await ask(longConversation(30).slice(1));
+        expect(withSystem).toMatch(/zorb/i);
+        expect(without).not.toMatch(/zorb/i);
+      });
+    });
+  }
+
+  it('lists where each context length came from', async () => {
+    const list = (await client.models.list()).data as unknown as { id: string; aegis: { context_length: number; context_length_source: string } }[];
+    const byId = Object.fromEntries(list.map((m) => [m.id, m.aegis]));
+    expect(byId['smol-ollama']).toMatchObject({ context_length: 2048, context_length_source: 'config' });
+    expect(byId['smol-lcp']).toMatchObject({ context_length: 2048, context_length_source: 'learned' });
+  });
+});
