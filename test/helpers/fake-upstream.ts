@@ -37,6 +37,12 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d));
     req.on('end', () => {
+      // A runtime without tokenizer endpoints (the context step probes /tokenize and
+      // /extras/tokenize/count): 404, and not counted as a request.
+      if (req.url !== undefined && !req.url.startsWith('/v1/')) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `no route ${req.url}` } }));
+        return;
+      }
       if (req.url === '/v1/models') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'fake' }] }));
         return;
