@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { paths, pins, testModels } from './manifest';
 import { ensureInstalled } from './install';
+import { mcpServerPins, mcpServersModules } from './install-mcp-servers';
 import { freePort, httpOk, startServer, type ServerProcess } from './process';
 import { run } from './run';
 import { startLmStudioFixture } from './lmstudio-fixture';
@@ -25,6 +26,8 @@ export interface WorldInfo {
   /** A llama-cpp-python server on the small chat model, with embeddings on. */
   llamacpp: { url: string; python: string; modelPath: string; version: string };
   lmstudio: { url: string; models: string[] };
+  /** The pinned MCP reference servers from npm: entry scripts to run with this Node (no shell). */
+  mcpservers: { everything: string; memory: string; versions: Record<string, string> };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -161,4 +164,9 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
   ollama: startOllama,
   llamacpp: startLlamaCpp,
   lmstudio: startLmStudio,
+  mcpservers: async () => {
+    await ensureInstalled('mcpservers');
+    const entry = (pkg: string) => join(mcpServersModules, '@modelcontextprotocol', pkg, 'dist', 'index.js');
+    return { everything: entry('server-everything'), memory: entry('server-memory'), versions: { ...mcpServerPins } };
+  },
 };
