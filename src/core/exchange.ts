@@ -46,7 +46,27 @@ export interface ExchangeFinished {
   usage?: Usage;
   /** Model calls made (more than one only inside a tool loop). */
   turns: number;
+  /** The MCP tool calls the gateway ran for this exchange, in order (absent when none). */
+  mcpCalls?: ExchangeToolCall[];
   decision?: ExchangeDecision;
+}
+
+/** One MCP tool call the gateway ran (or refused) inside an exchange's tool loop. */
+export interface ExchangeToolCall {
+  id: string;
+  /** The name the model called (`mcp__server__tool`). */
+  name: string;
+  server: string;
+  tool: string;
+  round: number;
+  arguments: string;
+  argumentsHash: string;
+  /** ok, tool_error, denied, timeout, cancelled, error, invalid_arguments, unknown_tool, not_run. */
+  outcome: string;
+  durationMs: number;
+  /** What the model was told (capped). */
+  output: string;
+  error?: string;
 }
 
 /** Anything that wants to hear about finished exchanges; sinks must not throw or block. */

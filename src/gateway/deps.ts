@@ -2,6 +2,7 @@
 // read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
 // so an exchange keeps the snapshot it started with.
 import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
+import type { McpCallOptions, McpCallResult, McpLimits, ToolCatalog, ToolInvocation, ToolVerdict } from '../mcp';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
@@ -46,6 +47,13 @@ export interface Authorization<R = Record<string, unknown>> extends ExchangeDeci
   request: R;
   /** Priority class the policy assigned, if any (else the model's). */
   priority?: string;
+  /** MCP servers → tool patterns the principal may use (the obligation `mcp.servers`). */
+  mcpServers?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Policy's answer for one MCP tool call of an exchange (the `tool_decision` entrypoint). */
+export interface ToolDecision extends ToolVerdict {
+  id: string;
 }
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
@@ -57,6 +65,23 @@ export interface RequestPolicy {
     request: R;
     requestId: string;
   }): Authorization<R>;
+  /** Decides one MCP tool call the tool loop wants to run; absent = every call is allowed. */
+  checkTool?(input: { principal: Principal; route: ExchangeRoute; model: ModelEntry; call: ToolInvocation }): ToolDecision;
+}
+
+/** The MCP servers as the gateway sees them (src/mcp's McpPool): tool catalogs and tool calls. */
+export interface ToolServers {
+  /** The tool loop's limits, read per exchange (a reload applies to the next one). */
+  readonly limits: McpLimits;
+  has(server: string): boolean;
+  /** The configured URL of an HTTP server (a request's `server_url` may only repeat it). */
+  serverUrl(server: string): string | undefined;
+  callTimeoutMs(server: string): number;
+  /** Servers every request for `model` or from key `keyId` gets without naming them. */
+  defaultServers(model: string, keyId: string): string[];
+  /** At once when connected and listed; throws McpServerUnavailable when it cannot be reached. */
+  tools(server: string): ToolCatalog | Promise<ToolCatalog>;
+  call(server: string, tool: string, args: Record<string, unknown>, options: McpCallOptions): Promise<McpCallResult>;
 }
 
 export interface AuditEvent {
@@ -87,6 +112,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   readonly scheduler?: ModelGate;
   readonly policy?: RequestPolicy;
+  /** The MCP bridge's servers; without it a request naming an MCP server is refused (400). */
+  readonly mcp?: ToolServers;
   /** Told of every finished exchange, in order, after the gateway's own metrics. */
   readonly sinks?: readonly ExchangeSink[];
   readonly audit?: AuditSink;

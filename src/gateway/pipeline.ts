@@ -2,28 +2,43 @@
 // middleware; the exchange arrives with its principal and its parsed body (stage 1).
 //
 // A new stage is one function in stages/ and one line here.
-import type { Exchange, ExchangeStart } from './exchange/exchange';
+import type { Exchange, ExchangeStart, Target } from './exchange/exchange';
 import { acquireLease } from './stages/acquire';
 import { admit } from './stages/admit';
 import { authorize } from './stages/authorize';
 import { callModel } from './stages/call-model';
 import { fitContext } from './stages/fit-context';
+import { mcpTools, type McpPrepared } from './stages/mcp-tools';
 import { prepareTools } from './stages/prepare-tools';
 import { resolveTarget } from './stages/resolve';
 import { toolLoop } from './stages/tool-loop';
 import { transform, type Answer, type GenerationChunk } from './stages/transform';
 import type { ClientRequest } from './exchange/front-door';
+import type { Authorization } from './deps';
 
 /**
  * Stages 3–6: where the request goes and in what shape. A failure here refuses the request before
  * anything is admitted (400, 403, 404, 429); after `admit` the exchange is counted and finished once.
+ * A promise only while an MCP server the request uses connects or lists its tools.
  */
-export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> {
+export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> | Promise<Exchange<Req, W, C>> {
   const target = resolveTarget(start); //                           3 registry
   const authorization = authorize(start, target); //                4 policy + obligations
   const fitted = fitContext(target, authorization?.request ?? start.request); //  5 context
-  const request = prepareTools(target, fitted); //                  6 tools
-  return admit(start, target, authorization, request);
+  const mcp = mcpTools(start, target, authorization, fitted); //    6a MCP tools
+  if (mcp instanceof Promise) return mcp.then((m) => prepared(start, target, authorization, m));
+  return prepared(start, target, authorization, mcp);
+}
+
+function prepared<Req extends ClientRequest, W, C>(
+  start: ExchangeStart<Req, W, C>,
+  target: Target,
+  authorization: Authorization<Req> | undefined,
+  { request, plan }: McpPrepared<Req>,
+): Exchange<Req, W, C> {
+  const x = admit(start, target, authorization, prepareTools(target, request)); // 6 tools
+  x.mcp = plan;
+  return x;
 }
 
 /** Stages 7–10: a slot on the model, the call, the answer as the client sees it, the tool loop. */
@@ -32,9 +47,8 @@ export async function serveExchange<Req extends ClientRequest, W, C extends Gene
     const queued = acquireLease(x); //                              7 scheduler
     if (queued) await queued;
     const output = await callModel(x); //                           8 upstream
-    const answer = transform(x, output); //                         9 OpenAI framing, turn assembly
-    const looped = toolLoop(x, answer); //                          10 MCP tool loop
-    return looped instanceof Promise ? await looped : looped;
+    if (x.mcp) return await toolLoop(x, x.mcp, output); //          10 MCP tool loop (then 9 for its last answer)
+    return transform(x, output); //                                 9 OpenAI framing, turn assembly
   } catch (err) {
     throw x.fail(err);
   }

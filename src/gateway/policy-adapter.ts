@@ -2,11 +2,13 @@
 // (max_tokens cap, tools removed, priority, logging and redaction), a 403 policy_denied, or a 429
 // for a spent quota.
 import type { Clock } from '../core';
-import { allowedTools, buildPolicyInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
+import { allowedTools, buildPolicyInput, buildToolCallInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
 import type { AuditSink, Authorization, RequestPolicy } from './deps';
 import { estimatePromptTokens } from './exchange/token-estimate';
 import { quotaExceededError } from './quota-error';
 import type { UsageMeter } from './usage-meter';
+
+const routePath = (route: string) => `/v1/${route === 'chat' ? 'chat/completions' : route}`;
 
 export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: AuditSink | undefined): RequestPolicy {
   return {
@@ -20,7 +22,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       const facts = usage.facts(principal.id);
       const input = buildPolicyInput({
         principal,
-        route: { method: 'POST', path: `/v1/${route === 'chat' ? 'chat/completions' : route}`, endpoint: route },
+        route: { method: 'POST', path: routePath(route), endpoint: route },
         model,
         body: request,
         estimatedPromptTokens: estimatePromptTokens(request),
@@ -60,7 +62,24 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
           delete out.tool_choice;
         }
       }
-      return { id: decision.id, reasons: decision.reasons, request: out, priority: o.priority ?? undefined, log: o.log.rag, redact: o.log.redact };
+      return {
+        id: decision.id,
+        reasons: decision.reasons,
+        request: out,
+        priority: o.priority ?? undefined,
+        log: o.log.rag,
+        redact: o.log.redact,
+        mcpServers: o.mcp.servers,
+      };
+    },
+
+    // `tool_decision` for one call of the MCP loop. Its audit entry is the loop's (one per call,
+    // with the outcome), so nothing is audited here.
+    checkTool({ principal, route, model, call }) {
+      const nowMs = clock.now();
+      const requestInput = buildPolicyInput({ principal, route: { method: 'POST', path: routePath(route), endpoint: route }, model, nowMs });
+      const d = engine.decide(buildToolCallInput(requestInput, { server: call.server, tool: call.tool, arguments: call.arguments, round: call.round }, nowMs));
+      return { id: d.id, allow: d.allow, reasons: d.reasons };
     },
   };
 }

@@ -41,6 +41,8 @@ export interface ToolCallRecord {
   error?: string;
   /** The policy decision's reasons, for a denied call. */
   reasons?: string[];
+  /** The policy decision that allowed or refused the call. */
+  decisionId?: string;
 }
 
 export function argumentsHash(raw: string, parsed: unknown): string {

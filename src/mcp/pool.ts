@@ -43,6 +43,11 @@ export class McpPool {
     return this.servers.has(server);
   }
 
+  serverUrl(server: string): string | undefined {
+    const config = this.servers.get(server)?.config;
+    return config && 'url' in config ? config.url : undefined;
+  }
+
   /** Per-server call timeout (the server's own, else the section's). */
   callTimeoutMs(server: string): number {
     return this.servers.get(server)?.config.callTimeoutMs ?? this.config.callTimeoutMs;

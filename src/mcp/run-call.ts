@@ -20,6 +20,8 @@ export interface ToolInvocation {
 export interface ToolVerdict {
   allow: boolean;
   reasons: string[];
+  /** The policy decision's id, for the audit entry. */
+  id?: string;
 }
 
 /** The loop's doors to the world: the gateway wires them to policy and the MCP pool. */
@@ -49,7 +51,7 @@ export async function runCall(call: ToolCall, ports: ToolPorts, ctx: RunCallCont
   const raw = call.function.arguments;
   const exposed = ctx.tools.resolve(call.function.name);
   const parsed = parseArguments(raw);
-  const base = {
+  const base: Omit<ToolCallRecord, 'outcome' | 'output' | 'durationMs'> = {
     id: call.id,
     name: call.function.name,
     server: exposed?.server ?? '',
@@ -75,6 +77,7 @@ export async function runCall(call: ToolCall, ports: ToolPorts, ctx: RunCallCont
   }
   const invocation: ToolInvocation = { server: exposed.server, tool: exposed.tool, arguments: parsed.value, round };
   const verdict = ports.authorizeTool(invocation);
+  if (verdict.id !== undefined) base.decisionId = verdict.id;
   if (!verdict.allow) {
     const why = verdict.reasons.length > 0 ? verdict.reasons.join('; ') : 'no rule allows it';
     return done('denied', `Error: Aegis' policy refused this call (${why}); it was not run. Do not retry it.`, {

@@ -102,7 +102,7 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
   app.post(path, async (c) => {
     const snapshot = deps.snapshot();
     const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
-    const x = prepareExchange({
+    const prepared = prepareExchange({
       deps,
       sinks,
       snapshot,
@@ -112,6 +112,7 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
       startedAt: c.get('startedAt'),
       principal: c.get('principal'),
     });
+    const x = prepared instanceof Promise ? await prepared : prepared;
     watchClient(c, x);
     return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
   });

@@ -4,7 +4,7 @@
 import { GatewayError, type Usage } from '../../core';
 import type { Streamed, Whole } from '../../upstreams';
 import type { Exchange } from '../exchange/exchange';
-import type { Turn } from '../exchange/turn';
+import { Turn } from '../exchange/turn';
 import type { ClientRequest } from '../exchange/front-door';
 
 /** What streamed chunks of every door share. */
@@ -28,7 +28,18 @@ export interface ChunkCodec<C> {
 export type Answer<C> = { kind: 'json'; body: unknown } | { kind: 'stream'; chunks: AsyncIterable<C>; codec: ChunkCodec<C> };
 
 export function transform<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
-  const turn = x.newTurn();
+  return present(x, output, x.newTurn());
+}
+
+/**
+ * Stage 9 for an answer whose turn the tool loop has already assembled (its last round): the door
+ * renders it into a turn nobody records, so the exchange counts nothing twice.
+ */
+export function render<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
+  return present(x, output, new Turn(x.start.deps.clock));
+}
+
+function present<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>, turn: Turn): Answer<C> {
   const { door } = x.start;
   if (output.kind === 'json') {
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);

@@ -11,7 +11,7 @@ type Chunk = { n: number };
 /** An admitted streaming exchange whose finish is recorded in `finished`. */
 function streamingExchange(finished: ExchangeFinished[] = []) {
   const { deps } = inProcessApp();
-  return prepareExchange({
+  const x = prepareExchange({
     deps,
     sinks: [{ exchangeFinished: (e) => void finished.push(e) }],
     snapshot: deps.snapshot(),
@@ -21,6 +21,9 @@ function streamingExchange(finished: ExchangeFinished[] = []) {
     principal: anonymousPrincipal,
     request: { model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] },
   });
+  // Without MCP tools preparing never waits.
+  if (x instanceof Promise) throw new Error('expected a synchronous exchange');
+  return x;
 }
 
 async function* chunks(n: number): AsyncGenerator<Chunk> {
