@@ -20,6 +20,7 @@ import {
   type GatewaySnapshot,
   type ModelGate,
   type RequestPolicy,
+  type ToolServers,
 } from '../gateway';
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
@@ -66,6 +67,8 @@ export interface Extension {
   scheduler?: ModelGate;
   admin?: AdminOps;
   policy?: RequestPolicy;
+  /** The MCP bridge's servers (src/mcp's pool). */
+  mcp?: ToolServers;
   sinks?: readonly ExchangeSink[];
   audit?: AuditSink;
   reload?(config: AegisConfig): void | Promise<void>;
@@ -120,6 +123,7 @@ export class GatewayRuntime {
       scheduler: extension.scheduler,
       admin: extension.admin,
       policy: extension.policy,
+      mcp: extension.mcp,
       sinks: extension.sinks,
       audit: extension.audit,
       operator,

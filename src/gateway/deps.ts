@@ -73,6 +73,8 @@ export interface RequestPolicy {
 export interface ToolServers {
   /** The tool loop's limits, read per exchange (a reload applies to the next one). */
   readonly limits: McpLimits;
+  /** Whether some server is attached to requests without being named (`defaultFor`). */
+  readonly hasDefaults: boolean;
   has(server: string): boolean;
   /** The configured URL of an HTTP server (a request's `server_url` may only repeat it). */
   serverUrl(server: string): string | undefined;

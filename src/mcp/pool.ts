@@ -22,12 +22,15 @@ export function matchesName(pattern: string, value: string): boolean {
   return pattern.endsWith('*') && value.startsWith(pattern.slice(0, -1));
 }
 
+const anyDefaults = (config: McpConfig) => config.servers.some((s) => s.defaultFor.models.length > 0 || s.defaultFor.keys.length > 0);
+
 export class McpPool {
   private config: McpConfig;
   private servers = new Map<string, McpServer>();
 
   constructor(private readonly o: McpPoolOptions) {
     this.config = o.config;
+    this.hasDefaults = anyDefaults(o.config);
     for (const s of o.config.servers) this.servers.set(s.name, this.build(s));
   }
 
@@ -38,6 +41,9 @@ export class McpPool {
   get limits(): McpLimits {
     return this.config;
   }
+
+  /** Whether any server is attached to requests by default (else only requests naming one use MCP). */
+  hasDefaults = false;
 
   has(server: string): boolean {
     return this.servers.has(server);
@@ -88,6 +94,7 @@ export class McpPool {
     }
     for (const [name, server] of this.servers) if (next.get(name) !== server) retired.push(server);
     this.config = config;
+    this.hasDefaults = anyDefaults(config);
     this.servers = next;
     // A call still running on a retired session fails (its model is told); new requests use `next`.
     await Promise.all(retired.map((s) => s.close()));

@@ -35,8 +35,8 @@ export function mcpTools<Req extends ClientRequest, W, C>(
 ): McpPrepared<Req> | Promise<McpPrepared<Req>> {
   const { deps, door, principal, requestId } = start;
   const tools: readonly unknown[] | undefined = Array.isArray(request.tools) ? request.tools : undefined;
-  // The common case costs one check: no MCP configured and no MCP entry in the request.
-  if (door.capability !== 'chat' || (!deps.mcp && !tools?.some(isMcpEntry))) return { request };
+  // The common case costs a scan of `tools`: no MCP entry in the request and no default servers.
+  if (door.capability !== 'chat' || (!deps.mcp?.hasDefaults && !tools?.some(isMcpEntry))) return { request };
   const selection = selectServers(deps, { tools, tool_choice: request.tool_choice }, target.entry.name, principal, authorization, requestId);
   if (selection.use.length === 0) return { request };
   const catalogs = selection.use.map((u): ToolCatalog | Promise<ToolCatalog | Error> | Error => {
