@@ -1,6 +1,7 @@
 // A tool call's arguments as the JSON object MCP wants. Small models write almost-JSON (trailing
-// commas, single quotes, a missing brace); jsonrepair fixes what can be fixed unambiguously, and
-// anything else goes back to the model as an error instead of a guess.
+// commas, single quotes, unquoted keys); jsonrepair fixes those. Text that does not even close its
+// object was cut off (max_tokens): completing it would be a guess that runs a tool, so it goes back
+// to the model as an error instead.
 import { jsonrepair } from 'jsonrepair';
 
 export type ParsedArguments = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
@@ -13,6 +14,8 @@ export function parseArguments(raw: string): ParsedArguments {
   try {
     value = JSON.parse(raw);
   } catch {
+    const t = raw.trim();
+    if (!t.startsWith('{') || !t.endsWith('}')) return { ok: false, error: 'not valid JSON (incomplete object)' };
     try {
       value = JSON.parse(jsonrepair(raw));
     } catch (err) {

@@ -2,7 +2,7 @@
 // pool (stdio, streamable HTTP, legacy SSE), tool catalogs and names, and the pure tool loop.
 export { mcpConfigSchema, mcpServerSchema, type McpConfig, type McpServerConfig, type McpHttpServerConfig, type McpStdioServerConfig } from './config-schema';
 export type { McpCallOptions, McpCallResult, McpContent, McpSession, McpTool } from './types';
-export { connectSdk, abortSignalOf } from './sdk';
+export { connectSdk, abortSignalOf, sessionOver, type ConnectOptions } from './sdk';
 export { McpServer, McpServerUnavailable, type Connector, type ServerLimits, type ServerState, type ServerStatus, type ToolCatalog } from './server';
 export { McpPool, matchesName, type McpLimits, type McpPoolOptions } from './pool';
 export { DeadlineExceeded, withDeadline, type DeadlineOptions } from './deadline';

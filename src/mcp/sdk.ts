@@ -124,6 +124,11 @@ class SdkSession implements McpSession {
   }
 }
 
+/** A session over any SDK transport (InMemoryTransport in tests, a custom transport in embedders). */
+export function sessionOver(transport: Transport, options: ConnectOptions): Promise<McpSession> {
+  return SdkSession.open(transport, options);
+}
+
 function withExit(err: unknown, exit: string): Error {
   const message = err instanceof Error ? err.message : String(err);
   return new Error(exit ? `${message} (${exit})` : message, { cause: err });
