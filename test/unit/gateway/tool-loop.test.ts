@@ -64,7 +64,11 @@ describe('MCP tool loop through the gateway', () => {
     const s = setup();
     const res = await s.chat({ tools: [{ ...mcpTool, allowed_tools: ['echo'] }], tool_choice: 'required' });
     expect(res.status).toBe(200);
-    const body = await res.json();
+    const body = (await res.json()) as {
+      choices: { message: { role: string; content: string | null; tool_calls?: unknown }; finish_reason: string }[];
+      usage: unknown;
+      aegis_tool_calls: { server_label: string; name: string; status: string; output: string }[];
+    };
     const echoDefinition = {
       type: 'function',
       function: { name: 'mcp__mem__echo', description: 'Echoes the text back', parameters: { type: 'object', properties: { text: { type: 'string' } } } },
@@ -151,7 +155,7 @@ describe('MCP tool loop through the gateway', () => {
     const pending = s.chat({ tools: [mcpTool] }, { signal: controller.signal });
     await until(() => s.mcp.calls.length === 1, 2_000, 'the tool call to start');
     controller.abort();
-    await pending.catch(() => undefined);
+    await Promise.resolve(pending).catch(() => undefined);
     await until(() => s.mcp.cancelled === 1, 2_000, 'the MCP server to hear of the cancellation');
     await until(() => s.finished.length === 1, 2_000);
     expect(s.finished[0]!.status).toBe(499);
@@ -161,7 +165,7 @@ describe('MCP tool loop through the gateway', () => {
     const s = setup({ policy: () => ({ obligations: { mcp: { servers: { other: ['*'] } } } }) });
     const res = await s.chat({ tools: [mcpTool] });
     expect(res.status).toBe(403);
-    const body = await res.json();
+    const body = (await res.json()) as { error: unknown };
     expect(body.error).toMatchObject({ code: 'policy_denied', param: 'tools[0].server_label' });
     expect(s.model.requests).toEqual([]);
     expect(s.mcp.connects).toBe(0);
@@ -194,7 +198,7 @@ describe('MCP tool loop through the gateway', () => {
     const s = setup();
     const unknown = await s.chat({ tools: [{ type: 'mcp', server_label: 'nope' }] });
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error.param).toBe('tools[0].server_label');
+    expect(((await unknown.json()) as { error: { param: string } }).error.param).toBe('tools[0].server_label');
     const squat = await s.chat({ tools: [mcpTool, { type: 'function', function: { name: 'mcp__mem__echo', parameters: { type: 'object' } } }] });
     expect(squat.status).toBe(400);
     expect(s.model.requests).toEqual([]);
@@ -212,7 +216,7 @@ describe('MCP tool loop through the gateway', () => {
       { role: 'system', content: 'Note from the Aegis gateway: the tools of the MCP server "mem" are unavailable right now; answer without them.' },
       { role: 'user', content: 'say hi through the tool' },
     ]);
-    expect((await res.json()).choices[0].message.content).toBe('final answer after 0 calls');
+    expect(((await res.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content).toBe('final answer after 0 calls');
   });
 
   it('caps an oversized tool result before the model sees it', async () => {
@@ -229,6 +233,6 @@ describe('MCP tool loop through the gateway', () => {
     const res = await s.chat({ tools: [{ type: 'function', function: { name: 'mine', parameters: { type: 'object' } } }] });
     expect(res.status).toBe(200);
     expect(s.mcp.connects).toBe(0);
-    expect((await res.json()).aegis_tool_calls).toBeUndefined();
+    expect(((await res.json()) as { aegis_tool_calls?: unknown }).aegis_tool_calls).toBeUndefined();
   });
 });
