@@ -2,7 +2,7 @@
 // read-only; what a config reload or discovery changes lives in a snapshot the runtime swaps whole,
 // so an exchange keeps the snapshot it started with.
 import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
-import type { McpCallOptions, McpCallResult, McpLimits, ToolCatalog, ToolInvocation, ToolVerdict } from '../mcp';
+import type { McpCallOptions, McpCallResult, McpLimits, ServerStatus, ToolCatalog, ToolInvocation, ToolVerdict } from '../mcp';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
@@ -84,6 +84,8 @@ export interface ToolServers {
   /** At once when connected and listed; throws McpServerUnavailable when it cannot be reached. */
   tools(server: string): ToolCatalog | Promise<ToolCatalog>;
   call(server: string, tool: string, args: Record<string, unknown>, options: McpCallOptions): Promise<McpCallResult>;
+  /** Each server's session state, for operators. */
+  status(): ServerStatus[];
 }
 
 export interface AuditEvent {

@@ -48,12 +48,17 @@ class SdkSession implements McpSession {
   constructor(
     readonly client: Client,
     private readonly describeExit: () => string,
+    private readonly transport: Transport,
   ) {}
+
+  get pid(): number | undefined {
+    return this.transport instanceof StdioClientTransport ? (this.transport.pid ?? undefined) : undefined;
+  }
 
   static async open(transport: Transport, options: ConnectOptions, describeExit: () => string = () => ''): Promise<SdkSession> {
     let session: SdkSession | undefined;
     const client = newClient(() => session?.toolsChanged());
-    session = new SdkSession(client, describeExit);
+    session = new SdkSession(client, describeExit, transport);
     const s = session;
     client.onclose = () => s.closedByPeer();
     client.onerror = (err) => options.logger.debug({ err: err.message }, 'MCP transport error');

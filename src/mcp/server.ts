@@ -46,6 +46,8 @@ export interface ServerStatus {
   connects: number;
   failures: number;
   lastError?: string;
+  /** The stdio server's process while connected. */
+  pid?: number;
 }
 
 /** A server that lists endless pages is broken; this many is far beyond any real catalog. */
@@ -126,7 +128,15 @@ export class McpServer {
           : this.o.clock.now() < this.retryAt
             ? 'backoff'
             : 'idle';
-    return { name: this.name, state, tools: this.catalog?.tools.length ?? 0, connects: this.connects, failures: this.failures, lastError: this.lastError };
+    return {
+      name: this.name,
+      state,
+      tools: this.catalog?.tools.length ?? 0,
+      connects: this.connects,
+      failures: this.failures,
+      lastError: this.lastError,
+      pid: this.session?.pid,
+    };
   }
 
   async close(): Promise<void> {

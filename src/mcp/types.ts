@@ -41,4 +41,6 @@ export interface McpSession {
   onClose(listener: () => void): void;
   /** The server sent `notifications/tools/list_changed`. */
   onToolsChanged(listener: () => void): void;
+  /** The server process of a stdio session (for operators; absent over HTTP). */
+  readonly pid?: number;
 }
