@@ -93,7 +93,9 @@ export async function runToolLoop<H>(first: ModelReply<H>, ports: LoopPorts<H>, 
     if (own.length < reply.toolCalls.length) return { reply, calls, hidden };
     messages.push({
       role: 'assistant',
-      content: reply.content || null,
+      // A string even when empty: llama-cpp-python refuses an assistant message whose content is
+      // null, and every other runtime takes "" as well.
+      content: reply.content,
       tool_calls: own.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.function.name, arguments: c.function.arguments } })),
     });
     for (const r of records) messages.push({ role: 'tool', tool_call_id: r.id, content: r.output });

@@ -76,7 +76,7 @@ describe('MCP tool loop through the gateway', () => {
     const user = { role: 'user', content: 'say hi through the tool' };
     const assistant = (n: number) => ({
       role: 'assistant',
-      content: null,
+      content: '',
       tool_calls: [{ id: `call_${n}`, type: 'function', function: { name: 'mcp__mem__echo', arguments: '{"text":"hi"}' } }],
     });
     const result = (n: number) => ({ role: 'tool', tool_call_id: `call_${n}`, content: 'echo: hi' });
