@@ -12,6 +12,7 @@ import type { ClientRequest } from '../exchange/front-door';
 import type { McpPlan } from '../exchange/mcp-plan';
 import { unavailableNote, withSystemNote } from '../mcp/note';
 import { grantedPatterns, selectServers, toolOffered, type Selection } from '../mcp/select';
+import { functionName } from '../mcp/shapes';
 
 export interface McpPrepared<Req extends ClientRequest> {
   request: Req;
@@ -20,12 +21,6 @@ export interface McpPrepared<Req extends ClientRequest> {
 }
 
 const isMcpEntry = (t: unknown) => typeof t === 'object' && t !== null && (t as { type?: unknown }).type === 'mcp';
-
-function functionName(t: unknown): string | undefined {
-  if (typeof t !== 'object' || t === null) return undefined;
-  const f = (t as { function?: { name?: unknown } }).function;
-  return typeof f?.name === 'string' ? f.name : undefined;
-}
 
 export function mcpTools<Req extends ClientRequest, W, C>(
   start: ExchangeStart<Req, W, C>,
@@ -85,10 +80,14 @@ function merge<Req extends ClientRequest, W, C>(
   const listed: readonly unknown[] = Array.isArray(request.messages) ? request.messages : [];
   const messages = down.length > 0 ? withSystemNote(listed, unavailableNote(down)) : listed;
   const merged = [...selection.tools, ...set.definitions()];
+  // A choice naming an MCP tool that is not offered (its server is down) would make the runtime
+  // refuse the request; the model chooses instead.
+  const chosen = functionName(request.tool_choice);
+  const choice = chosen !== undefined && isExposedName(chosen) && !set.has(chosen) ? 'auto' : request.tool_choice;
   const base = Object.assign({}, request, {
     messages,
     tools: merged.length > 0 ? merged : undefined,
-    tool_choice: merged.length > 0 ? request.tool_choice : undefined,
+    tool_choice: merged.length > 0 ? choice : undefined,
   });
   return set.size > 0 ? { request: base, plan: { tools: set, base, messages } } : { request: base };
 }

@@ -236,3 +236,77 @@ describe('MCP tool loop through the gateway', () => {
     expect(((await res.json()) as { aegis_tool_calls?: unknown }).aegis_tool_calls).toBeUndefined();
   });
 });
+
+describe("a mixed answer (MCP calls and the client's own)", () => {
+  /** A model that calls the MCP tool and the client's `lookup` in one answer. */
+  function mixedModel(s: ReturnType<typeof setup>) {
+    s.upstream.chat = async (request) => {
+      s.model.requests.push(JSON.parse(JSON.stringify(request)) as Record<string, unknown>);
+      const calls = [
+        { id: 'm1', type: 'function' as const, function: { name: 'mcp__mem__echo', arguments: '{"text":"x"}' } },
+        { id: 'k1', type: 'function' as const, function: { name: 'lookup', arguments: '{"q":"y"}' } },
+      ];
+      if (!request.stream) {
+        return {
+          kind: 'json',
+          body: {
+            id: 'c',
+            object: 'chat.completion',
+            created: 1,
+            model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+            usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          },
+        };
+      }
+      const base = { id: 'c', object: 'chat.completion.chunk' as const, created: 1, model: 'm' };
+      return {
+        kind: 'stream',
+        chunks: (async function* () {
+          yield { ...base, choices: [{ index: 0, delta: { role: 'assistant' as const, tool_calls: [{ index: 0, ...calls[0]! }] }, finish_reason: null }] };
+          yield { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 1, ...calls[1]! }] }, finish_reason: null }] };
+          yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] };
+        })(),
+      };
+    };
+  }
+  const lookup = { type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } };
+
+  it('runs the MCP call and returns only the client call (JSON)', async () => {
+    const s = setup();
+    mixedModel(s);
+    const res = await s.chat({ tools: [mcpTool, lookup] });
+    const body = (await res.json()) as {
+      choices: { message: { tool_calls: { id: string }[] }; finish_reason: string }[];
+      aegis_tool_calls: { id: string; status: string }[];
+    };
+    expect(s.mcp.calls).toEqual([{ tool: 'echo', args: { text: 'x' } }]);
+    expect(s.model.requests).toHaveLength(1);
+    expect(body.choices[0]!.message.tool_calls.map((c) => c.id)).toEqual(['k1']);
+    expect(body.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(body.aegis_tool_calls).toEqual([expect.objectContaining({ id: 'm1', status: 'ok' })]);
+    expect(s.finished[0]!.toolCalls.map((c) => c.id)).toEqual(['m1', 'k1']);
+    expect(s.finished[0]!.mcpCalls!.map((c) => c.id)).toEqual(['m1']);
+  });
+
+  it('renumbers the client call in the stream it gets', async () => {
+    const s = setup();
+    mixedModel(s);
+    const res = await s.chat({ stream: true, tools: [mcpTool, lookup] });
+    const chunks = (await res.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('data: {'))
+      .map(
+        (e) =>
+          JSON.parse(e.slice(6)) as {
+            choices: { delta: { tool_calls?: { index: number; id?: string }[] }; finish_reason: string | null }[];
+            aegis_tool_calls?: unknown[];
+          },
+      );
+    const deltas = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    expect(deltas).toEqual([expect.objectContaining({ index: 0, id: 'k1' })]);
+    const final = chunks.find((c) => c.choices[0]?.finish_reason)!;
+    expect(final.choices[0]!.finish_reason).toBe('tool_calls');
+    expect(final.aegis_tool_calls).toHaveLength(1);
+  });
+});
