@@ -310,3 +310,24 @@ describe("a mixed answer (MCP calls and the client's own)", () => {
     expect(final.aegis_tool_calls).toHaveLength(1);
   });
 });
+
+describe('default servers (defaultFor)', () => {
+  const attached = { servers: [{ name: 'mem', command: ['unused'], defaultFor: { models: ['m'] } }], maxRounds: 1 };
+
+  it('offers a default server to requests that do not name it', async () => {
+    const s = setup({ config: attached });
+    const res = await s.chat({});
+    expect(res.status).toBe(200);
+    expect((s.model.requests[0]!.tools as { function: { name: string } }[]).map((t) => t.function.name)).toContain('mcp__mem__echo');
+    expect(s.mcp.calls).toEqual([{ tool: 'echo', args: { text: 'hi' } }]);
+  });
+
+  it('leaves a default server out silently when the policy does not grant it, or tool_choice is none', async () => {
+    const s = setup({ config: attached, policy: () => ({ obligations: { mcp: { servers: {} } } }) });
+    expect((await s.chat({})).status).toBe(200);
+    expect(s.model.requests[0]!.tools).toBeUndefined();
+    const t = setup({ config: attached });
+    expect((await t.chat({ tool_choice: 'none' })).status).toBe(200);
+    expect(t.mcp.connects).toBe(0);
+  });
+});

@@ -137,3 +137,12 @@ describe('mcpConfigSchema', () => {
     ).toBe(false);
   });
 });
+
+describe('the mcp section in aegis.yaml', () => {
+  it('names the path of a bad server entry', async () => {
+    const { parseConfig, ConfigError } = await import('../../../src/config');
+    expect(() => parseConfig('mcp:\n  servers:\n    - name: files\n      command: node server.js\n')).toThrow(ConfigError);
+    expect(() => parseConfig('mcp:\n  servers:\n    - name: files\n      command: node server.js\n')).toThrow(/mcp\.servers\[0\]/);
+    expect(parseConfig('').mcp).toMatchObject({ servers: [], maxRounds: 5 });
+  });
+});
