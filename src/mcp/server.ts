@@ -2,11 +2,10 @@
 // list cached (every page) and refreshed after `notifications/tools/list_changed`, reconnected on
 // the next use after the session dies, and held back with exponential back-off on the Clock while
 // connecting keeps failing, so a dead server costs a request nothing but its tools.
-import type { Clock, Logger } from '../core';
+import type { CancelSignal, Clock, Logger } from '../core';
 import type { McpServerConfig } from './config-schema';
 import { withDeadline } from './deadline';
 import type { McpCallOptions, McpCallResult, McpSession, McpTool } from './types';
-import type { CancelSignal } from '../core';
 
 /** Opens a session with a server (sdk.ts in production, an in-memory pair in tests). */
 export type Connector = (server: McpServerConfig, options: { signal: CancelSignal; logger: Logger }) => Promise<McpSession>;
