@@ -96,7 +96,7 @@ async function measure(stream: boolean, withMcp: boolean): Promise<number[]> {
 }
 
 const lines: string[] = [];
-const rows: { mode: string; p50: number; p90: number; mean: number }[] = [];
+const rows: { mode: string; p50: number; p90: number; mean: number; plain: string }[] = [];
 for (const stream of [false, true]) {
   const base = await measure(stream, false);
   const loop = await measure(stream, true);
@@ -105,7 +105,9 @@ for (const stream of [false, true]) {
   // plain pipeline, per round.
   const perRound = loop.map((x) => (x - baseP50) / ROUNDS);
   const mean = perRound.reduce((s, x) => s + x, 0) / perRound.length;
-  rows.push({ mode: stream ? 'stream' : 'json', p50: quantile(perRound, 0.5), p90: quantile(perRound, 0.9), mean });
+  // The plain request's own spread shows how much of the tail is the machine rather than the loop.
+  const plain = `${baseP50.toFixed(3)} / ${quantile(base, 0.9).toFixed(3)}`;
+  rows.push({ mode: stream ? 'stream' : 'json', p50: quantile(perRound, 0.5), p90: quantile(perRound, 0.9), mean, plain });
   lines.push(
     `${stream ? 'stream' : 'json  '}  plain request p50 ${baseP50.toFixed(3)} ms; loop per round p50 ${quantile(perRound, 0.5).toFixed(3)} ms, p90 ${quantile(perRound, 0.9).toFixed(3)} ms`,
   );
@@ -124,10 +126,11 @@ const report = [
   'The policy is the adapter over a scripted engine; the real OPA evaluation adds its own p50 per tool',
   'decision (bench/results/policy.md).',
   '',
-  '| mode | p50 ms/round | p90 ms/round | mean ms/round | target |',
-  '| --- | --- | --- | --- | --- |',
+  '| mode | p50 ms/round | p90 ms/round | mean ms/round | plain request p50 / p90 ms | target (p50) |',
+  '| --- | --- | --- | --- | --- | --- |',
   ...rows.map(
-    (r) => `| ${r.mode} | ${r.p50.toFixed(3)} | ${r.p90.toFixed(3)} | ${r.mean.toFixed(3)} | ≤ ${TARGET_MS} ms: ${r.p50 <= TARGET_MS ? 'met' : 'MISSED'} |`,
+    (r) =>
+      `| ${r.mode} | ${r.p50.toFixed(3)} | ${r.p90.toFixed(3)} | ${r.mean.toFixed(3)} | ${r.plain} | ≤ ${TARGET_MS} ms: ${r.p50 <= TARGET_MS ? 'met' : 'MISSED'} |`,
   ),
   '',
 ].join('\n');
