@@ -25,6 +25,7 @@ describe.skipIf(!servers)('MCP bridge with the reference MCP servers', () => {
   let gw: TestGateway;
   let model: ToolCallingUpstream;
   let http: ServerProcess;
+  let sse: ServerProcess;
   const memoryFile = join(mkdtempSync(join(tmpdir(), 'aegis-mcp-memory-')), 'memory.jsonl');
 
   beforeAll(async () => {
@@ -36,6 +37,20 @@ describe.skipIf(!servers)('MCP bridge with the reference MCP servers', () => {
       args: [servers!.everything, 'streamableHttp'],
       env: { ...process.env, PORT: String(port) },
       healthy: async () => (await fetch(`http://127.0.0.1:${port}/mcp`).catch(() => undefined)) !== undefined,
+    });
+    // And the legacy HTTP+SSE flavour (protocol 2024-11-05), which `transport: auto` falls back to.
+    const ssePort = await freePort();
+    sse = await startServer({
+      name: 'mcp-everything-sse',
+      cmd: process.execPath,
+      args: [servers!.everything, 'sse'],
+      env: { ...process.env, PORT: String(ssePort) },
+      // The event stream's headers say it is up; the stream itself is dropped at once.
+      healthy: async () => {
+        const res = await fetch(`http://127.0.0.1:${ssePort}/sse`, { signal: AbortSignal.timeout(1_000) });
+        await res.body?.cancel();
+        return res.ok;
+      },
     });
     model = await startToolCallingUpstream('mcp__everything__get-sum', { a: 2, b: 3 });
     gw = await startGateway(
@@ -49,6 +64,7 @@ describe.skipIf(!servers)('MCP bridge with the reference MCP servers', () => {
             // An argument vector run by this Node: no shell, the same on Windows.
             { name: 'everything', command: [process.execPath, servers!.everything, 'stdio'] },
             { name: 'everything-http', url: `http://127.0.0.1:${port}/mcp` },
+            { name: 'everything-sse', url: `http://127.0.0.1:${ssePort}/sse` },
             { name: 'memory', command: [process.execPath, servers!.memory], env: { MEMORY_FILE_PATH: memoryFile } },
           ],
         },
@@ -61,6 +77,7 @@ describe.skipIf(!servers)('MCP bridge with the reference MCP servers', () => {
     await gw?.close();
     await model?.close();
     await http?.stop();
+    await sse?.stop();
   });
 
   const chat = async (body: Record<string, unknown>): Promise<{ status: number; body: ChatBody }> => {
@@ -97,6 +114,13 @@ describe.skipIf(!servers)('MCP bridge with the reference MCP servers', () => {
     const { status, body } = await chat({ tools: [{ type: 'mcp', server_label: 'everything-http' }] });
     expect(status).toBe(200);
     expect(body.choices[0]!.message.content).toBe('The tool said: Echo: over http');
+  });
+
+  it('falls back to the legacy SSE transport for a server that only speaks it', async () => {
+    model.next = { tool: 'mcp__everything-sse__echo', args: { message: 'over sse' } };
+    const { status, body } = await chat({ tools: [{ type: 'mcp', server_label: 'everything-sse' }] });
+    expect(status).toBe(200);
+    expect(body.choices[0]!.message.content).toBe('The tool said: Echo: over sse');
   });
 
   it('summarises structured content and images for the model', async () => {
