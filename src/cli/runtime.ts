@@ -19,11 +19,13 @@ import {
   type GatewayOptions,
   type GatewaySnapshot,
   type ModelGate,
+  type RecordingState,
   type RequestPolicy,
 } from '../gateway';
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
+import { upstreamMetrics } from './upstream-metrics';
 
 export function loadKeys(config: AegisConfig): KeyStore {
   const keys = [...config.auth.keys];
@@ -49,6 +51,7 @@ export function gatewayOptions(config: AegisConfig, keys: KeyStore, boundHost: s
     anonymous: { allowed: keys.size === 0, admin: config.auth.anonymousAdmin },
     allowedHosts: config.server.allowedHosts ?? (beyondLoopback ? ['*'] : []),
     allowedOrigins: config.server.allowedOrigins,
+    metricsRequireKey: config.metrics.requireKey,
   };
 }
 
@@ -68,6 +71,8 @@ export interface Extension {
   policy?: RequestPolicy;
   sinks?: readonly ExchangeSink[];
   audit?: AuditSink;
+  /** The recording outbox's state, for the status page. */
+  recording?: () => RecordingState;
   reload?(config: AegisConfig): void | Promise<void>;
   /** Runs after in-flight requests drained, before upstreams close. */
   close?(): void | Promise<void>;
@@ -89,6 +94,12 @@ export interface GatewayRuntimeOptions {
   operatorToken?: KeyStore;
 }
 
+/**
+ * How long an upstream health probe stands for the status page and `aegis_upstream_up`: a page
+ * polled every two seconds by several browsers, plus Prometheus, probe each runtime once per period.
+ */
+export const HEALTH_TTL_MS = 2_000;
+
 /** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -106,12 +117,15 @@ export class GatewayRuntime {
   private readonly extension: Extension;
   /** The address the listener is bound to, once it is. */
   private boundHost: string | undefined;
+  private readonly clock: Clock;
+  private health: { at: number; result: Promise<Record<string, boolean>> } | undefined;
 
   private constructor(config: AegisConfig, ctx: RuntimeContext, extension: Extension, current: GatewaySnapshot, operator: KeyStore | undefined) {
     this.config = config;
     this.logger = ctx.logger;
     this.extension = extension;
     this.current = current;
+    this.clock = ctx.clock;
     this.deps = {
       snapshot: () => this.current,
       logger: ctx.logger,
@@ -122,6 +136,8 @@ export class GatewayRuntime {
       policy: extension.policy,
       sinks: extension.sinks,
       audit: extension.audit,
+      recording: extension.recording,
+      health: () => this.upstreamHealth(),
       operator,
       ready: async () => this.readiness(),
       modelState: (entry) => {
@@ -130,6 +146,23 @@ export class GatewayRuntime {
       },
     };
     this.app = createApp(this.deps);
+    upstreamMetrics(
+      ctx.metrics,
+      () => this.current,
+      () => this.upstreamHealth(),
+    );
+    if (config.metrics.principals) ctx.metrics.enablePrincipals();
+  }
+
+  /** Each upstream's health probe, shared by every caller for HEALTH_TTL_MS. */
+  upstreamHealth(): Promise<Record<string, boolean>> {
+    const now = this.clock.now();
+    if (!this.health || now - this.health.at >= HEALTH_TTL_MS) {
+      const upstreams = [...this.current.upstreams.values()];
+      const result = Promise.all(upstreams.map(async (u) => [u.name, await u.health().catch(() => false)] as const)).then((pairs) => Object.fromEntries(pairs));
+      this.health = { at: now, result };
+    }
+    return this.health.result;
   }
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {

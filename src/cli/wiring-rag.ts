@@ -75,6 +75,15 @@ export async function wireRag(
   m.gaugeFrom(metricNames.ragQueueDepth, () => [{ value: stats().queueDepth }]);
   m.gaugeFrom(metricNames.ragSpoolBytes, () => [{ value: stats().spoolBytes }]);
   m.gaugeFrom(metricNames.ragStoreUp, () => [{ value: stats().storeUp ? 1 : 0 }]);
+  m.gaugeFrom(metricNames.ragSpoolSegments, () => [{ value: stats().spoolSegments }]);
+  m.gaugeFrom(metricNames.ragSpoolOldestAge, () => {
+    const at = stats().spoolOldestAt;
+    return [{ value: at === undefined ? 0 : Math.max(0, (ctx.clock.now() - at) / 1000) }];
+  });
+  const dropped = m.counter(metricNames.ragDropped);
+  storage.onEvent((e) => {
+    if (e.type === 'dropped') dropped.inc({ kind: e.kind, reason: e.reason }, e.count);
+  });
   logger.info({ mongodb: Boolean(uri), spool: rag.spool?.dir ?? '.aegis/spool' }, 'exchange recording enabled');
   return {
     storage,

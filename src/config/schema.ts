@@ -1,6 +1,7 @@
 // The aegis.yaml schema with its defaults. Every key is optional: an empty file is a valid config.
 import { z } from 'zod';
 // Subsystems own their sections; these files import nothing but zod and their own folder.
+import { metricsConfigSchema } from '../metrics/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
 import { schedulerConfigSchema } from '../scheduler/config-schema';
@@ -145,6 +146,7 @@ export const configSchema = z.strictObject({
   policy: policyConfigSchema.prefault({}),
   rag: ragConfigSchema.prefault({}),
   mongodb: mongodbConfigSchema.prefault({}),
+  metrics: metricsConfigSchema.prefault({}),
   mcp: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -4,7 +4,7 @@
 import type { Clock, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
-import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
+import type { AcquireOptions, Lease, RevocationListener, SchedulerSnapshot } from '../scheduler';
 import type { Upstream } from '../upstreams';
 import type { KeyStore, Principal } from './keys';
 
@@ -21,6 +21,8 @@ export interface GatewayOptions {
   allowedHosts: readonly string[];
   /** Origins whose web pages may call the gateway (`'*'`: any). */
   allowedOrigins: readonly string[];
+  /** `/metrics` needs a key with the `admin` or `metrics` role (`metrics.requireKey`). */
+  metricsRequireKey: boolean;
 }
 
 /** The part of the gateway's world a config reload or a discovery round replaces, all at once. */
@@ -74,9 +76,20 @@ export type AuditSink = (event: AuditEvent) => void;
 
 /** Operations the admin routes expose (wired to the scheduler when present). */
 export interface AdminOps {
-  ps(): unknown;
+  ps(): SchedulerSnapshot;
   load(model: ModelEntry): Promise<unknown>;
   unload(model: ModelEntry): Promise<unknown>;
+}
+
+/** What the status page shows of the recording outbox (src/rag's OutboxStats satisfies it). */
+export interface RecordingState {
+  mode: 'direct' | 'spooling' | 'outbox-only';
+  storeUp: boolean;
+  queueDepth: number;
+  spoolBytes: number;
+  spoolSegments: number;
+  /** When the oldest record waiting in the spool was written. */
+  spoolOldestAt?: number;
 }
 
 export interface GatewayDeps {
@@ -93,6 +106,10 @@ export interface GatewayDeps {
   readonly admin?: AdminOps;
   /** The local operator's token as a one-key store (admin from loopback callers). */
   readonly operator?: KeyStore;
+  /** Upstream reachability by name, probed at most every few seconds (status page, metrics). */
+  readonly health?: () => Promise<Record<string, boolean>>;
+  /** The recording outbox (queue, spool, store), when recording is on. */
+  readonly recording?: () => RecordingState;
   /** Readiness beyond "process up": config loaded and upstreams reachable. */
   readonly ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /** Live state of a model (loaded or not) for /v1/models. */

@@ -41,6 +41,11 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   lease: Lease | undefined;
   /** What the exchange waits for, for streaming clients' keep-alive comments. */
   progress = '';
+  /** Time the lease took (queue, load); stays undefined without a scheduler. */
+  queuedMs: number | undefined;
+  /** When the current model call was sent, and the upstream's time over every finished call. */
+  callStartedAt = 0;
+  upstreamMs = 0;
   /** Extra work to do when the client goes away (leaving the scheduler's queue). */
   private readonly onClientGone: (() => void)[] = [];
   private finished = false;
@@ -54,7 +59,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     readonly request: Req,
     readonly priority: string,
   ) {
-    start.deps.metrics.inFlight.inc({ model: target.entry.name });
+    start.deps.metrics.series.of(start.door.route, target.entry.name).inFlight.inc();
   }
 
   get stream(): boolean {
@@ -71,6 +76,11 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     };
     if (this.decision) headers['x-aegis-decision-id'] = this.decision.id;
     return headers;
+  }
+
+  /** The model call sent at `callStartedAt` has delivered its whole answer. */
+  upstreamDone(): void {
+    this.upstreamMs += this.start.deps.clock.now() - this.callStartedAt;
   }
 
   /** A new model call's turn. */
@@ -162,6 +172,10 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       startedAt,
       endedAt: deps.clock.now(),
       firstTokenAt: this.turns[0]?.firstTokenAt,
+      lastTokenAt: this.turns[0]?.lastTokenAt,
+      queuedMs: this.queuedMs,
+      upstreamMs: this.callStartedAt > 0 ? this.upstreamMs : undefined,
+      priority: this.priority,
       principalId: principal.id,
       model: entry.name,
       modelVersion: entry.version,

@@ -14,6 +14,7 @@ import {
   type EmbeddingRequest,
   type EmbeddingResponse,
   type ExchangeSink,
+  toGatewayError,
 } from '../../core';
 import { readJsonBody } from '../body';
 import type { GatewayDeps } from '../deps';
@@ -101,17 +102,24 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
 ): void {
   app.post(path, async (c) => {
     const snapshot = deps.snapshot();
-    const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
-    const x = prepareExchange({
-      deps,
-      sinks,
-      snapshot,
-      door,
-      request,
-      requestId: c.get('requestId'),
-      startedAt: c.get('startedAt'),
-      principal: c.get('principal'),
-    });
+    let x: Exchange<Req, W, C>;
+    try {
+      const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
+      x = prepareExchange({
+        deps,
+        sinks,
+        snapshot,
+        door,
+        request,
+        requestId: c.get('requestId'),
+        startedAt: c.get('startedAt'),
+        principal: c.get('principal'),
+      });
+    } catch (err) {
+      // Not admitted, so no sink hears of it: counted here (invalid body, unknown model, denial).
+      deps.metrics.refused.inc({ route: door.route, code: toGatewayError(err).code });
+      throw err;
+    }
     watchClient(c, x);
     return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
   });

@@ -8,5 +8,6 @@ export function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C
   const { door, requestId } = x.start;
   // Cancelled while it waited (client gone in cancel mode, preempted): the runtime is not asked.
   if (x.cancel.aborted) return Promise.reject(x.cancel.reason);
+  x.callStartedAt = x.start.deps.clock.now();
   return door.call(x.target.upstream, x.request, { model: x.target.entry, signal: x.cancel, requestId });
 }

@@ -31,6 +31,7 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   const turn = x.newTurn();
   const { door } = x.start;
   if (output.kind === 'json') {
+    x.upstreamDone();
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
     return { kind: 'json', body: door.whole(turn, output.body, x.request, x.target.entry.name) };
   }
@@ -60,6 +61,7 @@ export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
   }
 
   end(): unknown[] {
+    this.x.upstreamDone();
     const usage = this.x.usage();
     const asked = (this.x.start.request as { stream_options?: { include_usage?: boolean } | null }).stream_options?.include_usage === true;
     const last = this.last;
