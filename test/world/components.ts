@@ -25,6 +25,10 @@ export interface WorldInfo {
   /** A llama-cpp-python server on the small chat model, with embeddings on. */
   llamacpp: { url: string; python: string; modelPath: string; version: string };
   lmstudio: { url: string; models: string[] };
+  /** Debian's Prometheus binary; each test starts its own server (prometheus.ts) for its gateway. */
+  prometheus: { bin: string; version: string };
+  /** Debian's Chromium, driven headless by playwright-core. */
+  chromium: { bin: string };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -161,4 +165,12 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
   ollama: startOllama,
   llamacpp: startLlamaCpp,
   lmstudio: startLmStudio,
+  prometheus: async () => {
+    await ensureInstalled('prometheus');
+    return { bin: paths.prometheus, version: pins.prometheus.version };
+  },
+  chromium: async () => {
+    await ensureInstalled('chromium');
+    return { bin: pins.chromium.bin };
+  },
 };

@@ -1,14 +1,16 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
-// llama-cpp-python and the GGUF test models. `tsx test/world/install.ts [component...]`.
+// llama-cpp-python, the GGUF test models, and Prometheus and Chromium from Debian.
+// `tsx test/world/install.ts [component...]`.
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ollamaHeaders, paths, pins, cacheDir } from './manifest';
+import { ensureChromium, ensurePrometheus } from './install-debian';
 import { installModels } from './install-models';
 import { elapsed, run, say } from './run';
 
-export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models';
-export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama'];
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'prometheus' | 'chromium';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'prometheus', 'chromium'];
 
 const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
@@ -123,6 +125,8 @@ const installers: Record<Component, () => Promise<void>> = {
   ollama: ensureOllama,
   llamacpp: ensureLlamaCpp,
   models: installModels,
+  prometheus: ensurePrometheus,
+  chromium: ensureChromium,
 };
 
 const inflight = new Map<Component, Promise<void>>();
