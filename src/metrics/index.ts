@@ -61,6 +61,9 @@ export class Metrics {
 
   constructor({ defaults = true }: MetricsOptions = {}) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'aegis_' });
+    // Known outcomes start at zero, so a dashboard shows 0 rather than "no data" before the first.
+    for (const result of ['ok', 'error']) this.configReloads.inc({ result }, 0);
+    for (const reason of ['missing_api_key', 'invalid_api_key']) this.authFailures.inc({ reason }, 0);
   }
 
   /** Adds the principal (key id) series; key ids are configured, so the label stays bounded. */
