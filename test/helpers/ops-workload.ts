@@ -47,7 +47,8 @@ export async function startOpsGateway(llamacppUrl: string): Promise<OpsGateway> 
           name: 'runner',
           type: 'managed',
           discover: false,
-          managed: { command: [process.execPath, fakeRuntime, '${PORT}', '${MODEL}'], startupTimeoutMs: 10_000, restart: { backoffMs: 100 } },
+          // Its runtime takes a second and a half to start: a load long enough to watch, or to leave.
+          managed: { command: [process.execPath, fakeRuntime, '${PORT}', '${MODEL}', '1500'], startupTimeoutMs: 10_000, restart: { backoffMs: 100 } },
         },
       ],
       models: [
@@ -117,7 +118,20 @@ export async function runWorkload(gw: OpsGateway): Promise<WorkloadReport> {
   );
   await ask('smol-b');
   await long;
-  // The managed runtime: a load, a request, a crash and its restart, then a manual unload.
+  // The managed runtime: a client that leaves while the model loads (499), a request, a crash and
+  // its restart, then a manual unload.
+  const abort = new AbortController();
+  const leaving = client.chat.completions
+    .create({ model: 'fake', messages: [{ role: 'user', content: 'hi' }] }, { signal: abort.signal })
+    .catch(() => undefined);
+  await until(
+    async () => (await gw.scrape()).some((s) => s.name === 'aegis_requests_in_flight' && s.labels.model === 'fake' && s.value > 0),
+    10_000,
+    'the load',
+  );
+  abort.abort();
+  await leaving;
+  await until(async () => (await gw.scrape()).some((s) => s.name === 'aegis_client_disconnects_total' && s.value > 0), 10_000, 'the disconnect');
   await ask('fake');
   const runner = gw.runtime.snapshot.upstreams.get('runner') as ManagedUpstream;
   const pid = runner.pidOf('fake')!;

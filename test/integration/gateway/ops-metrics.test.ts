@@ -39,6 +39,8 @@ describe.skipIf(!llamacpp)('metrics after a workload', () => {
     expect(one('aegis_requests_total', { route: 'embeddings', model: 'smol', status: '200' })).toBe(1);
     expect(one('aegis_requests_total', { route: 'chat', model: 'ghost', status: '502' })).toBe(1);
     expect(one('aegis_requests_in_flight', { model: 'smol' })).toBe(0);
+    expect(one('aegis_requests_total', { route: 'chat', model: 'fake', status: '499' })).toBe(1);
+    expect(one('aegis_client_disconnects_total', { model: 'fake' })).toBe(1);
     expect(one('aegis_refused_requests_total', { route: 'chat', code: 'model_not_found' })).toBe(1);
     expect(one('aegis_auth_failures_total', { reason: 'invalid_api_key' })).toBeGreaterThanOrEqual(1);
     expect(one('aegis_principal_requests_total', { principal: 'ops', model: 'smol' })).toBeGreaterThanOrEqual(4);
