@@ -156,5 +156,7 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
     keys.push('policy (enabled, bundle, watch)');
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
+  // Series are registered once; metrics.requireKey applies at once (it is a gateway option).
+  if (before.metrics.principals !== after.metrics.principals) keys.push('metrics.principals');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
 }
