@@ -337,7 +337,6 @@ export class GatewayRuntime {
   }
 
   private async inFlight(): Promise<number> {
-    const m = await this.deps.metrics.inFlight.get();
-    return m.values.reduce((s, v) => s + v.value, 0);
+    return this.deps.metrics.inFlight.all().reduce((s, c) => s + c.value, 0);
   }
 }

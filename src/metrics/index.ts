@@ -2,12 +2,14 @@
 // Labels carry only configured names (model, upstream, route), never client-supplied strings.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { metricNames, type MetricDefinition } from './catalogue';
+import { CounterFamily, GaugeFamily, HistogramFamily } from './cells';
 import { ExchangeSeries } from './exchange-series';
 
 export { latencyBuckets, metricNames, processDefaults, type MetricDefinition, type MetricKind } from './catalogue';
 export { windowsExporter } from './external';
 export { metricsConfigSchema, type MetricsConfig } from './config-schema';
 export type { ExchangeSeries, ModelSeries } from './exchange-series';
+export type { CounterCell, CounterFamily, GaugeCell, GaugeFamily, HistogramCell, HistogramFamily, Labels } from './cells';
 
 export interface Sample {
   labels?: Record<string, string>;
@@ -38,19 +40,34 @@ export interface MetricsOptions {
 
 export class Metrics {
   readonly registry = new Registry();
-  readonly requests = this.counter(metricNames.requests);
-  readonly duration = this.histogram(metricNames.requestDuration);
-  readonly ttft = this.histogram(metricNames.timeToFirstToken);
-  readonly interTokenLatency = this.histogram(metricNames.interTokenLatency);
-  readonly gatewayOverhead = this.histogram(metricNames.gatewayOverhead);
-  readonly tokens = this.counter(metricNames.tokens);
-  readonly tokensPerSecond = this.histogram(metricNames.tokensPerSecond);
-  readonly inFlight = this.gauge(metricNames.requestsInFlight);
-  readonly queueWait = this.histogram(metricNames.schedulerQueueWait);
+  // Per-request families: plain-number cells, rendered at scrape time (cells.ts).
+  readonly requests = new CounterFamily(metricNames.requests);
+  readonly duration = new HistogramFamily(metricNames.requestDuration);
+  readonly ttft = new HistogramFamily(metricNames.timeToFirstToken);
+  readonly interTokenLatency = new HistogramFamily(metricNames.interTokenLatency);
+  readonly gatewayOverhead = new HistogramFamily(metricNames.gatewayOverhead);
+  readonly tokens = new CounterFamily(metricNames.tokens);
+  readonly tokensPerSecond = new HistogramFamily(metricNames.tokensPerSecond);
+  readonly inFlight = new GaugeFamily(metricNames.requestsInFlight);
+  readonly queueWait = new HistogramFamily(metricNames.schedulerQueueWait);
+  readonly requestErrors = new CounterFamily(metricNames.requestErrors);
+  readonly disconnects = new CounterFamily(metricNames.clientDisconnects);
+  private readonly cellFamilies = [
+    this.requests,
+    this.duration,
+    this.ttft,
+    this.interTokenLatency,
+    this.gatewayOverhead,
+    this.tokens,
+    this.tokensPerSecond,
+    this.inFlight,
+    this.queueWait,
+    this.requestErrors,
+    this.disconnects,
+  ];
+  // Everything else: prom-client instruments in the registry.
   readonly upstreamErrors = this.counter(metricNames.upstreamErrors);
-  readonly requestErrors = this.counter(metricNames.requestErrors);
   readonly refused = this.counter(metricNames.refusedRequests);
-  readonly disconnects = this.counter(metricNames.clientDisconnects);
   readonly authFailures = this.counter(metricNames.authFailures);
   readonly configReloads = this.counter(metricNames.configReloads);
   /** Per-principal series: created by `enablePrincipals` (config `metrics.principals`). */
@@ -103,11 +120,15 @@ export class Metrics {
     new Counter({ name, help, labelNames: [...labels], registers: [this.registry], collect: refresh(read) });
   }
 
+  /** The text exposition: the registry's families, then the per-request cells. */
   async exposition(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const registered = await this.registry.metrics();
+    const cells = this.cellFamilies.map((f) => f.render()).join('\n');
+    return { contentType: this.registry.contentType, body: `${registered}\n${cells}` };
   }
 
   private existing<T>(def: MetricDefinition, type: abstract new (...args: never[]) => T): T | undefined {
+    if (this.cellFamilies?.some((f) => f.def.name === def.name)) throw new Error(`metric ${def.name} is a per-request family (cells.ts)`);
     const found = this.registry.getSingleMetric(def.name);
     if (found === undefined) return undefined;
     if (found instanceof type) return found;

@@ -50,19 +50,19 @@ interface Counts {
 }
 
 /** Per public model name: requests and errors since start, and requests in flight now. */
-async function countsByModel(deps: GatewayDeps): Promise<Map<string, Counts>> {
+function countsByModel(deps: GatewayDeps): Map<string, Counts> {
   const out = new Map<string, Counts>();
   const of = (model: string) => {
     let c = out.get(model);
     if (!c) out.set(model, (c = { requests: 0, errors: 0, inFlight: 0 }));
     return c;
   };
-  for (const v of (await deps.metrics.requests.get()).values) {
-    const c = of(String(v.labels.model));
-    c.requests += v.value;
-    if (Number(v.labels.status) >= 400) c.errors += v.value;
+  for (const cell of deps.metrics.requests.all()) {
+    const c = of(cell.labels.model ?? '');
+    c.requests += cell.value;
+    if (Number(cell.labels.status) >= 400) c.errors += cell.value;
   }
-  for (const v of (await deps.metrics.inFlight.get()).values) of(String(v.labels.model)).inFlight += v.value;
+  for (const cell of deps.metrics.inFlight.all()) of(cell.labels.model ?? '').inFlight += cell.value;
   return out;
 }
 
@@ -72,7 +72,8 @@ function sum(names: string[], counts: Map<string, Counts>, key: keyof Counts): n
 
 export async function statusDocument(deps: GatewayDeps, errors: RecentError[], startedAt: number): Promise<StatusDocument> {
   const snapshot = deps.snapshot();
-  const [counts, health] = await Promise.all([countsByModel(deps), deps.health?.() ?? Promise.resolve({} as Record<string, boolean>)]);
+  const counts = countsByModel(deps);
+  const health: Record<string, boolean> = (await deps.health?.()) ?? {};
   const namesById = new Map<string, string[]>();
   const entries: ModelEntry[] = snapshot.catalog.current();
   for (const e of entries) {

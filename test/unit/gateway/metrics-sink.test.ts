@@ -6,6 +6,7 @@ import { hashKey, KeyStore } from '../../../src/gateway';
 import { metricsSink } from '../../../src/gateway/sinks';
 import { Metrics } from '../../../src/metrics';
 import { fromAddress, inProcessApp } from '../../helpers/app';
+import { parseExposition, samples } from '../../helpers/prom-text';
 
 const finished = (over: Partial<ExchangeFinished> = {}): ExchangeFinished => ({
   requestId: 'r1',
@@ -31,12 +32,11 @@ const finished = (over: Partial<ExchangeFinished> = {}): ExchangeFinished => ({
   ...over,
 });
 
-/** A sample's value; histogram series by their `_sum` / `_count` name. */
+/** A sample's value from the exposition, as Prometheus would read it (histograms by `_sum` / `_count`). */
 async function value(m: Metrics, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const family = name.replace(/_(sum|count)$/, '');
-  const metric = m.registry.getSingleMetric(m.registry.getSingleMetric(name) ? name : family);
-  const values = (await metric!.get()).values.filter((v) => ('metricName' in v ? v.metricName : name) === name);
-  return values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+  const found = samples(parseExposition((await m.exposition()).body), name, labels);
+  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
+  return found[0]?.value;
 }
 
 describe('metricsSink', () => {
@@ -71,7 +71,7 @@ describe('metricsSink', () => {
     expect(await value(m, 'aegis_upstream_errors_total', { code: 'queue_timeout' })).toBeUndefined();
     expect(await value(m, 'aegis_client_disconnects_total', { model: 'smol' })).toBe(1);
     // No answer completed, so none measured Aegis' overhead; no principal series unless enabled.
-    expect(await value(m, 'aegis_gateway_overhead_seconds_count', { route: 'chat' })).toBeUndefined();
+    expect(await value(m, 'aegis_gateway_overhead_seconds_count', { route: 'chat' })).toBe(0);
     expect(m.registry.getSingleMetric('aegis_principal_requests_total')).toBeUndefined();
   });
 
@@ -81,7 +81,7 @@ describe('metricsSink', () => {
     sink.exchangeFinished(finished({ usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
     sink.exchangeFinished(finished({ turns: 2 }));
     sink.exchangeFinished(finished({ stream: false }));
-    expect(await value(m, 'aegis_inter_token_latency_seconds_count', { model: 'smol' })).toBeUndefined();
+    expect(await value(m, 'aegis_inter_token_latency_seconds_count', { model: 'smol' })).toBe(0);
     expect(await value(m, 'aegis_generation_tokens_per_second_count', { model: 'smol' })).toBe(3);
   });
 });
