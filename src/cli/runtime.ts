@@ -25,6 +25,7 @@ import {
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, type ModelEntry } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
+import { upstreamHealthCache } from './upstream-health';
 import { upstreamMetrics } from './upstream-metrics';
 
 export function loadKeys(config: AegisConfig): KeyStore {
@@ -94,12 +95,6 @@ export interface GatewayRuntimeOptions {
   operatorToken?: KeyStore;
 }
 
-/**
- * How long an upstream health probe stands for the status page and `aegis_upstream_up`: a page
- * polled every two seconds by several browsers, plus Prometheus, probe each runtime once per period.
- */
-export const HEALTH_TTL_MS = 2_000;
-
 /** Longer than the keep-alive of common client pools (nginx 60 s), as load balancers advise. */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -117,15 +112,15 @@ export class GatewayRuntime {
   private readonly extension: Extension;
   /** The address the listener is bound to, once it is. */
   private boundHost: string | undefined;
-  private readonly clock: Clock;
-  private health: { at: number; result: Promise<Record<string, boolean>> } | undefined;
+  /** Each upstream's health probe, shared by the status page and the metrics for a short while. */
+  readonly upstreamHealth: () => Promise<Record<string, boolean>>;
 
   private constructor(config: AegisConfig, ctx: RuntimeContext, extension: Extension, current: GatewaySnapshot, operator: KeyStore | undefined) {
     this.config = config;
     this.logger = ctx.logger;
     this.extension = extension;
     this.current = current;
-    this.clock = ctx.clock;
+    this.upstreamHealth = upstreamHealthCache(() => this.current.upstreams.values(), ctx.clock);
     this.deps = {
       snapshot: () => this.current,
       logger: ctx.logger,
@@ -154,16 +149,6 @@ export class GatewayRuntime {
     if (config.metrics.principals) ctx.metrics.enablePrincipals();
   }
 
-  /** Each upstream's health probe, shared by every caller for HEALTH_TTL_MS. */
-  upstreamHealth(): Promise<Record<string, boolean>> {
-    const now = this.clock.now();
-    if (!this.health || now - this.health.at >= HEALTH_TTL_MS) {
-      const upstreams = [...this.current.upstreams.values()];
-      const result = Promise.all(upstreams.map(async (u) => [u.name, await u.health().catch(() => false)] as const)).then((pairs) => Object.fromEntries(pairs));
-      this.health = { at: now, result };
-    }
-    return this.health.result;
-  }
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
     const keys = loadKeys(config);
