@@ -149,7 +149,6 @@ export class GatewayRuntime {
     if (config.metrics.principals) ctx.metrics.enablePrincipals();
   }
 
-
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
     const keys = loadKeys(config);
     const current: GatewaySnapshot = {
