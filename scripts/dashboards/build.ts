@@ -16,7 +16,7 @@ import { metricNames, windowsExporter } from '../../src/metrics';
 import { rows, type PanelSpec } from './rows';
 
 export const DASHBOARD_UID = 'aegis-overview';
-/** Grafana's JSON model version the SDK writes (Grafana 11/12 read it; older ones migrate it). */
+/** The dashboard JSON model version the foundation SDK (0.0.21) writes. */
 export const SCHEMA_VERSION = 42;
 
 const datasource = { type: 'prometheus', uid: '${datasource}' };
