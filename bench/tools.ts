@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     '',
   );
   const cost = measureParseCost();
-  lines.push('## Parsing cost per streamed chunk (in process, best of 5 batches)', '', '| answer | chunks | µs per chunk |', '| --- | ---: | ---: |');
+  lines.push('## Parsing cost per streamed chunk (in process, best of 7 batches)', '', '| answer | chunks | µs per chunk |', '| --- | ---: | ---: |');
   for (const c of cost) lines.push(`| ${c.answer} | ${c.chunks} | ${c.usPerChunk.toFixed(2)} |`);
   lines.push('', 'Target: ≤ 50 µs per chunk. Requests without tools never build a tool stream.', '');
   for (const c of cost) process.stdout.write(`parse ${c.answer}: ${c.usPerChunk.toFixed(2)} µs/chunk\n`);
