@@ -2,9 +2,9 @@
 // recounted each turn; the template's framing measured once by rendering probe conversations; the
 // whole prompt counted when a fit comes close to the limit; calibration from what the runtime
 // reports. Everything behind the Tokenizer port.
-import { LRUCache } from 'lru-cache';
 import { Calibration, MARGINS } from './calibration';
 import { IMAGE_TOKENS, messageText } from './message-text';
+import { TextCounts } from './text-counts';
 import { utf8Bytes, type Tokenizer } from './tokenizer';
 import type { CountKind, Message } from './types';
 
@@ -49,7 +49,7 @@ const PROBE_TOOL = {
 
 export class PromptCounter {
   readonly calibration: Calibration;
-  private readonly texts: LRUCache<string, number>;
+  private readonly texts: TextCounts;
   private profile: TemplateProfile = DEFAULT_PROFILE;
   private profiled: Promise<void> | undefined;
   /** Counts since the template could not be measured (0: measured, or never tried). */
@@ -60,7 +60,7 @@ export class PromptCounter {
     { cacheEntries = 20_000 }: PromptCounterOptions = {},
   ) {
     this.calibration = new Calibration(MARGINS[tokenizer.kind]);
-    this.texts = new LRUCache({ max: cacheEntries });
+    this.texts = new TextCounts(cacheEntries);
   }
 
   get kind(): CountKind {
@@ -75,7 +75,11 @@ export class PromptCounter {
   cached(messages: readonly Message[], tools: readonly unknown[] | undefined): PromptCounts | undefined {
     const raw: number[] = [];
     for (const m of messages) {
-      const { text, images } = messageText(m);
+      // Most messages are a plain string: no object built for them on this path.
+      let text: string;
+      let images = 0;
+      if (typeof m.content === 'string' && !m.tool_calls && !m.name) text = m.content;
+      else ({ text, images } = messageText(m));
       const n = this.texts.get(text);
       if (n === undefined) return undefined;
       raw.push(n + images * IMAGE_TOKENS);
@@ -91,13 +95,20 @@ export class PromptCounter {
     const texts = messages.map(messageText);
     const toolsJson = tools && tools.length > 0 ? JSON.stringify(tools) : undefined;
     const missing = [...new Set([...texts.map((t) => t.text), ...(toolsJson ? [toolsJson] : [])].filter((t) => !this.texts.has(t)))];
+    // Counts of this call are read from here: a text may push another out of the cache meanwhile.
+    const fresh = new Map<string, number>();
     if (missing.length > 0) {
       const counts = await this.tokenizer.countTexts(missing);
-      for (let i = 0; i < missing.length; i++) this.texts.set(missing[i]!, counts[i]!);
+      for (let i = 0; i < missing.length; i++) {
+        fresh.set(missing[i]!, counts[i]!);
+        this.texts.set(missing[i]!, counts[i]!);
+      }
     }
+    const tokensOf = (text: string) => fresh.get(text) ?? this.texts.get(text) ?? 0;
+    const toolTokens = !toolsJson || !this.profile.rendersTools ? 0 : tokensOf(toolsJson) + this.profile.toolsPreamble;
     return this.assemble(
-      texts.map((t) => this.texts.get(t.text)! + t.images * IMAGE_TOKENS),
-      this.toolTokens(tools) ?? 0,
+      texts.map((t) => tokensOf(t.text) + t.images * IMAGE_TOKENS),
+      toolTokens,
     );
   }
 
@@ -121,6 +132,10 @@ export class PromptCounter {
     let bytes = 0;
     let images = 0;
     for (const m of messages) {
+      if (typeof m.content === 'string' && !m.tool_calls && !m.name) {
+        bytes += utf8Bytes(m.content);
+        continue;
+      }
       const t = messageText(m);
       bytes += utf8Bytes(t.text);
       images += t.images;
