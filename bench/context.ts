@@ -32,6 +32,8 @@ const quick = flag(args, 'quick') === 'true';
 const options = {
   quick,
   ctx: Number(flag(args, 'ctx') ?? (quick ? 512 : 2048)),
+  /** The counting comparison runs with this context, whatever the window's (longer prompts). */
+  accuracyCtx: Number(flag(args, 'accuracy-ctx') ?? 2048),
   turns: Number(flag(args, 'turns') ?? (quick ? 16 : 40)),
   prompts: Number(flag(args, 'prompts') ?? (quick ? 40 : 200)),
   maxTokens: Number(flag(args, 'max-tokens') ?? 16),
@@ -68,7 +70,7 @@ export interface AccuracyRun {
 async function accuracy(rt: Runtime, models: string[]): Promise<AccuracyRun[]> {
   // Prompts stay under ~3.3 characters per token of the context (the densest text here), so no
   // runtime truncates or refuses one.
-  const prompts = growingPrompts(options.prompts, Math.floor(options.ctx * 2.6));
+  const prompts = growingPrompts(options.prompts, Math.floor(options.accuracyCtx * 2.6));
   const config = upstreamSchema.parse({ name: rt.kind, type: rt.kind === 'ollama' ? 'ollama' : 'openai', url: rt.url });
   const upstream: Upstream = rt.kind === 'ollama' ? new OllamaUpstream(config) : new OpenAICompatibleUpstream(config);
   const out: AccuracyRun[] = [];
@@ -133,14 +135,25 @@ async function main(): Promise<void> {
   if (options.phases.some((p) => p !== 'fit')) {
     await Promise.all([ensureInstalled('models'), ...(options.runtimes.includes('ollama') ? [ensureInstalled('ollama')] : []), ensureInstalled('llamacpp')]);
   }
+  const start = (kind: string, ctx: number) => (kind === 'ollama' ? startOllama(options.cpus) : startLlamaCpp(ctx, options.cpus));
   for (const kind of options.runtimes) {
-    if (!options.phases.some((p) => p !== 'fit')) break;
-    const rt = kind === 'ollama' ? await startOllama(options.cpus) : await startLlamaCpp(options.ctx, options.cpus);
-    try {
-      if (options.phases.includes('accuracy')) accuracyRuns.push(...(await accuracy(rt, kind === 'ollama' ? options.ollamaModels : ['smollm2-135m'])));
-      if (options.phases.includes('window')) windowRuns.push(...(await windows(rt)));
-    } finally {
-      await rt.server.stop();
+    // Each phase gets a fresh runtime: llama-cpp-python's context is fixed at start, and neither
+    // phase should start from the other's KV cache.
+    if (options.phases.includes('accuracy')) {
+      const rt = await start(kind, options.accuracyCtx);
+      try {
+        accuracyRuns.push(...(await accuracy(rt, kind === 'ollama' ? options.ollamaModels : ['smollm2-135m'])));
+      } finally {
+        await rt.server.stop();
+      }
+    }
+    if (options.phases.includes('window')) {
+      const rt = await start(kind, options.ctx);
+      try {
+        windowRuns.push(...(await windows(rt)));
+      } finally {
+        await rt.server.stop();
+      }
     }
   }
   const result = {

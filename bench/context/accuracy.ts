@@ -59,8 +59,15 @@ export async function measureAccuracy(o: AccuracyOptions): Promise<CountSample[]
   const parts = new PromptCounter(local);
   const estimate = new PromptCounter(estimateTokenizer);
   const samples: CountSample[] = [];
+  let refused = 0;
   for (const [i, messages] of o.prompts.entries()) {
-    const runtime = await runtimeCount(o, messages);
+    const runtime = await runtimeCount(o, messages).catch((err: Error) => {
+      // A prompt the runtime refuses (longer than its context) has no count to compare with.
+      refused++;
+      o.log(`  prompt ${i} refused: ${err.message.slice(0, 120)}`);
+      return undefined;
+    });
+    if (runtime === undefined) continue;
     const counts: Record<string, number | undefined> = {};
     const micros: Record<string, number> = {};
     for (const [name, t] of Object.entries(methods)) [counts[name], micros[name]] = await timed(async () => t.countPrompt?.(messages, undefined));
@@ -78,6 +85,7 @@ export async function measureAccuracy(o: AccuracyOptions): Promise<CountSample[]
           .join(', ')}`,
       );
   }
+  if (refused > 0) o.log(`  ${refused} prompt(s) refused by the runtime`);
   return samples;
 }
 

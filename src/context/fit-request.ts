@@ -5,7 +5,7 @@
 // sum of its parts.
 import { GatewayError } from '../core';
 import { promptBudget, type Budget } from './budget';
-import type { PromptCounter, PromptCounts } from './counter';
+import type { PromptCounter } from './counter';
 import { fitMessages } from './fit';
 import type { ContextSettings } from './settings';
 import type { ContextLimit, ContextReport, CountKind, Message, Strategy } from './types';
@@ -69,22 +69,36 @@ export function overflowError(r: ContextReport, reason: string): GatewayError {
   );
 }
 
-export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
-  const { counter, messages, tools, limit, settings } = i;
-  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
-  const budget = promptBudget({ ...settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: counter.calibration.margin() + (i.extraMargin ?? 0) });
-  const cached = counter.cached(messages, tools);
-  if (cached && cached.total <= budget.prompt * (1 - VERIFY_BAND)) return unchanged(i, report(i, budget, cached.total, cached.kind));
-  if (!cached) {
-    const quick = counter.quick(messages, tools);
-    if (quick.bound <= budget.prompt) return unchanged(i, report(i, budget, quick.estimate, 'estimate'));
-  }
-  return fitCounted(i, budget, cached);
+function budgetOf(i: FitRequestInput, limit: ContextLimit): Budget {
+  return promptBudget({ ...i.settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: i.counter.calibration.margin() + (i.extraMargin ?? 0) });
 }
 
-async function fitCounted(i: FitRequestInput, budget: Budget, cached: PromptCounts | undefined): Promise<Fitted> {
-  const { counter, messages, tools, strategy, settings, windows } = i;
-  const counts = cached ?? (await counter.count(messages, tools));
+/**
+ * The answer without counting anything, when there is one: no limit known, every text counted
+ * before and the total clear of the limit, or a byte bound under the budget. Undefined when the
+ * prompt must be counted (fitCounted).
+ */
+export function fitQuick(i: FitRequestInput): Fitted | undefined {
+  const { counter, messages, tools, limit } = i;
+  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
+  const budget = budgetOf(i, limit);
+  const cached = counter.cached(messages, tools);
+  if (cached) return cached.total <= budget.prompt * (1 - VERIFY_BAND) ? unchanged(i, report(i, budget, cached.total, cached.kind)) : undefined;
+  const quick = counter.quick(messages, tools);
+  return quick.bound <= budget.prompt ? unchanged(i, report(i, budget, quick.estimate, 'estimate')) : undefined;
+}
+
+/** fitQuick, else fitCounted. */
+export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
+  return fitQuick(i) ?? fitCounted(i);
+}
+
+/** Counts what was not counted before, fits, and counts the whole prompt near the limit. */
+export async function fitCounted(i: FitRequestInput): Promise<Fitted> {
+  const { counter, messages, tools, strategy, settings, windows, limit } = i;
+  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
+  const budget = budgetOf(i, limit);
+  const counts = counter.cached(messages, tools) ?? (await counter.count(messages, tools));
   const base = report(i, budget, counts.total, counts.kind);
   if (counts.total > budget.prompt && strategy === 'error') {
     // The sum of parts is not enough to refuse on: the whole prompt decides.

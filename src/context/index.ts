@@ -14,7 +14,7 @@ export { estimateTokenizer, estimateTokens, utf8Bytes, type Tokenizer } from './
 export { IMAGE_TOKENS, messageText, type MessageText } from './message-text';
 export { DEFAULT_PROFILE, PromptCounter, type PromptCounterOptions, type PromptCounts, type TemplateProfile } from './counter';
 export { contextLengthFromError, LearnedLimits } from './limits';
-export { fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
+export { fitCounted, fitQuick, fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
 export { contextConfigSchema, modelContextSchema, type ContextConfig, type ModelContextConfig } from './config-schema';
 export { settingsFor, type ContextSettings } from './settings';
 export { createLocalTokenizer, type LocalTokenizer } from './local/local-tokenizer';
