@@ -65,7 +65,9 @@ async function streamOnce(url: string, body: unknown, ollamaNative: boolean): Pr
     const usage = ollamaNative ? /"prompt_eval_count":(\d+)/.exec(buffered) : /"prompt_tokens":(\d+)/.exec(buffered);
     if (usage) promptTokens = Number(usage[1]);
   }
-  return { ttftMs: ttftMs ?? performance.now() - started, headers: res.headers, promptTokens };
+  // A stream without content is a refusal sent as an SSE error event (llama-cpp-python, Aegis after the headers).
+  if (ttftMs === undefined) throw new Error(`no content: ${buffered.slice(0, 200)}`);
+  return { ttftMs, headers: res.headers, promptTokens };
 }
 
 export async function runWindow(o: RunWindowOptions): Promise<ModeResult> {

@@ -14,6 +14,11 @@ export interface TemplateProfile {
   framing: number;
   /** Once per prompt: BOS, a default system prompt, the generation prompt. */
   fixed: number;
+  /**
+   * The same when the conversation opens with a system message: templates such as SmolLM2's add a
+   * default system prompt only when there is none.
+   */
+  systemFixed: number;
   /** Whether tool definitions reach the prompt at all (many small models' templates drop them). */
   rendersTools: boolean;
   /** Instructions the template puts around tool definitions. */
@@ -21,7 +26,7 @@ export interface TemplateProfile {
 }
 
 /** ChatML-like framing, for templates nobody can render: calibration corrects it per model. */
-export const DEFAULT_PROFILE: TemplateProfile = { framing: 6, fixed: 12, rendersTools: true, toolsPreamble: 48 };
+export const DEFAULT_PROFILE: TemplateProfile = { framing: 6, fixed: 12, systemFixed: 12, rendersTools: true, toolsPreamble: 48 };
 
 export interface PromptCounts {
   /** Tokens of each message, framing included, corrected by calibration. */
@@ -38,6 +43,8 @@ export interface PromptCounterOptions {
   /** Texts whose counts are remembered. */
   cacheEntries?: number;
 }
+
+const opensWithSystem = (messages: readonly Message[]): boolean => messages[0]?.role === 'system' || messages[0]?.role === 'developer';
 
 /** Counts before a template that could not be rendered is tried again. */
 const PROFILE_RETRY_COUNTS = 16;
@@ -86,7 +93,7 @@ export class PromptCounter {
     }
     const toolTokens = this.toolTokens(tools);
     if (toolTokens === undefined) return undefined;
-    return this.assemble(raw, toolTokens);
+    return this.assemble(raw, toolTokens, opensWithSystem(messages));
   }
 
   /** Counts every message, asking the tokenizer only for texts not counted before. */
@@ -109,6 +116,7 @@ export class PromptCounter {
     return this.assemble(
       texts.map((t) => tokensOf(t.text) + t.images * IMAGE_TOKENS),
       toolTokens,
+      opensWithSystem(messages),
     );
   }
 
@@ -128,7 +136,7 @@ export class PromptCounter {
    */
   quick(messages: readonly Message[], tools: readonly unknown[] | undefined): { bound: number; estimate: number } {
     const framing = Math.max(this.profile.framing, DEFAULT_PROFILE.framing);
-    const fixed = Math.max(this.profile.fixed, DEFAULT_PROFILE.fixed);
+    const fixed = Math.max(this.profile.fixed, this.profile.systemFixed, DEFAULT_PROFILE.fixed);
     let bytes = 0;
     let images = 0;
     for (const m of messages) {
@@ -143,7 +151,8 @@ export class PromptCounter {
     if (tools && tools.length > 0) bytes += utf8Bytes(JSON.stringify(tools)) + 1024;
     const other = fixed + images * IMAGE_TOKENS + messages.length * framing;
     return {
-      bound: this.calibration.correct(2 * fixed + 32 + bytes + images * IMAGE_TOKENS + messages.length * (framing + 2)),
+      // Not calibrated: the bound holds for any vocabulary, and a ratio learned from estimates could only loosen it.
+      bound: 2 * fixed + 32 + bytes + images * IMAGE_TOKENS + messages.length * (framing + 2),
       estimate: Math.ceil(other + bytes / 3.6),
     };
   }
@@ -154,11 +163,11 @@ export class PromptCounter {
     return n === undefined ? undefined : n + this.profile.toolsPreamble;
   }
 
-  private assemble(raw: readonly number[], toolTokens: number): PromptCounts {
+  private assemble(raw: readonly number[], toolTokens: number, opensWithSystem: boolean): PromptCounts {
     const c = this.calibration;
     const framing = c.correct(this.profile.framing);
     const perMessage = raw.map((n) => c.correct(n + this.profile.framing));
-    const fixed = c.correct(this.profile.fixed + toolTokens);
+    const fixed = c.correct((opensWithSystem ? this.profile.systemFixed : this.profile.fixed) + toolTokens);
     let total = fixed;
     for (const n of perMessage) total += n;
     return { perMessage, fixed, framing, total, kind: this.tokenizer.kind };
@@ -190,17 +199,21 @@ export class PromptCounter {
     const tokenizer = this.tokenizer;
     const a: Message[] = [{ role: 'user', content: 'Hello there' }];
     const b: Message[] = [...a, { role: 'assistant', content: 'Hi, how can I help?' }, { role: 'user', content: 'Tell me a joke' }];
-    const [pa, pb, pt, texts] = await Promise.all([
+    const s: Message[] = [{ role: 'system', content: 'Be brief.' }, ...a];
+    const [pa, pb, ps, pt, texts] = await Promise.all([
       countPrompt.call(tokenizer, a, undefined),
       countPrompt.call(tokenizer, b, undefined),
+      countPrompt.call(tokenizer, s, undefined).catch(() => undefined),
       countPrompt.call(tokenizer, a, [PROBE_TOOL]).catch(() => undefined),
-      tokenizer.countTexts(['Hello there', 'Hi, how can I help?', 'Tell me a joke', JSON.stringify([PROBE_TOOL])]),
+      tokenizer.countTexts(['Hello there', 'Hi, how can I help?', 'Tell me a joke', 'Be brief.', JSON.stringify([PROBE_TOOL])]),
     ]);
     if (pa === undefined || pb === undefined) return undefined;
-    const [t1, t2, t3, tTool] = texts as [number, number, number, number];
+    const [t1 = 0, t2 = 0, t3 = 0, tSystem = 0, tTool = 0] = texts;
     const framing = Math.max(0, Math.ceil((pb - pa - t2 - t3) / 2));
     const fixed = Math.max(0, pa - t1 - framing);
+    // A template that folds the system message into the first user turn (Gemma's) has less framing for it.
+    const systemFixed = ps === undefined ? fixed : Math.max(0, ps - tSystem - t1 - 2 * framing);
     const extra = pt === undefined ? 0 : pt - pa;
-    return { framing, fixed, rendersTools: extra > 0, toolsPreamble: Math.max(0, extra - tTool) };
+    return { framing, fixed, systemFixed, rendersTools: extra > 0, toolsPreamble: Math.max(0, extra - tTool) };
   }
 }

@@ -6,7 +6,7 @@
 import { GatewayError } from '../core';
 import { promptBudget, type Budget } from './budget';
 import type { PromptCounter } from './counter';
-import { fitMessages } from './fit';
+import { fitMessages, fitRemembered, type FitOptions, type Fitting } from './fit';
 import type { ContextSettings } from './settings';
 import type { ContextLimit, ContextReport, CountKind, Message, Strategy } from './types';
 import type { WindowMemory } from './window';
@@ -93,6 +93,12 @@ export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
   return fitQuick(i) ?? fitCounted(i);
 }
 
+function fitted(i: FitRequestInput, fit: Fitting, base: ContextReport, before: number, tokens: number, changed: boolean): Fitted {
+  if (fit.cut) i.windows.remember(i.model, i.messages, { ...fit.cut, strategy: i.strategy });
+  const r = { ...base, tokens, dropped: fit.dropped.length, shortened: fit.shortened, droppedTokens: Math.max(0, before - tokens) };
+  return { messages: changed ? fit.messages : i.messages, report: r, dropped: fit.dropped, reusedCut: fit.reused };
+}
+
 /** Counts what was not counted before, fits, and counts the whole prompt near the limit. */
 export async function fitCounted(i: FitRequestInput): Promise<Fitted> {
   const { counter, messages, tools, strategy, settings, windows, limit } = i;
@@ -109,7 +115,7 @@ export async function fitCounted(i: FitRequestInput): Promise<Fitted> {
   let prompt = budget.prompt;
   for (let attempt = 0; attempt < 3; attempt++) {
     const remembered = counts.total > prompt ? windows.recall(i.model, messages, strategy) : undefined;
-    const fit = fitMessages(messages, counts.perMessage, {
+    const options: FitOptions = {
       strategy,
       budget: prompt,
       fixed: counts.fixed,
@@ -117,16 +123,21 @@ export async function fitCounted(i: FitRequestInput): Promise<Fitted> {
       lowWaterMark: settings.lowWaterMark,
       maxMessageShare: settings.maxMessageShare,
       remembered,
-    });
+    };
+    let fit = fitMessages(messages, counts.perMessage, options);
+    let whole: number | undefined;
+    if (remembered && !(fit.ok && fit.reused)) {
+      // The sum of parts gave the remembered cut up; the whole prompt may still fit, and keeping the
+      // cut is what keeps the runtime's KV cache.
+      const kept = fitRemembered(messages, counts.perMessage, { ...options, remembered });
+      const keptWhole = await counter.whole(kept.messages, tools);
+      if (keptWhole !== undefined && keptWhole <= budget.prompt) [fit, whole] = [kept, keptWhole];
+    }
     if (!fit.ok) throw overflowError(base, 'even with every earlier turn dropped and long messages shortened, the rest does not fit');
     const changed = fit.dropped.length > 0 || fit.shortened > 0;
-    const whole = changed || fit.tokens > prompt * (1 - VERIFY_BAND) ? await counter.whole(fit.messages, tools) : undefined;
+    whole ??= changed || fit.tokens > prompt * (1 - VERIFY_BAND) ? await counter.whole(fit.messages, tools) : undefined;
     const tokens = whole ?? fit.tokens;
-    if (tokens <= budget.prompt) {
-      if (fit.cut) windows.remember(i.model, messages, { ...fit.cut, strategy });
-      const r = { ...base, tokens, dropped: fit.dropped.length, shortened: fit.shortened, droppedTokens: Math.max(0, counts.total - tokens) };
-      return { messages: changed ? fit.messages : messages, report: r, dropped: fit.dropped, reusedCut: fit.reused };
-    }
+    if (tokens <= budget.prompt) return fitted(i, fit, base, counts.total, tokens, changed);
     // The parts undercounted the whole (template joins): tighten by the difference and fit again.
     prompt -= tokens - budget.prompt + 1;
   }

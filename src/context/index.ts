@@ -4,7 +4,7 @@
 export * from './types';
 export { conversationBlocks, type Block } from './blocks';
 export { cutMarker, MARKER_TOKENS, shortenMessage, textLength, type Shortening } from './shorten';
-export { fitMessages, type Fit, type FitCut, type FitOptions } from './fit';
+export { fitMessages, fitRemembered, type Fit, type FitCut, type FitOptions } from './fit';
 export { WindowMemory, headEnd, prefixHash, type Cut, type WindowMemoryOptions } from './window';
 export { chooseStrategy, parseStrategy, policyName, type StrategyChoice, type StrategyInputs } from './strategy';
 export { promptBudget, type Budget, type BudgetInputs } from './budget';

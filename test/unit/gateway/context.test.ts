@@ -107,7 +107,7 @@ describe('context fitting in the gateway', () => {
   });
 
   it('uses middle-out when the header asks for it', async () => {
-    const { app: a, sent } = app({ contextLength: 1024 });
+    const { app: a, sent } = app({ contextLength: 2048 });
     const res = await a.request('/v1/chat/completions', post({ messages: conversation(20) }, { 'x-aegis-truncate': 'middle-out' }), local);
     expect(parseHeader(res.headers.get('x-aegis-context')).strategy).toBe('middle-out');
     expect(sent()[0]![1]!.content).toMatch(/^question 0/);
