@@ -17,6 +17,7 @@ import { silentLogger } from '../src/core';
 import type { ModelEntry } from '../src/registry';
 import { OllamaUpstream, OpenAICompatibleUpstream, type Upstream } from '../src/upstreams';
 import { paths } from '../test/world/manifest';
+import { stopAll } from '../test/world/process';
 import { ensureInstalled } from '../test/world/install';
 import { accuracyStats, measureAccuracy, type CountSample } from './context/accuracy';
 import { growingPrompts } from './context/corpus';
@@ -83,7 +84,7 @@ async function accuracy(rt: Runtime, models: string[]): Promise<AccuracyRun[]> {
       contextLength: options.ctx,
       path: rt.kind === 'llamacpp' ? paths.model('smollm2-135m') : undefined,
     });
-    out.push({ runtime: rt.kind, model, samples: await measureAccuracy({ runtime: rt, upstream, entry: e, prompts, ctx: options.ctx, log }) });
+    out.push({ runtime: rt.kind, model, samples: await measureAccuracy({ runtime: rt, upstream, entry: e, prompts, ctx: options.accuracyCtx, log }) });
   }
   await upstream.close();
   return out;
@@ -174,5 +175,7 @@ async function main(): Promise<void> {
   log(`wrote bench/results/${name}.md and .json`);
 }
 
+// Interrupted, the runtimes this bench started stop with it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(130)));
 await main();
 process.exit(0);
