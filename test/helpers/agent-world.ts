@@ -35,12 +35,17 @@ export interface AgentWorld {
   close(): Promise<void>;
 }
 
-/** The gateway serves model `local` to every name in `aliases` (the names the clients send). */
+/**
+ * The gateway serves model `local` to every name in `aliases` (the names the clients send). The
+ * scripted model takes tools natively, as the clients' own providers do; the emulated path has its
+ * own tests (test/integration/tools). Its window holds Claude Code's system prompt and tools (about
+ * 13k tokens), which an 8k window refuses as too long.
+ */
 export async function startAgentWorld(aliases: string[], config: Record<string, unknown> = {}): Promise<AgentWorld> {
   const fake = await startFakeUpstream({ kind: 'script', script: agentScript() });
   const gw = await startGateway({
     upstreams: [{ name: 'fake', type: 'openai', url: fake.url, discover: false }],
-    models: [{ name: 'local', aliases, upstream: 'fake', upstreamModel: 'fake', contextLength: 8192 }],
+    models: [{ name: 'local', aliases, upstream: 'fake', upstreamModel: 'fake', contextLength: 65536, capabilities: { tools: 'native' } }],
     ...config,
   });
   return {
