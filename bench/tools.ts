@@ -33,6 +33,9 @@ const { values: opts } = parseArgs({
     'max-tokens': { type: 'string', default: '80' },
     /** Comma-separated variant names; `retry` adds free decoding with the constrained retry. */
     variants: { type: 'string', default: 'constrained,unconstrained' },
+    models: { type: 'string', default: 'smollm2-135m,gemma3-270m' },
+    /** A label for the results file, to keep runs of one commit apart. */
+    label: { type: 'string', default: '' },
   },
 });
 
@@ -127,7 +130,7 @@ async function runVariant(variant: (typeof allVariants)[number], onRow: (row: Ro
   const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'bench', maxRetries: 0, timeout: 600_000 });
   const rows: Row[] = [];
   try {
-    for (const model of ['smollm2-135m', 'gemma3-270m']) {
+    for (const model of opts.models.split(',')) {
       const row: Row = { model, variant: variant.name, prompts: 0, valid: 0, rightTool: 0, invalidShown: 0, extraCalls: 0, retries: 0, medianMs: 0 };
       const times: number[] = [];
       for (const [content, expected] of prompts) {
@@ -193,13 +196,13 @@ async function main(): Promise<void> {
     '',
   );
   const cost = measureParseCost();
-  lines.push('## Parsing cost per streamed chunk (in process, best of 5 batches)', '', '| answer | chunks | µs per chunk |', '| --- | ---: | ---: |');
+  lines.push('## Parsing cost per streamed chunk (in process, best of 7 batches)', '', '| answer | chunks | µs per chunk |', '| --- | ---: | ---: |');
   for (const c of cost) lines.push(`| ${c.answer} | ${c.chunks} | ${c.usPerChunk.toFixed(2)} |`);
   lines.push('', 'Target: ≤ 50 µs per chunk. Requests without tools never build a tool stream.', '');
   for (const c of cost) process.stdout.write(`parse ${c.answer}: ${c.usPerChunk.toFixed(2)} µs/chunk\n`);
   const dir = repo('bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}/tools-${date}-${sha()}${opts.quick ? '-quick' : ''}${opts['parse-only'] ? '-parse' : ''}.md`;
+  const file = `${dir}/tools-${date}-${sha()}${opts.quick ? '-quick' : ''}${opts['parse-only'] ? '-parse' : ''}${opts.label ? `-${opts.label}` : ''}.md`;
   if (!opts['parse-only']) {
     // Written again after every model and variant: a run cut short still leaves its figures.
     const rows: Row[] = [];

@@ -30,7 +30,7 @@ export const contextConfigSchema = z.strictObject({
   strategy: strategy.default('drop-oldest'),
   reserveTokens: z.number().int().nonnegative().default(512),
   maxReserveShare: z.number().min(0).max(0.9).default(0.5),
-  lowWaterMark: z.number().min(0.1).max(1).default(0.6),
+  lowWaterMark: z.number().min(0.1).max(1).default(0.5),
   maxMessageShare: z.number().min(0.05).max(1).default(0.5),
   counting: counting.default('auto'),
   /** Conversations whose cut is remembered (least recently used forgotten first). */

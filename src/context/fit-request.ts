@@ -5,8 +5,8 @@
 // sum of its parts.
 import { GatewayError } from '../core';
 import { promptBudget, type Budget } from './budget';
-import type { PromptCounter, PromptCounts } from './counter';
-import { fitMessages } from './fit';
+import type { PromptCounter } from './counter';
+import { fitMessages, fitRemembered, type FitOptions, type Fitting } from './fit';
 import type { ContextSettings } from './settings';
 import type { ContextLimit, ContextReport, CountKind, Message, Strategy } from './types';
 import type { WindowMemory } from './window';
@@ -69,22 +69,42 @@ export function overflowError(r: ContextReport, reason: string): GatewayError {
   );
 }
 
-export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
-  const { counter, messages, tools, limit, settings } = i;
-  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
-  const budget = promptBudget({ ...settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: counter.calibration.margin() + (i.extraMargin ?? 0) });
-  const cached = counter.cached(messages, tools);
-  if (cached && cached.total <= budget.prompt * (1 - VERIFY_BAND)) return unchanged(i, report(i, budget, cached.total, cached.kind));
-  if (!cached) {
-    const quick = counter.quick(messages, tools);
-    if (quick.bound <= budget.prompt) return unchanged(i, report(i, budget, quick.estimate, 'estimate'));
-  }
-  return fitCounted(i, budget, cached);
+function budgetOf(i: FitRequestInput, limit: ContextLimit): Budget {
+  return promptBudget({ ...i.settings, limit: limit.tokens, maxTokens: i.maxTokens, margin: i.counter.calibration.margin() + (i.extraMargin ?? 0) });
 }
 
-async function fitCounted(i: FitRequestInput, budget: Budget, cached: PromptCounts | undefined): Promise<Fitted> {
-  const { counter, messages, tools, strategy, settings, windows } = i;
-  const counts = cached ?? (await counter.count(messages, tools));
+/**
+ * The answer without counting anything, when there is one: no limit known, every text counted
+ * before and the total clear of the limit, or a byte bound under the budget. Undefined when the
+ * prompt must be counted (fitCounted).
+ */
+export function fitQuick(i: FitRequestInput): Fitted | undefined {
+  const { counter, messages, tools, limit } = i;
+  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
+  const budget = budgetOf(i, limit);
+  const cached = counter.cached(messages, tools);
+  if (cached) return cached.total <= budget.prompt * (1 - VERIFY_BAND) ? unchanged(i, report(i, budget, cached.total, cached.kind)) : undefined;
+  const quick = counter.quick(messages, tools);
+  return quick.bound <= budget.prompt ? unchanged(i, report(i, budget, quick.estimate, 'estimate')) : undefined;
+}
+
+/** fitQuick, else fitCounted. */
+export function fitRequest(i: FitRequestInput): Fitted | Promise<Fitted> {
+  return fitQuick(i) ?? fitCounted(i);
+}
+
+function fitted(i: FitRequestInput, fit: Fitting, base: ContextReport, before: number, tokens: number, changed: boolean): Fitted {
+  if (fit.cut) i.windows.remember(i.model, i.messages, { ...fit.cut, strategy: i.strategy });
+  const r = { ...base, tokens, dropped: fit.dropped.length, shortened: fit.shortened, droppedTokens: Math.max(0, before - tokens) };
+  return { messages: changed ? fit.messages : i.messages, report: r, dropped: fit.dropped, reusedCut: fit.reused };
+}
+
+/** Counts what was not counted before, fits, and counts the whole prompt near the limit. */
+export async function fitCounted(i: FitRequestInput): Promise<Fitted> {
+  const { counter, messages, tools, strategy, settings, windows, limit } = i;
+  if (!limit) return unchanged(i, report(i, undefined, counter.quick(messages, tools).estimate, 'estimate'));
+  const budget = budgetOf(i, limit);
+  const counts = counter.cached(messages, tools) ?? (await counter.count(messages, tools));
   const base = report(i, budget, counts.total, counts.kind);
   if (counts.total > budget.prompt && strategy === 'error') {
     // The sum of parts is not enough to refuse on: the whole prompt decides.
@@ -95,7 +115,7 @@ async function fitCounted(i: FitRequestInput, budget: Budget, cached: PromptCoun
   let prompt = budget.prompt;
   for (let attempt = 0; attempt < 3; attempt++) {
     const remembered = counts.total > prompt ? windows.recall(i.model, messages, strategy) : undefined;
-    const fit = fitMessages(messages, counts.perMessage, {
+    const options: FitOptions = {
       strategy,
       budget: prompt,
       fixed: counts.fixed,
@@ -103,16 +123,21 @@ async function fitCounted(i: FitRequestInput, budget: Budget, cached: PromptCoun
       lowWaterMark: settings.lowWaterMark,
       maxMessageShare: settings.maxMessageShare,
       remembered,
-    });
+    };
+    let fit = fitMessages(messages, counts.perMessage, options);
+    let whole: number | undefined;
+    if (remembered && !(fit.ok && fit.reused)) {
+      // The sum of parts gave the remembered cut up; the whole prompt may still fit, and keeping the
+      // cut is what keeps the runtime's KV cache.
+      const kept = fitRemembered(messages, counts.perMessage, { ...options, remembered });
+      const keptWhole = await counter.whole(kept.messages, tools);
+      if (keptWhole !== undefined && keptWhole <= budget.prompt) [fit, whole] = [kept, keptWhole];
+    }
     if (!fit.ok) throw overflowError(base, 'even with every earlier turn dropped and long messages shortened, the rest does not fit');
     const changed = fit.dropped.length > 0 || fit.shortened > 0;
-    const whole = changed || fit.tokens > prompt * (1 - VERIFY_BAND) ? await counter.whole(fit.messages, tools) : undefined;
+    whole ??= changed || fit.tokens > prompt * (1 - VERIFY_BAND) ? await counter.whole(fit.messages, tools) : undefined;
     const tokens = whole ?? fit.tokens;
-    if (tokens <= budget.prompt) {
-      if (fit.cut) windows.remember(i.model, messages, { ...fit.cut, strategy });
-      const r = { ...base, tokens, dropped: fit.dropped.length, shortened: fit.shortened, droppedTokens: Math.max(0, counts.total - tokens) };
-      return { messages: changed ? fit.messages : messages, report: r, dropped: fit.dropped, reusedCut: fit.reused };
-    }
+    if (tokens <= budget.prompt) return fitted(i, fit, base, counts.total, tokens, changed);
     // The parts undercounted the whole (template joins): tighten by the difference and fit again.
     prompt -= tokens - budget.prompt + 1;
   }

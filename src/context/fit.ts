@@ -55,6 +55,9 @@ export type Fit =
     }
   | { ok: false; tokens: number; budget: number };
 
+/** A fit that fitted. */
+export type Fitting = Extract<Fit, { ok: true }>;
+
 /** The least a shortened message keeps besides its framing and the marker. */
 const MIN_KEPT_TOKENS = 32;
 
@@ -137,7 +140,7 @@ function shortenKept(plan: Plan, blocks: readonly Block[], budget: number): void
   }
 }
 
-function result(plan: Plan, original: readonly Message[], blocks: readonly Block[], cut: FitCut | undefined, reused: boolean): Fit {
+function result(plan: Plan, original: readonly Message[], blocks: readonly Block[], cut: FitCut | undefined, reused: boolean): Fitting {
   const messages: Message[] = [];
   const counts: number[] = [];
   const dropped: Message[] = [];
@@ -166,6 +169,19 @@ function span(dropped: ReadonlySet<Block>): FitCut | undefined {
     to = Math.max(to, b.end);
   }
   return { from, to };
+}
+
+/**
+ * The remembered cut applied as it is (after step 1), whatever the budget says: when the sum of
+ * per-message counts says it no longer fits, the caller may count the result whole before giving
+ * the cut up (sums overcount templates that fold messages together).
+ */
+export function fitRemembered(messages: readonly Message[], counts: readonly number[], o: FitOptions & { remembered: Cut }): Fitting {
+  const plan = new Plan(messages, counts, o.fixed, o.framing);
+  const blocks = conversationBlocks(messages);
+  shortenOversized(plan, blocks, Math.floor(o.maxMessageShare * o.budget));
+  for (const b of blocks) if (!b.pinned && b.start >= o.remembered.from && b.end <= o.remembered.to) plan.drop(b);
+  return result(plan, messages, blocks, undefined, true);
 }
 
 /** Fits `messages` (with `counts`, one per message) into the budget; see the file comment. */

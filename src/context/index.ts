@@ -4,7 +4,7 @@
 export * from './types';
 export { conversationBlocks, type Block } from './blocks';
 export { cutMarker, MARKER_TOKENS, shortenMessage, textLength, type Shortening } from './shorten';
-export { fitMessages, type Fit, type FitCut, type FitOptions } from './fit';
+export { fitMessages, fitRemembered, type Fit, type FitCut, type FitOptions } from './fit';
 export { WindowMemory, headEnd, prefixHash, type Cut, type WindowMemoryOptions } from './window';
 export { chooseStrategy, parseStrategy, policyName, type StrategyChoice, type StrategyInputs } from './strategy';
 export { promptBudget, type Budget, type BudgetInputs } from './budget';
@@ -14,7 +14,7 @@ export { estimateTokenizer, estimateTokens, utf8Bytes, type Tokenizer } from './
 export { IMAGE_TOKENS, messageText, type MessageText } from './message-text';
 export { DEFAULT_PROFILE, PromptCounter, type PromptCounterOptions, type PromptCounts, type TemplateProfile } from './counter';
 export { contextLengthFromError, LearnedLimits } from './limits';
-export { fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
+export { fitCounted, fitQuick, fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
 export { contextConfigSchema, modelContextSchema, type ContextConfig, type ModelContextConfig } from './config-schema';
 export { settingsFor, type ContextSettings } from './settings';
 export { createLocalTokenizer, type LocalTokenizer } from './local/local-tokenizer';

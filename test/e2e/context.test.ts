@@ -19,12 +19,15 @@ function header(value: string | null): Record<string, string> {
   return Object.fromEntries((value ?? '').split('; ').map((kv) => kv.split('=') as [string, string]));
 }
 
+// `template`: Aegis can render the model's chat template before the first call (the GGUF's, or
+// Ollama's own once the model is resident), so its count should match the runtime's closely.
 const runtimes = [
-  { model: 'smol-lcp', label: 'llama-cpp-python (context learned from its refusal)', marker: true },
-  { model: 'smol-ollama', label: 'Ollama, SmolLM2', marker: true },
+  { model: 'smol-lcp', label: 'llama-cpp-python (context learned from its refusal)', marker: true, template: true },
+  { model: 'smol-ollama', label: 'Ollama, SmolLM2', marker: true, template: true },
   // Ollama renders Gemma 3 with `{{ .Prompt }}` (its GGUF has no chat template), which leaves out
-  // system messages: the marker cannot reach this model through Ollama at all.
-  { model: 'gemma-ollama', label: 'Ollama, Gemma 3', marker: false },
+  // system messages: the marker cannot reach this model through Ollama at all, and before the
+  // model is loaded Aegis counts its messages with a generic template's framing (an overcount).
+  { model: 'gemma-ollama', label: 'Ollama, Gemma 3', marker: false, template: false },
 ];
 
 // A fitted prompt is ~1,000–1,900 tokens: minutes of prompt evaluation on two busy cores.
@@ -51,7 +54,7 @@ describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 9
     await gw?.close();
   });
 
-  for (const { model, label, marker } of runtimes) {
+  for (const { model, label, marker, template } of runtimes) {
     describe(label, () => {
       it('answers a conversation three times its context and says what it dropped', async () => {
         const messages = longConversation(30);
@@ -62,9 +65,11 @@ describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 9
         expect(Number(h.dropped)).toBeGreaterThan(20);
         const usage = data.usage as UsageWithContext;
         expect(usage.aegis_context).toMatchObject({ context_length: 2048, dropped_messages: Number(h.dropped), strategy: 'drop-oldest' });
-        // The runtime saw what Aegis counted: its own prompt count is within the window.
+        // The runtime saw what Aegis counted: its own prompt count is within the window, and Aegis
+        // never counted less than the runtime did.
         expect(usage.prompt_tokens).toBeLessThanOrEqual(2048 - 16);
-        expect(Math.abs(usage.prompt_tokens - Number(h.tokens))).toBeLessThanOrEqual(Math.ceil(usage.prompt_tokens * 0.02));
+        expect(usage.prompt_tokens).toBeLessThanOrEqual(Math.ceil(Number(h.tokens) * 1.01));
+        if (template) expect(Math.abs(usage.prompt_tokens - Number(h.tokens))).toBeLessThanOrEqual(Math.ceil(usage.prompt_tokens * 0.02));
       });
 
       it('refuses the same conversation with x-aegis-truncate: error', async () => {

@@ -4,12 +4,15 @@
 import {
   chooseStrategy,
   contextConfigSchema,
-  fitRequest,
+  fitCounted,
+  fitQuick,
   settingsFor,
   type ContextConfig,
   type ContextReport,
   type ContextSettings,
   type Fitted,
+  type FitRequestInput,
+  type PromptCounter,
   type Strategy,
 } from '../../context';
 import { GatewayError, type ChatMessage } from '../../core';
@@ -52,10 +55,13 @@ function toFitting<Req extends ClientRequest>(plan: ContextPlan<Req>, f: Fitted)
   return { request, context: { report: f.report, dropped: f.dropped, reusedCut: f.reusedCut, plan, retried: false } };
 }
 
-/** Fits the plan's request; `extraMargin` widens the margin after a refusal. */
+/**
+ * Fits the plan's request; `extraMargin` widens the margin after a refusal. Synchronous when no
+ * count is needed; otherwise the model's own counter is resolved (once) and the prompt counted.
+ */
 export function runPlan<Req extends ClientRequest>(plan: ContextPlan<Req>, extraMargin = 0): Fitting<Req> | Promise<Fitting<Req>> {
   const { conversation, request, model } = plan;
-  const fitted = fitRequest({
+  const input = (counter: PromptCounter): FitRequestInput => ({
     model: model.key,
     messages: conversation.messages(request),
     tools: conversation.tools(request),
@@ -63,11 +69,13 @@ export function runPlan<Req extends ClientRequest>(plan: ContextPlan<Req>, extra
     limit: model.limit(),
     strategy: plan.strategy,
     settings: plan.settings,
-    counter: model.counter,
+    counter,
     windows: plan.service.windows,
     extraMargin,
   });
-  return fitted instanceof Promise ? fitted.then((f) => toFitting(plan, f)) : toFitting(plan, fitted);
+  const quick = fitQuick(input(model.counter));
+  if (quick) return toFitting(plan, quick);
+  return model.counterReady().then((counter) => fitCounted(input(counter)).then((f) => toFitting(plan, f)));
 }
 
 export function fitChat<Req extends ClientRequest, W, C>(
@@ -88,7 +96,7 @@ export function fitChat<Req extends ClientRequest, W, C>(
     throw err;
   };
   try {
-    const fitting = model.resolved ? runPlan(plan) : model.ready.then(() => runPlan(plan));
+    const fitting = runPlan(plan);
     return fitting instanceof Promise ? fitting.catch(refused) : fitting;
   } catch (err) {
     return refused(err);

@@ -2,16 +2,7 @@
 // calibration) and what the runtime says of its context length; the remembered cuts of
 // conversations; context lengths learned from refusals. Built once; survives config reloads.
 import { LRUCache } from 'lru-cache';
-import {
-  estimateTokenizer,
-  LearnedLimits,
-  PromptCounter,
-  WindowMemory,
-  type ContextLimit,
-  type ContextSettings,
-  type LimitSource,
-  type Tokenizer,
-} from '../../context';
+import { estimateTokenizer, LearnedLimits, PromptCounter, WindowMemory, type ContextLimit, type ContextSettings, type LimitSource } from '../../context';
 import type { Clock, Logger } from '../../core';
 import type { ModelEntry } from '../../registry';
 import type { Upstream } from '../../upstreams';
@@ -33,15 +24,16 @@ export interface ContextServiceOptions {
 
 /** How long a context length the runtime reported is trusted before it is asked again. */
 const RUNTIME_LIMIT_TTL_MS = 60_000;
-/** How long the first request of a model waits for its tokenizer before counting by estimate. */
-const RESOLVE_WAIT_MS = 5_000;
 
-/** One model's counting and context length. */
+/**
+ * One model's counting and context length. Nothing is asked of the runtime until a prompt comes
+ * near the model's limit: most requests are decided on byte lengths alone, and a runtime is not
+ * probed for tokenize endpoints it may not have for models whose prompts never need them.
+ */
 export class ModelContext {
   counter: PromptCounter;
-  /** Settles once the model's own tokenizer is in place (or given up on). */
-  readonly ready: Promise<void>;
-  resolved = false;
+  private resolving: Promise<PromptCounter> | undefined;
+  private resolved = false;
   private runtimeLimit: number | undefined;
   private runtimeLimitAt = Number.NEGATIVE_INFINITY;
   private refreshing: Promise<void> | undefined;
@@ -50,33 +42,35 @@ export class ModelContext {
     private readonly service: ContextService,
     readonly key: string,
     private readonly target: Target,
-    counting: ContextSettings['counting'],
-    /** Undefined when the model can only be counted by estimate and the runtime tells nothing. */
-    tokenizer: Promise<Tokenizer> | undefined,
-    cacheEntries: number,
+    private readonly counting: ContextSettings['counting'],
+    private readonly cacheEntries: number,
   ) {
     this.counter = new PromptCounter(estimateTokenizer, { cacheEntries });
-    if (!tokenizer) {
-      // Nothing to ask anyone: the estimate it is, from the first request on.
-      this.resolved = true;
-      this.ready = Promise.resolve();
-      return;
-    }
-    const resolving = tokenizer.then(
-      (t) => {
-        if (t !== estimateTokenizer) this.counter = new PromptCounter(t, { cacheEntries });
-        service.logger.debug({ model: key, counting, kind: t.kind }, 'context: tokenizer ready');
-      },
-      (err: Error) => service.logger.warn({ model: key, err: err.message }, 'context: no tokenizer; counting by estimate'),
-    );
-    const first = Promise.all([resolving, this.refreshRuntimeLimit()]).then(() => {});
-    this.ready = Promise.race([first, new Promise<void>((r) => service.clock.setTimeout(r, RESOLVE_WAIT_MS))]).then(() => {
-      this.resolved = true;
-    });
+  }
+
+  /** The model's own counter (runtime, GGUF or estimate), resolved on first need. */
+  counterReady(): Promise<PromptCounter> {
+    this.resolving ??= this.resolve();
+    return this.resolving;
+  }
+
+  private async resolve(): Promise<PromptCounter> {
+    const { entry, upstream } = this.target;
+    const [tokenizer] = await Promise.all([
+      resolveTokenizer({ entry, upstream, counting: this.counting, loadLocal: this.service.loadLocal }).catch((err: Error) => {
+        this.service.logger.warn({ model: this.key, err: err.message }, 'context: no tokenizer; counting by estimate');
+        return estimateTokenizer;
+      }),
+      this.refreshRuntimeLimit(),
+    ]);
+    if (tokenizer !== estimateTokenizer) this.counter = new PromptCounter(tokenizer, { cacheEntries: this.cacheEntries });
+    this.resolved = true;
+    this.service.logger.debug({ model: this.key, counting: this.counting, kind: tokenizer.kind }, 'context: tokenizer ready');
+    return this.counter;
   }
 
   /** Asks the runtime for the model's context length again when the last answer is stale. */
-  refreshRuntimeLimit(): Promise<void> {
+  private refreshRuntimeLimit(): Promise<void> {
     const { upstream, entry } = this.target;
     if (!upstream.contextLength) return Promise.resolve();
     if (this.refreshing) return this.refreshing;
@@ -101,7 +95,7 @@ export class ModelContext {
   limit(): ContextLimit | undefined {
     const learned = this.service.learned.get(this.key);
     if (learned !== undefined) return { tokens: learned, source: 'learned' };
-    if (this.service.clock.now() - this.runtimeLimitAt >= RUNTIME_LIMIT_TTL_MS) void this.refreshRuntimeLimit();
+    if (this.resolved && this.service.clock.now() - this.runtimeLimitAt >= RUNTIME_LIMIT_TTL_MS) void this.refreshRuntimeLimit();
     if (this.runtimeLimit !== undefined) return { tokens: this.runtimeLimit, source: 'runtime' };
     const { entry } = this.target;
     if (entry.contextLength === undefined) return undefined;
@@ -116,7 +110,7 @@ export class ContextService {
   readonly clock: Clock;
   readonly logger: Logger;
   private readonly models: LRUCache<string, ModelContext>;
-  private readonly loadLocal?: LocalTokenizerLoader;
+  readonly loadLocal?: LocalTokenizerLoader;
   private readonly countCacheEntries: number;
 
   constructor({ clock, logger, loadLocal, windows = 10_000, countCacheEntries = 20_000, maxModels = 256 }: ContextServiceOptions) {
@@ -140,10 +134,7 @@ export class ContextService {
     const key = ContextService.key(target.entry, target.upstream, counting);
     let m = this.models.get(key);
     if (!m) {
-      const { entry, upstream } = target;
-      const askable = upstream.tokenizer || upstream.contextLength || upstream.modelFile || (entry.path && this.loadLocal);
-      const tokenizer = askable ? resolveTokenizer({ entry, upstream, counting, loadLocal: this.loadLocal }) : undefined;
-      m = new ModelContext(this, key, target, counting, tokenizer, this.countCacheEntries);
+      m = new ModelContext(this, key, target, counting, this.countCacheEntries);
       this.models.set(key, m);
     }
     return m;

@@ -107,7 +107,7 @@ describe('context fitting in the gateway', () => {
   });
 
   it('uses middle-out when the header asks for it', async () => {
-    const { app: a, sent } = app({ contextLength: 1024 });
+    const { app: a, sent } = app({ contextLength: 2048 });
     const res = await a.request('/v1/chat/completions', post({ messages: conversation(20) }, { 'x-aegis-truncate': 'middle-out' }), local);
     expect(parseHeader(res.headers.get('x-aegis-context')).strategy).toBe('middle-out');
     expect(sent()[0]![1]!.content).toMatch(/^question 0/);
@@ -163,6 +163,36 @@ describe('context fitting in the gateway', () => {
     expect(upstream.calls).toHaveLength(3);
     const models = (await (await h.app.request('/v1/models', {}, local)).json()) as { data: { aegis: Record<string, unknown> }[] };
     expect(models.data[0]!.aegis).toMatchObject({ context_length: 900, context_length_source: 'learned' });
+  });
+
+  it('retries a refusal that names no context length with a wider margin, once', async () => {
+    const upstream = scriptedUpstream();
+    upstream.chat = async (request) => {
+      upstream.calls.push(request);
+      throw new GatewayError('context_length_exceeded', 'Upstream "u" answered 500: the input length exceeds the context length');
+    };
+    const h = inProcessApp({ models: [modelEntry({ contextLength: 1024 })] });
+    (h.deps.snapshot().upstreams as Map<string, Upstream>).set('u', upstream);
+    const res = await h.app.request('/v1/chat/completions', post({ messages: conversation(20) }), local);
+    // Fitted, refused, fitted again tighter, refused again: the second refusal goes to the client.
+    expect(res.status).toBe(400);
+    expect(upstream.calls).toHaveLength(2);
+    const [first, second] = upstream.calls as ChatRequest[];
+    expect(second!.messages.length).toBeLessThanOrEqual(first!.messages.length);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
+  });
+
+  it('does not retry a refusal when nobody knows the context length and the runtime names none', async () => {
+    const upstream = scriptedUpstream();
+    upstream.chat = async (request) => {
+      upstream.calls.push(request);
+      throw new GatewayError('context_length_exceeded', 'Upstream "u" answered 400: too many tokens');
+    };
+    const h = inProcessApp({ models: [modelEntry()] });
+    (h.deps.snapshot().upstreams as Map<string, Upstream>).set('u', upstream);
+    const res = await h.app.request('/v1/chat/completions', post({ messages: conversation(20) }), local);
+    expect(res.status).toBe(400);
+    expect(upstream.calls).toHaveLength(1);
   });
 
   it('adds aegis_context to the final usage chunk of a stream, and the header to the stream', async () => {
