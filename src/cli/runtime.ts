@@ -24,6 +24,7 @@ import {
   type ModelGate,
   type RequestPolicy,
   type ResponseStore,
+  type ToolServers,
 } from '../gateway';
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, readGgufHeader, templateRendersTools, type DetectedFacts, type ModelEntry, type ToolSupport } from '../registry';
@@ -73,6 +74,8 @@ export interface Extension {
   scheduler?: ModelGate;
   admin?: AdminOps;
   policy?: RequestPolicy;
+  /** The MCP bridge's servers (src/mcp's pool). */
+  mcp?: ToolServers;
   sinks?: readonly ExchangeSink[];
   audit?: AuditSink;
   reload?(config: AegisConfig): void | Promise<void>;
@@ -144,6 +147,7 @@ export class GatewayRuntime {
       scheduler: extension.scheduler,
       admin: extension.admin,
       policy: extension.policy,
+      mcp: extension.mcp,
       sinks: extension.sinks,
       audit: extension.audit,
       operator: options.operatorToken,

@@ -12,6 +12,7 @@ import { policyData, startPolicyEngine, type RunningPolicy } from '../policy';
 import { durableResponseStore } from './durable-responses';
 import { openRegistry, storedModels } from './registry-store';
 import type { Extension, RuntimeContext } from './runtime';
+import { wireMcp } from './wiring-mcp';
 import { wireRag } from './wiring-rag';
 import { wireScheduler, type WiredScheduler } from './wiring-scheduler';
 
@@ -95,11 +96,13 @@ export function extendRuntime(options: WiringOptions) {
     const scheduler = await wireScheduler(ctx, config, options.logger, ctx.clock, audit);
     const registry = await openRegistry(config, options.mongoUri, options.cwd);
     if (registry.imported) options.logger.info({ ...registry.imported, into: registry.where }, 'imported the model registry of an earlier version');
+    const mcp = wireMcp(ctx, config, options.logger);
     if (scheduler) schedulerMetrics(ctx, scheduler);
     return {
       scheduler: scheduler?.gate,
       admin: scheduler?.admin,
       policy: policy?.policy,
+      mcp,
       audit,
       // Stored responses live beside the records, so a conversation survives a restart.
       responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
@@ -114,10 +117,13 @@ export function extendRuntime(options: WiringOptions) {
           const result = await policy.running.engine.setData(policyData(next.policy));
           if (!result.ok) options.logger.error({ err: result.error }, 'policy data rejected; keeping the previous data');
         }
+        await mcp.reconfigure(next.mcp);
         restartNeeded(config, next, options.logger);
       },
       async close() {
         scheduler?.close();
+        // Stops stdio servers' processes and ends HTTP sessions.
+        await mcp.close();
         await policy?.running.close();
         // After the HTTP drain: deliver the queue, or spool and fsync what could not be delivered.
         await rag?.close({ timeoutMs: 5_000 });

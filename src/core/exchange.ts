@@ -79,6 +79,8 @@ export interface ExchangeFinished {
   usage?: Usage;
   /** Model calls made (more than one only inside a tool loop). */
   turns: number;
+  /** The MCP tool calls the gateway ran for this exchange, in order (absent when none). */
+  mcpCalls?: ExchangeToolCall[];
   decision?: ExchangeDecision;
   /** How tools were served and what came of it, when the request had tools (src/tools). */
   tools?: ExchangeToolStats;
@@ -96,6 +98,24 @@ export interface ExchangeToolStats {
   repairs: number;
   /** The one constrained retry of an invalid call, if made. */
   retry?: 'repaired' | 'failed';
+}
+
+/** One MCP tool call the gateway ran (or refused) inside an exchange's tool loop. */
+export interface ExchangeToolCall {
+  id: string;
+  /** The name the model called (`mcp__server__tool`). */
+  name: string;
+  server: string;
+  tool: string;
+  round: number;
+  arguments: string;
+  argumentsHash: string;
+  /** ok, tool_error, denied, timeout, cancelled, error, invalid_arguments, unknown_tool, not_run. */
+  outcome: string;
+  durationMs: number;
+  /** What the model was told (capped). */
+  output: string;
+  error?: string;
 }
 
 /** Anything that wants to hear about finished exchanges; sinks must not throw or block. */

@@ -29,6 +29,22 @@ export const toolSchema = z.looseObject({
   }),
 });
 
+/**
+ * An MCP server a request asks Aegis to bring in (OpenAI's Responses shape, as LiteLLM accepts it
+ * in chat requests): the gateway replaces it with the server's tools and runs their calls itself.
+ * Checked in detail by src/mcp (request-tools.ts), which owns what each field may say.
+ */
+export const mcpToolSchema = z.looseObject({
+  type: z.literal('mcp'),
+  server_label: z.string().min(1),
+  allowed_tools: z
+    .union([z.array(z.string()), z.looseObject({ tool_names: z.array(z.string()).optional() })])
+    .nullable()
+    .optional(),
+  require_approval: z.unknown().optional(),
+  server_url: z.string().optional(),
+});
+
 const stop = z
   .union([z.string(), z.array(z.string())])
   .nullable()
@@ -54,7 +70,7 @@ const sampling = {
 export const chatRequestSchema = z.looseObject({
   ...sampling,
   messages: z.array(chatMessageSchema).min(1),
-  tools: z.array(toolSchema).optional(),
+  tools: z.array(z.discriminatedUnion('type', [toolSchema, mcpToolSchema])).optional(),
   tool_choice: z.union([z.enum(['none', 'auto', 'required']), z.looseObject({ type: z.literal('function') })]).optional(),
   response_format: z.looseObject({ type: z.string() }).nullable().optional(),
 });
@@ -78,6 +94,10 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 export type CompletionRequest = z.infer<typeof completionRequestSchema>;
 export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
 export type ToolDefinition = z.infer<typeof toolSchema>;
+export type McpToolRequest = z.infer<typeof mcpToolSchema>;
+
+/** A function tool, as opposed to an MCP server entry (which stage 4a replaces with its tools). */
+export const isFunctionTool = (tool: ToolDefinition | McpToolRequest): tool is ToolDefinition => tool.type === 'function';
 
 export interface ToolCall {
   id: string;

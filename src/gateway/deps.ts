@@ -3,6 +3,7 @@
 // so an exchange keeps the snapshot it started with.
 import type { ContextConfig } from '../context';
 import type { Clock, ExchangeApi, ExchangeDecision, ExchangeRoute, ExchangeSink, Logger } from '../core';
+import type { McpCallOptions, McpCallResult, McpLimits, ServerStatus, ToolCatalog, ToolInvocation, ToolVerdict } from '../mcp';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
 import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
@@ -56,6 +57,13 @@ export interface Authorization<R = Record<string, unknown>> extends ExchangeDeci
   priority?: string;
   /** Truncation strategies the policy allows (its first the default; empty: refuse only). */
   truncation?: readonly string[];
+  /** MCP servers → tool patterns the principal may use (the obligation `mcp.servers`). */
+  mcpServers?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Policy's answer for one MCP tool call of an exchange (the `tool_decision` entrypoint). */
+export interface ToolDecision extends ToolVerdict {
+  id: string;
 }
 
 /** Policy as the gateway sees it: allow (with obligations applied) or throw policy_denied / 429. */
@@ -71,6 +79,27 @@ export interface RequestPolicy {
     /** The strategy the client asked for (`x-aegis-truncate`), in policy's words (`refuse` for error). */
     truncation?: string;
   }): Authorization<R>;
+  /** Decides one MCP tool call the tool loop wants to run; absent = every call is allowed. */
+  checkTool?(input: { principal: Principal; route: ExchangeRoute; model: ModelEntry; call: ToolInvocation }): ToolDecision;
+}
+
+/** The MCP servers as the gateway sees them (src/mcp's McpPool): tool catalogs and tool calls. */
+export interface ToolServers {
+  /** The tool loop's limits, read per exchange (a reload applies to the next one). */
+  readonly limits: McpLimits;
+  /** Whether some server is attached to requests without being named (`defaultFor`). */
+  readonly hasDefaults: boolean;
+  has(server: string): boolean;
+  /** The configured URL of an HTTP server (a request's `server_url` may only repeat it). */
+  serverUrl(server: string): string | undefined;
+  callTimeoutMs(server: string): number;
+  /** Servers every request for `model` or from key `keyId` gets without naming them. */
+  defaultServers(model: string, keyId: string): string[];
+  /** At once when connected and listed; throws McpServerUnavailable when it cannot be reached. */
+  tools(server: string): ToolCatalog | Promise<ToolCatalog>;
+  call(server: string, tool: string, args: Record<string, unknown>, options: McpCallOptions): Promise<McpCallResult>;
+  /** Each server's session state, for operators. */
+  status(): ServerStatus[];
 }
 
 export interface AuditEvent {
@@ -101,6 +130,8 @@ export interface GatewayDeps {
   readonly clock: Clock;
   readonly scheduler?: ModelGate;
   readonly policy?: RequestPolicy;
+  /** The MCP bridge's servers; without it a request naming an MCP server is refused (400). */
+  readonly mcp?: ToolServers;
   /** Told of every finished exchange, in order, after the gateway's own metrics. */
   readonly sinks?: readonly ExchangeSink[];
   readonly audit?: AuditSink;

@@ -8,6 +8,7 @@ import { admit } from './stages/admit';
 import { authorize } from './stages/authorize';
 import { callModel } from './stages/call-model';
 import { fitContext } from './stages/fit-context';
+import { mcpTools, type McpPrepared } from './stages/mcp-tools';
 import { prepareTools } from './stages/prepare-tools';
 import { resolveTarget } from './stages/resolve';
 import { retryToolCall } from './stages/retry-tool-call';
@@ -21,24 +22,39 @@ import type { Target } from './exchange/exchange';
 /**
  * Stages 3–6: where the request goes and in what shape. A failure here refuses the request before
  * anything is admitted (400, 403, 404, 429); after `admit` the exchange is counted and finished once.
- * Synchronous unless the context step has to count (near a model's limit).
+ * Synchronous unless an MCP server the request uses has to connect or list its tools, or the
+ * context step has to count (near a model's limit).
  */
 export function prepareExchange<Req extends ClientRequest, W, C>(start: ExchangeStart<Req, W, C>): Exchange<Req, W, C> | Promise<Exchange<Req, W, C>> {
   const target = resolveTarget(start); //                           3 registry
   const authorization = authorize(start, target); //                4 policy + obligations
-  const fitted = fitContext(start, target, authorization); //       5 context
-  return fitted instanceof Promise ? fitted.then((f) => prepared(start, target, authorization, f)) : prepared(start, target, authorization, fitted);
+  const mcp = mcpTools(start, target, authorization); //            4a MCP servers' tools join the request's
+  return mcp instanceof Promise ? mcp.then((m) => fitted(start, target, authorization, m)) : fitted(start, target, authorization, mcp);
+}
+
+function fitted<Req extends ClientRequest, W, C>(
+  start: ExchangeStart<Req, W, C>,
+  target: Target,
+  authorization: Authorization<Req> | undefined,
+  mcp: McpPrepared<Req>,
+): Exchange<Req, W, C> | Promise<Exchange<Req, W, C>> {
+  const fitting = fitContext(start, target, authorization, mcp.request); // 5 context
+  return fitting instanceof Promise
+    ? fitting.then((f) => prepared(start, target, authorization, mcp, f))
+    : prepared(start, target, authorization, mcp, fitting);
 }
 
 function prepared<Req extends ClientRequest, W, C>(
   start: ExchangeStart<Req, W, C>,
   target: Target,
   authorization: Authorization<Req> | undefined,
-  fitted: Fitting<Req>,
+  mcp: McpPrepared<Req>,
+  fitting: Fitting<Req>,
 ): Exchange<Req, W, C> {
-  const tools = prepareTools(start, target, fitted.request); //     6 tools
-  const x = admit(start, target, authorization, fitted.request, tools);
-  x.context = fitted.context;
+  const tools = prepareTools(start, target, fitting.request); //    6 tools
+  const x = admit(start, target, authorization, fitting.request, tools);
+  x.context = fitting.context;
+  x.mcp = mcp.plan;
   return x;
 }
 
@@ -48,9 +64,8 @@ export async function serveExchange<Req extends ClientRequest, W, C extends Gene
     const queued = acquireLease(x); //                              7 scheduler
     if (queued) await queued;
     const output = await callModel(x); //                           8 upstream
-    const answer = await retryToolCall(x, transform(x, output)); // 9 OpenAI framing, turn assembly, tool calls
-    const looped = toolLoop(x, answer); //                          10 MCP tool loop
-    return looped instanceof Promise ? await looped : looped;
+    if (x.mcp) return await toolLoop(x, x.mcp, output); //          10 MCP tool loop (then 9 for its last answer)
+    return await retryToolCall(x, transform(x, output)); //         9 OpenAI framing, turn assembly, tool calls
   } catch (err) {
     throw x.fail(err);
   }

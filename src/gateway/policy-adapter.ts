@@ -1,12 +1,15 @@
 // Stage 4's port, answered by OPA: the wasm decision for a request, with its obligations applied
 // (max_tokens cap, tools removed, priority, logging and redaction), a 403 policy_denied, or a 429
 // for a spent quota.
-import type { Clock } from '../core';
-import { allowedTools, buildPolicyInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
+import type { Clock, ExchangeApi } from '../core';
+import { allowedTools, buildPolicyInput, buildToolCallInput, enforce, isQuotaDenial, type PolicyEngine } from '../policy';
 import type { AuditSink, Authorization, RequestPolicy } from './deps';
 import { estimatePromptTokens } from './exchange/token-estimate';
 import { quotaExceededError } from './quota-error';
 import type { UsageMeter } from './usage-meter';
+
+/** The path the policy sees: the door the client spoke (`api`), else the route's own. */
+const routePath = (route: string, api: ExchangeApi = 'chat') => (api === 'chat' ? `/v1/${route === 'chat' ? 'chat/completions' : route}` : `/v1/${api}`);
 
 export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: UsageMeter, audit: AuditSink | undefined): RequestPolicy {
   return {
@@ -23,7 +26,7 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       const input = buildPolicyInput({
         principal,
         // The agent APIs are chat exchanges to the policy (roles grant `chat`); the path says which door.
-        route: { method: 'POST', path: api === 'chat' ? `/v1/${route === 'chat' ? 'chat/completions' : route}` : `/v1/${api}`, endpoint: route },
+        route: { method: 'POST', path: routePath(route, api), endpoint: route },
         model,
         body: request,
         estimatedPromptTokens: estimatePromptTokens(request),
@@ -72,7 +75,17 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
         truncation: o.truncation,
         log: o.log.rag,
         redact: o.log.redact,
+        mcpServers: o.mcp.servers,
       };
+    },
+
+    // `tool_decision` for one call of the MCP loop. Its audit entry is the loop's (one per call,
+    // with the outcome), so nothing is audited here.
+    checkTool({ principal, route, model, call }) {
+      const nowMs = clock.now();
+      const requestInput = buildPolicyInput({ principal, route: { method: 'POST', path: routePath(route), endpoint: route }, model, nowMs });
+      const d = engine.decide(buildToolCallInput(requestInput, { server: call.server, tool: call.tool, arguments: call.arguments, round: call.round }, nowMs));
+      return { id: d.id, allow: d.allow, reasons: d.reasons };
     },
   };
 }

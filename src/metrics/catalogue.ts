@@ -19,6 +19,10 @@ export const metricNames = {
   schedulerModelLoaded: define('aegis_scheduler_model_loaded', '1 when the model is resident (ready), else 0.', ['model']),
   schedulerQueued: define('aegis_scheduler_queued_requests', 'Requests waiting for a lease, by model.', ['model']),
   schedulerLoads: define('aegis_scheduler_loads_total', 'Model loads started by the scheduler.', ['model']),
+  mcpServerUp: define('aegis_mcp_server_up', '1 while Aegis holds a session with the MCP server, else 0.', ['server']),
+  mcpServerTools: define('aegis_mcp_server_tools', 'Tools the MCP server listed at its last listing.', ['server']),
+  mcpServerConnects: define('aegis_mcp_server_connects_total', 'Sessions opened with the MCP server (reconnects included).', ['server']),
+  mcpServerFailures: define('aegis_mcp_server_failures_total', 'Failed attempts to connect to or list the tools of the MCP server.', ['server']),
   ragRecords: define('aegis_rag_records_total', 'Exchange, audit and stored-response records by outcome (inserted, spooled, replayed, dropped, expired, …).', [
     'kind',
     'outcome',

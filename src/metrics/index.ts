@@ -126,6 +126,19 @@ export class Metrics {
     labelNames: ['model'] as const,
     registers: [this.registry],
   });
+  readonly mcpCalls = new Counter({
+    name: 'aegis_mcp_tool_calls_total',
+    help: 'MCP tool calls of the tool loop by server, tool and outcome (ok, tool_error, denied, timeout, cancelled, error, …).',
+    labelNames: ['server', 'tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly mcpCallDuration = new Histogram({
+    name: 'aegis_mcp_tool_call_duration_seconds',
+    help: 'Time from asking policy to the result of one MCP tool call.',
+    labelNames: ['server', 'tool'] as const,
+    buckets: latencyBuckets,
+    registers: [this.registry],
+  });
   readonly configReloads = new Counter({
     name: 'aegis_config_reloads_total',
     help: 'Config reloads by result (ok|error).',

@@ -54,6 +54,23 @@ function recordedMessages(e: ExchangeFinished): RecordedMessage[] {
   return prompt ? [{ role: 'user', content: prompt }] : [];
 }
 
+/** The client's calls (from the last answer) and the MCP calls the gateway ran, each once. */
+function recordedToolCalls(e: ExchangeFinished): ExchangeRecord['toolCalls'] {
+  const mcp = e.mcpCalls ?? [];
+  const ran = new Set(mcp.map((c) => c.id));
+  return [
+    ...e.toolCalls.filter((t) => !ran.has(t.id)).map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments, source: 'client' as const })),
+    ...mcp.map((c) => ({
+      id: c.id,
+      name: c.name,
+      arguments: c.arguments,
+      source: 'mcp' as const,
+      result: c.output,
+      ...(c.error ? { error: `${c.outcome}: ${c.error}` } : {}),
+    })),
+  ];
+}
+
 export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
   return {
     id: e.requestId,
@@ -72,7 +89,7 @@ export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
     truncation: truncation(e),
     answer: e.answer,
     finishReason: e.finishReason,
-    toolCalls: e.toolCalls.map((t) => ({ id: t.id, name: t.function.name, arguments: t.function.arguments, source: 'client' as const })),
+    toolCalls: recordedToolCalls(e),
     usage: e.usage ? { promptTokens: e.usage.prompt_tokens, completionTokens: e.usage.completion_tokens, totalTokens: e.usage.total_tokens } : undefined,
     latencyMs: e.endedAt - e.startedAt,
     ttftMs: e.firstTokenAt === undefined ? undefined : e.firstTokenAt - e.startedAt,

@@ -2,7 +2,7 @@
 // runtime that has them, emulated in the prompt (constrained where the runtime can decode under a
 // schema), or refused with a 400 for a model that takes no tools. Requests without tools and
 // without tool history return undefined at once: they pay nothing here.
-import { GatewayError, type ChatMessage, type ChatRequest } from '../core';
+import { GatewayError, isFunctionTool, type ChatMessage, type ChatRequest } from '../core';
 import { ToolCatalog } from './catalog';
 import type { ToolsConfig } from './config-schema';
 import { hasToolHistory, instructions, rewriteHistory, withInstructions, type Protocol } from './prompt';
@@ -72,7 +72,8 @@ function historyOnly(messages: readonly ChatMessage[]): ToolPlan {
 }
 
 export function planTools({ request, support, model, runtime, config }: ToolPlanInput): ToolPlan | undefined {
-  const declared = request.tools ?? [];
+  // MCP entries are gone by now (stage 4a replaced them with their servers' functions).
+  const declared = (request.tools ?? []).filter(isFunctionTool);
   if (declared.length === 0) {
     if (request.tool_choice !== undefined && request.tool_choice !== 'none' && request.tool_choice !== 'auto') {
       throw new GatewayError('invalid_request', "Invalid value for 'tool_choice': tool_choice is only allowed when tools are specified.", {

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { startFakeUpstream, type FakeUpstream } from './fake-upstream';
 import { startGateway, type TestGateway } from './gateway';
+import { isFunctionTool } from '../../src/core';
 import { lastToolOutput, type Script } from './chat-script';
 
 /** A command the clients' shell tools run: its output (42-aegis) is not in its text. */
@@ -20,7 +21,7 @@ export function agentScript(): Script {
   return (request) => {
     const output = lastToolOutput(request);
     if (output !== undefined) return { content: `The tool said: ${output}` };
-    const names = new Set((request.tools ?? []).map((t) => t.function.name));
+    const names = new Set((request.tools ?? []).filter(isFunctionTool).map((t) => t.function.name));
     const id = `call_script_${++calls}`;
     if (names.has('get_weather')) return { toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}', id }] };
     if (names.has('exec_command')) return { toolCalls: [{ name: 'exec_command', arguments: JSON.stringify({ cmd: SHELL_COMMAND }), id }] };

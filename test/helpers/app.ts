@@ -17,12 +17,12 @@ import { ModelCatalog, type ModelEntry } from '../../src/registry';
 import type { CallContext, Upstream } from '../../src/upstreams';
 import { modelEntry } from '../unit/gateway/fixtures';
 
-export interface InProcessApp {
+export interface InProcessApp<U extends Upstream & { calls: unknown[] } = ScriptedUpstream> {
   app: Hono;
   deps: GatewayDeps;
   clock: ManualClock;
   logger: MemoryLogger;
-  upstream: Upstream & { calls: unknown[] };
+  upstream: U;
   audit: Parameters<NonNullable<GatewayDeps['audit']>>[0][];
 }
 
@@ -115,7 +115,13 @@ export interface InProcessOverrides extends Partial<Omit<GatewayDeps, 'snapshot'
   upstream?: Upstream & { calls: unknown[] };
 }
 
-export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
+type AnyUpstream = Upstream & { calls: unknown[] };
+
+/** Without an upstream of its own the harness has the scripted one, and says so in its type. */
+export function inProcessApp(over?: InProcessOverrides & { upstream?: undefined }): InProcessApp;
+export function inProcessApp<U extends AnyUpstream>(over: InProcessOverrides & { upstream: U }): InProcessApp<U>;
+export function inProcessApp(over?: InProcessOverrides): InProcessApp<AnyUpstream>;
+export function inProcessApp(over: InProcessOverrides = {}): InProcessApp<AnyUpstream> {
   const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
   const logger = new MemoryLogger();
   const audit: InProcessApp['audit'] = [];

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentPins, paths, pins, testModels } from './manifest';
 import { ensureInstalled } from './install';
+import { mcpServerPins, mcpServersModules } from './install-mcp-servers';
 import { freePort, httpOk, startServer, type ServerProcess } from './process';
 import { run } from './run';
 import { startLmStudioFixture } from './lmstudio-fixture';
@@ -29,6 +30,8 @@ export interface WorldInfo {
   agents: { nodeModules: string; codex: string; claude: string; versions: Record<string, string> };
   /** A Python with the openai, openai-agents and anthropic clients. */
   agentspy: { python: string; versions: Record<string, string> };
+  /** The pinned MCP reference servers from npm: entry scripts to run with this Node (no shell). */
+  mcpservers: { everything: string; memory: string; versions: Record<string, string> };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -180,5 +183,10 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
   agentspy: async () => {
     await ensureInstalled('agentspy');
     return { python: paths.agentsPython, versions: { ...agentPins.pypi } };
+  },
+  mcpservers: async () => {
+    await ensureInstalled('mcpservers');
+    const entry = (pkg: string) => join(mcpServersModules, '@modelcontextprotocol', pkg, 'dist', 'index.js');
+    return { everything: entry('server-everything'), memory: entry('server-memory'), versions: { ...mcpServerPins } };
   },
 };

@@ -1,15 +1,16 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
-// llama-cpp-python, the GGUF test models and the agent clients (npm and Python).
-// `tsx test/world/install.ts [component...]`.
+// llama-cpp-python, the GGUF test models, the agent clients (npm and Python) and the MCP reference
+// servers. `tsx test/world/install.ts [component...]`.
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { agentPins, ollamaHeaders, paths, pins, cacheDir } from './manifest';
 import { installModels } from './install-models';
+import { ensureMcpServers } from './install-mcp-servers';
 import { elapsed, run, say } from './run';
 
-export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy';
-export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy'];
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy' | 'mcpservers';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy', 'mcpservers'];
 
 const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
@@ -159,6 +160,7 @@ const installers: Record<Component, () => Promise<void>> = {
   models: installModels,
   agents: ensureAgents,
   agentspy: ensureAgentsPython,
+  mcpservers: ensureMcpServers,
 };
 
 const inflight = new Map<Component, Promise<void>>();

@@ -1,7 +1,16 @@
 // One exchange: a client request on its way through the stages. It owns the cancellation of its
 // upstream calls (client gone, preemption), the lease it holds on the model across every turn, the
 // turns themselves, and the once-only finish that releases the lease and publishes the result.
-import { Cancellation, GatewayError, toGatewayError, type ExchangeDecision, type ExchangeFinished, type ExchangeSink, type Usage } from '../../core';
+import {
+  Cancellation,
+  GatewayError,
+  toGatewayError,
+  type ExchangeDecision,
+  type ExchangeFinished,
+  type ExchangeSink,
+  type ExchangeToolCall,
+  type Usage,
+} from '../../core';
 import type { ModelEntry } from '../../registry';
 import type { Lease, RevocationListener } from '../../scheduler';
 import type { ToolSession } from '../../tools';
@@ -12,6 +21,7 @@ import { CONTEXT_HEADER, contextHeader, exchangeContext } from '../context/repor
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Principal } from '../keys';
 import type { ClientRequest, FrontDoor } from './front-door';
+import type { McpPlan } from './mcp-plan';
 import { estimatePromptTokens } from './token-estimate';
 import { Turn } from './turn';
 
@@ -49,6 +59,10 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   progress = '';
   /** What the context step did (chat doors); replaced when a refusal made it fit again. */
   context: ContextState<Req> | undefined;
+  /** The MCP tools it offers and the request tool rounds start from (stage 4a); undefined without. */
+  mcp: McpPlan<Req> | undefined;
+  /** The MCP calls its tool loop ran, for the record. */
+  readonly mcpCalls: ExchangeToolCall[] = [];
   /** Extra work to do when the client goes away (leaving the scheduler's queue). */
   private readonly onClientGone: (() => void)[] = [];
   private finished = false;
@@ -197,6 +211,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       finishReason: last?.finishReason,
       usage: this.usage(),
       turns: this.turns.length,
+      mcpCalls: this.mcpCalls.length > 0 ? this.mcpCalls : undefined,
       decision: this.decision,
       tools: this.tools?.stats,
     };

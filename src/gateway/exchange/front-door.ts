@@ -6,7 +6,7 @@
 // (Responses, Anthropic Messages) translate their body into a chat request at the edge, so each of
 // their requests gets a door of its own that remembers how to turn the answer back.
 import type { z } from 'zod';
-import type { ChatMessage, ExchangeApi, ExchangeRoute } from '../../core';
+import type { ChatChunk, ChatMessage, ExchangeApi, ExchangeRoute } from '../../core';
 import type { CallContext, Streamed, Upstream, Whole } from '../../upstreams';
 import type { SseFraming } from '../sse-response';
 import type { ChunkCodec } from '../stages/transform';
@@ -49,6 +49,12 @@ export interface FrontDoor<Req extends ClientRequest, W, C> {
   headers?: Readonly<Record<string, string>>;
   /** Where the request's conversation is, for doors whose prompt the context step fits. */
   conversation?: Conversation<Req>;
+  /**
+   * A chat chunk as this door's own chunk: the Chat Completions door's chunks are chat chunks. The
+   * MCP tool loop reads each round's answer as chat chunks (tool calls parsed, src/tools) and
+   * replays the last round through the door, so it runs only for doors that have this.
+   */
+  chatChunk?(chunk: ChatChunk): C;
 }
 
 /** A door whose client body is its pipeline request as it is, checked by `schema` (OpenAI's). */

@@ -36,6 +36,7 @@ export const chatDoor: SchemaDoor<ChatRequest, ChatCompletion, ChatChunk> = {
   },
   chunk: (turn, chunk) => turn.chatChunk(chunk),
   conversation: chatConversation,
+  chatChunk: (chunk) => chunk,
 };
 
 export const completionsDoor: SchemaDoor<CompletionRequest, Completion, Completion> = {

@@ -9,6 +9,7 @@ export function fitContext<Req extends ClientRequest, W, C>(
   start: ExchangeStart<Req, W, C>,
   target: Target,
   authorization: Authorization<Req> | undefined,
+  request: Req,
 ): Fitting<Req> | Promise<Fitting<Req>> {
-  return fitChat(start, target, authorization, authorization?.request ?? start.request);
+  return fitChat(start, target, authorization, request);
 }

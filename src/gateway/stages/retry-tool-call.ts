@@ -3,17 +3,24 @@
 // same lease. If the retry fails too, the attempt goes to the client as content with
 // finish_reason "invalid_tool_call", never as a malformed tool call.
 import type { ChatCompletion } from '../../core';
-import { isChatCompletion } from '../../tools';
+import { isChatCompletion, type ToolSession } from '../../tools';
 import type { Exchange } from '../exchange/exchange';
 import type { ClientRequest } from '../exchange/front-door';
 import type { Answer } from './transform';
 
-/** The retry's whole answer, or undefined when there is nothing to retry or the call failed. */
-export async function callRetry<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C>): Promise<ChatCompletion | undefined> {
-  const fields = x.tools?.retryFields();
+/**
+ * The retry's whole answer, or undefined when there is nothing to retry or the call failed. The
+ * MCP tool loop passes each round's own tools and request.
+ */
+export async function callRetry<Req extends ClientRequest, W, C>(
+  x: Exchange<Req, W, C>,
+  tools: ToolSession | undefined = x.tools,
+  original: Req = x.request,
+): Promise<ChatCompletion | undefined> {
+  const fields = tools?.retryFields();
   if (!fields || x.clientGone) return undefined;
   const { door, requestId, deps } = x.start;
-  const request = { ...x.request, ...fields, stream: false, stream_options: undefined };
+  const request = { ...original, ...fields, stream: false, stream_options: undefined };
   try {
     const out = await door.call(x.target.upstream, request, { model: x.target.entry, signal: x.cancel, requestId });
     return out.kind === 'json' && isChatCompletion(out.body) ? out.body : undefined;

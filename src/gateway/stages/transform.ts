@@ -6,7 +6,7 @@ import { isChatChunk, isChatCompletion, type ToolStream } from '../../tools';
 import type { Streamed, Whole } from '../../upstreams';
 import { usageWithContext, withContextUsage } from '../context/report';
 import type { Exchange } from '../exchange/exchange';
-import type { Turn } from '../exchange/turn';
+import { Turn } from '../exchange/turn';
 import type { ClientRequest } from '../exchange/front-door';
 import { callRetry } from './retry-tool-call';
 
@@ -38,15 +38,33 @@ export interface ChunkCodec<C> {
 export type Answer<C> = { kind: 'json'; body: unknown } | { kind: 'stream'; chunks: AsyncIterable<C>; codec: ChunkCodec<C> };
 
 export function transform<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
-  const turn = x.newTurn();
+  return present(x, output, x.newTurn(), true);
+}
+
+/**
+ * Stage 9 for an answer the tool loop has already read (its last round: tool calls parsed, the
+ * turn assembled): the door renders it into a turn nobody records, so the exchange counts nothing
+ * twice, and the tools are not read again.
+ */
+export function render<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
+  return present(x, output, new Turn(x.start.deps.clock), false);
+}
+
+function present<Req extends ClientRequest, W, C extends GenerationChunk>(
+  x: Exchange<Req, W, C>,
+  output: Whole<W> | Streamed<C>,
+  turn: Turn,
+  readTools: boolean,
+): Answer<C> {
   const { door } = x.start;
+  const tools = readTools ? x.tools : undefined;
   if (output.kind === 'json') {
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
-    if (x.tools && isChatCompletion(output.body)) x.tools.whole(output.body);
+    if (tools && isChatCompletion(output.body)) tools.whole(output.body);
     const body = door.whole(turn, output.body, x.request, x.target.entry.name);
     return { kind: 'json', body: x.context ? withContextUsage(body, x.context.report, x.usage()) : body };
   }
-  return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn) };
+  return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn, tools?.stream()) };
 }
 
 /**
@@ -56,17 +74,15 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
  */
 export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
   private last: C | ChatChunk | undefined;
-  /** Tool calls of this stream, when the request has tools (src/tools). */
-  private readonly tools: ToolStream | undefined;
   /** Chunks a tool-call retry produced, sent before the end. */
   private retried: ChatChunk[] = [];
 
   constructor(
     private readonly x: Exchange<ClientRequest, unknown, C>,
     private turn: Turn,
-  ) {
-    this.tools = x.tools?.stream();
-  }
+    /** Tool calls of this stream, when the request has tools (src/tools). */
+    private readonly tools?: ToolStream,
+  ) {}
 
   chunk(chunk: C): unknown {
     if (this.tools && isChatChunk(chunk)) return this.toolChunk(chunk, this.tools);

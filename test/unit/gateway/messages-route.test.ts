@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExchangeFinished } from '../../../src/core';
+import { isFunctionTool, type ExchangeFinished } from '../../../src/core';
 import { KeyStore, hashKey } from '../../../src/gateway';
 import { inProcessApp } from '../../helpers/app';
 import { scriptUpstream, type Script } from '../../helpers/chat-script';
@@ -129,7 +129,7 @@ describe('POST /v1/messages', () => {
       messages: [{ role: 'user', content: 'Hi' }],
     });
     expect(res.headers.get('x-aegis-dropped-tools')).toBe('web_search_20250305:web_search');
-    expect((upstream.calls[0]!.tools ?? []).map((t) => t.function.name)).toEqual(['get_weather']);
+    expect((upstream.calls[0]!.tools ?? []).filter(isFunctionTool).map((t) => t.function.name)).toEqual(['get_weather']);
   });
 });
 

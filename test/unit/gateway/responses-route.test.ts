@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExchangeFinished } from '../../../src/core';
+import { isFunctionTool, type ExchangeFinished } from '../../../src/core';
 import { KeyStore, hashKey } from '../../../src/gateway';
 import { inProcessApp } from '../../helpers/app';
 import { scriptUpstream, type Script } from '../../helpers/chat-script';
@@ -131,7 +131,7 @@ describe('POST /v1/responses', () => {
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('x-aegis-dropped-tools')).toBe('web_search, file_search');
-    expect((upstream.calls[0]!.tools ?? []).map((t) => t.function.name)).toEqual(['exec_command']);
+    expect((upstream.calls[0]!.tools ?? []).filter(isFunctionTool).map((t) => t.function.name)).toEqual(['exec_command']);
   });
 
   it('clamps max_output_tokens to the model context and says so', async () => {

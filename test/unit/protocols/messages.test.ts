@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GatewayError, type ChatChunk } from '../../../src/core';
+import { GatewayError, isFunctionTool, type ChatChunk } from '../../../src/core';
 import { messages } from '../../../src/protocols';
 import { scriptedChunks, scriptedCompletion, type Reply } from '../../helpers/chat-script';
 import { counterIds, recorded } from './fixtures';
@@ -51,7 +51,7 @@ describe('Messages request translation', () => {
     expect(system).toContain('Claude Agent SDK');
     expect(system).toContain('Primary working directory');
     expect(t.chat.tools).toHaveLength((body.tools as unknown[]).length);
-    expect(t.chat.tools!.map((x) => x.function.name)).toContain('Bash');
+    expect(t.chat.tools!.filter(isFunctionTool).map((x) => x.function.name)).toContain('Bash');
     expect(t.dropped).toEqual([]);
     expect(t.chat).toMatchObject({ max_tokens: 32_000, stream: true });
     expect(t.thinking).toBe(true);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError, type ChatRequest } from '../../../src/core';
+import { GatewayError, isFunctionTool, type ChatRequest } from '../../../src/core';
 import { responses } from '../../../src/protocols';
 import { counterIds, recorded } from './fixtures';
 
 const translate = (body: unknown, history: responses.InputItem[] = []) =>
   responses.fromResponsesRequest(responses.responsesRequestSchema.parse(body), { history, newId: counterIds() });
 
-const toolNames = (chat: ChatRequest) => (chat.tools ?? []).map((t) => t.function.name);
+const toolNames = (chat: ChatRequest) => (chat.tools ?? []).filter(isFunctionTool).map((t) => t.function.name);
 
 function refusal(f: () => unknown): { param: string | null; message: string } {
   try {
@@ -60,7 +60,7 @@ describe('Responses request translation', () => {
         },
       ],
     });
-    const fn = t.chat.tools![0]!.function;
+    const fn = t.chat.tools!.filter(isFunctionTool)[0]!.function;
     expect(fn.name).toBe('apply_patch');
     expect(fn.parameters).toEqual({ type: 'object', properties: { input: { type: 'string' } }, required: ['input'], additionalProperties: false });
     expect(fn.description).toContain('lark grammar');

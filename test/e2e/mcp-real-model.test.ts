@@ -1,0 +1,70 @@
+// A real small model (SmolLM2-135M on llama-cpp-python, from the test world) calls an MCP tool
+// that Aegis runs on the reference server-everything. The tool choice is forced: llama-cpp-python
+// then constrains decoding to the tool's JSON schema, so even a 135M model produces a valid call
+// every time; what is tested is the plumbing, not the model's judgement.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extendRuntime } from '../../src/cli/wiring';
+import { MemoryLogger } from '../../src/core';
+import { startGateway, testKey, type TestGateway } from '../helpers/gateway';
+import { world } from '../world/use-world';
+
+const [servers, llamacpp] = await Promise.all([world('mcpservers'), world('llamacpp')]);
+
+interface ChatBody {
+  choices: { message: { content: string | null; tool_calls?: unknown }; finish_reason: string }[];
+  aegis_tool_calls: { name: string; status: string; output: string; arguments: string }[];
+  usage: { total_tokens: number };
+}
+
+describe.skipIf(!servers || !llamacpp)('a real local model calling an MCP tool', () => {
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    gw = await startGateway(
+      {
+        upstreams: [{ name: 'llamacpp', type: 'openai', url: llamacpp!.url, discover: false }],
+        models: [{ name: 'smol', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { tools: 'native' } }],
+        mcp: { maxRounds: 1, servers: [{ name: 'everything', command: [process.execPath, servers!.everything, 'stdio'] }] },
+      },
+      { extend: extendRuntime({ logger: new MemoryLogger() }) },
+    );
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+  });
+
+  it('makes the call, Aegis runs it, and the model answers from the result', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${testKey}` },
+      body: JSON.stringify({
+        model: 'smol',
+        temperature: 0,
+        seed: 1,
+        max_tokens: 48,
+        messages: [
+          { role: 'system', content: 'You add numbers with the get-sum tool, then repeat its answer word for word.' },
+          { role: 'user', content: 'What is 2 plus 3?' },
+        ],
+        tools: [{ type: 'mcp', server_label: 'everything', allowed_tools: ['get-sum'] }],
+        tool_choice: { type: 'function', function: { name: 'mcp__everything__get-sum' } },
+      }),
+    });
+    const text = await res.text();
+    expect(res.status, text).toBe(200);
+    const body = JSON.parse(text) as ChatBody;
+    const [call] = body.aegis_tool_calls;
+    // Whatever numbers the model chose, they were valid arguments and the real server added them.
+    expect(call).toMatchObject({ name: 'get-sum', status: 'ok' });
+    const args = JSON.parse(call!.arguments) as { a: number; b: number };
+    expect(call!.output).toBe(`The sum of ${args.a} and ${args.b} is ${args.a + args.b}.`);
+    // The second model call read the tool message: at temperature 0 it repeats the result.
+    expect(body.choices[0]!.message.content).toContain(String(args.a + args.b));
+    expect(body.choices[0]!.message.tool_calls).toBeUndefined();
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+    process.stderr.write(
+      `\n[mcp-real-model] call ${call!.arguments} → ${call!.output}\n[mcp-real-model] answer: ${JSON.stringify(body.choices[0]!.message.content)}\n`,
+    );
+  });
+});
