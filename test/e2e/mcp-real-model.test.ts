@@ -1,7 +1,9 @@
 // A real small model (SmolLM2-135M on llama-cpp-python, from the test world) calls an MCP tool
 // that Aegis runs on the reference server-everything. The tool choice is forced: llama-cpp-python
 // then constrains decoding to the tool's JSON schema, so even a 135M model produces a valid call
-// every time; what is tested is the plumbing, not the model's judgement.
+// every time; what is tested is the plumbing, not the model's judgement. Twice: with the
+// runtime's own tool calling, and with Aegis' emulation (the tools in the prompt, the call decoded
+// under Aegis' call schema and parsed back), as for a model whose template has no tools.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendRuntime } from '../../src/cli/wiring';
 import { MemoryLogger } from '../../src/core';
@@ -16,14 +18,14 @@ interface ChatBody {
   usage: { total_tokens: number };
 }
 
-describe.skipIf(!servers || !llamacpp)('a real local model calling an MCP tool', () => {
+describe.skipIf(!servers || !llamacpp).each(['native', 'emulated'] as const)('a real local model calling an MCP tool (%s tools)', (tools) => {
   let gw: TestGateway;
 
   beforeAll(async () => {
     gw = await startGateway(
       {
         upstreams: [{ name: 'llamacpp', type: 'openai', url: llamacpp!.url, discover: false }],
-        models: [{ name: 'smol', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { tools: 'native' } }],
+        models: [{ name: 'smol', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { tools } }],
         mcp: { maxRounds: 1, servers: [{ name: 'everything', command: [process.execPath, servers!.everything, 'stdio'] }] },
       },
       { extend: extendRuntime({ logger: new MemoryLogger() }) },
@@ -64,7 +66,7 @@ describe.skipIf(!servers || !llamacpp)('a real local model calling an MCP tool',
     expect(body.choices[0]!.message.tool_calls).toBeUndefined();
     expect(body.usage.total_tokens).toBeGreaterThan(0);
     process.stderr.write(
-      `\n[mcp-real-model] call ${call!.arguments} → ${call!.output}\n[mcp-real-model] answer: ${JSON.stringify(body.choices[0]!.message.content)}\n`,
+      `\n[mcp-real-model ${tools}] call ${call!.arguments} → ${call!.output}\n[mcp-real-model ${tools}] answer: ${JSON.stringify(body.choices[0]!.message.content)}\n`,
     );
   });
 });
