@@ -132,6 +132,7 @@ export function inProcessApp(over: InProcessOverrides = {}): InProcessApp {
       anonymous: { allowed: true, admin: false },
       allowedHosts: [],
       allowedOrigins: [],
+      metricsRequireKey: false,
       ...options,
     },
   };

@@ -29,6 +29,10 @@ export interface WorldInfo {
   agents: { nodeModules: string; codex: string; claude: string; versions: Record<string, string> };
   /** A Python with the openai, openai-agents and anthropic clients. */
   agentspy: { python: string; versions: Record<string, string> };
+  /** Debian's Prometheus binary; each test starts its own server (prometheus.ts) for its gateway. */
+  prometheus: { bin: string; version: string };
+  /** Debian's Chromium, driven headless by playwright-core. */
+  chromium: { bin: string };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -180,5 +184,13 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
   agentspy: async () => {
     await ensureInstalled('agentspy');
     return { python: paths.agentsPython, versions: { ...agentPins.pypi } };
+  },
+  prometheus: async () => {
+    await ensureInstalled('prometheus');
+    return { bin: paths.prometheus, version: pins.prometheus.version };
+  },
+  chromium: async () => {
+    await ensureInstalled('chromium');
+    return { bin: pins.chromium.bin };
   },
 };

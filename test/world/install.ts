@@ -1,15 +1,17 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
-// llama-cpp-python, the GGUF test models and the agent clients (npm and Python).
+// llama-cpp-python, the GGUF test models, the agent clients (npm and Python), and Prometheus and
+// Chromium from Debian.
 // `tsx test/world/install.ts [component...]`.
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { agentPins, ollamaHeaders, paths, pins, cacheDir } from './manifest';
+import { ensureChromium, ensurePrometheus } from './install-debian';
 import { installModels } from './install-models';
 import { elapsed, run, say } from './run';
 
-export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy';
-export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy'];
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy' | 'prometheus' | 'chromium';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy', 'prometheus', 'chromium'];
 
 const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
@@ -159,6 +161,8 @@ const installers: Record<Component, () => Promise<void>> = {
   models: installModels,
   agents: ensureAgents,
   agentspy: ensureAgentsPython,
+  prometheus: ensurePrometheus,
+  chromium: ensureChromium,
 };
 
 const inflight = new Map<Component, Promise<void>>();

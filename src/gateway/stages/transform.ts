@@ -41,6 +41,7 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   const turn = x.newTurn();
   const { door } = x.start;
   if (output.kind === 'json') {
+    x.upstreamDone();
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
     if (x.tools && isChatCompletion(output.body)) x.tools.whole(output.body);
     const body = door.whole(turn, output.body, x.request, x.target.entry.name);

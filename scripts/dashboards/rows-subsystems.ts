@@ -1,0 +1,153 @@
+// Rows of the subsystems: models and memory, the queue, policy, context/tools/MCP, RAG recording.
+import { metricNames as m } from '../../src/metrics';
+import { mean, quantile, rate, sum } from './promql';
+import { quantiles, t, type RowSpec } from './spec';
+
+export const subsystemRows: RowSpec[] = [
+  {
+    title: 'Models and memory',
+    panels: [
+      {
+        title: 'Memory: used vs usable',
+        description: 'Bytes counted against each budget (RAM, each GPU) and what the budget allows.',
+        unit: 'bytes',
+        width: 12,
+        targets: [t(sum(m.schedulerMemoryUsed, ['resource']), 'used {{resource}}'), t(sum(m.schedulerMemoryLimit, ['resource']), 'usable {{resource}}')],
+      },
+      {
+        title: 'Memory by model',
+        description: 'What each resident model is counted for.',
+        unit: 'bytes',
+        width: 12,
+        stack: true,
+        targets: [t(sum(m.schedulerModelMemory, ['model', 'resource']), '{{model}} {{resource}}')],
+      },
+      { title: 'Loaded models', description: 'Resident and ready.', unit: 'short', kind: 'stat', targets: [t(sum(m.schedulerModelLoaded), 'loaded')] },
+      {
+        title: 'Model states',
+        description: 'Which state each model is in.',
+        unit: 'short',
+        targets: [t(sum(m.schedulerModelState, ['model', 'state'], { match: { state: '!="unloaded"' } }), '{{model}} {{state}}')],
+      },
+      { title: 'Loads', description: 'Model loads started.', unit: 'ops', targets: [t(rate(m.schedulerLoads, ['model']), '{{model}}')] },
+      { title: 'Load duration', description: 'Time a load took.', unit: 's', targets: quantiles(m.schedulerLoadDuration, ['model'], [0.5, 0.95]) },
+      {
+        title: 'Evictions by reason',
+        description: 'budget (room for another model), ttl (idle), preemption, manual (admin).',
+        unit: 'ops',
+        stack: true,
+        targets: [t(rate(m.schedulerEvictions, ['reason']), '{{reason}}')],
+      },
+    ],
+  },
+  {
+    title: 'Queue',
+    panels: [
+      { title: 'Queued requests', description: 'Waiting for a lease.', unit: 'short', targets: [t(sum(m.schedulerQueued, ['model']), '{{model}}')] },
+      { title: 'Queue wait', description: 'Time to a lease (0 when a slot was free).', unit: 's', targets: quantiles(m.schedulerQueueWait) },
+      {
+        title: 'Queue wait p95 by class',
+        description: 'By priority class.',
+        unit: 's',
+        targets: [t(quantile(0.95, m.schedulerQueueWait, ['priority']), '{{priority}}')],
+      },
+      {
+        title: 'Rejections by reason',
+        description: 'Requests the scheduler ended without a lease (queue_full, queue_timeout, model_load_failed, …).',
+        unit: 'reqps',
+        stack: true,
+        targets: [t(rate(m.schedulerRejections, ['reason']), '{{reason}}')],
+      },
+      {
+        title: 'Preempted requests',
+        description: 'Leases taken back for a more important class, by their class.',
+        unit: 'reqps',
+        targets: [t(rate(m.schedulerPreemptedRequests, ['priority']), '{{priority}}')],
+      },
+    ],
+  },
+  {
+    title: 'Policy',
+    panels: [
+      { title: 'Decisions', description: 'By result.', unit: 'ops', stack: true, targets: [t(rate(m.policyDecisions, ['result']), '{{result}}')] },
+      {
+        title: 'Evaluation time',
+        description: 'One OPA wasm evaluation.',
+        unit: 's',
+        targets: [...quantiles(m.policyEvaluation, [], [0.5, 0.99]), t(mean(m.policyEvaluation), 'mean')],
+      },
+      {
+        title: 'Policy failures and reloads',
+        description: 'Evaluations that failed (denied closed), reloads rejected, reloads applied.',
+        unit: 'ops',
+        targets: [t(rate(m.policyEvaluationErrors), 'evaluation errors'), t(rate(m.policyReloadErrors), 'reload errors'), t(rate(m.policyReloads), 'reloads')],
+      },
+    ],
+  },
+  {
+    title: 'Context, tools and MCP',
+    panels: [
+      {
+        title: 'Context truncations',
+        description: 'Prompts fitted into the window, by strategy (issue #19).',
+        unit: 'ops',
+        targets: [t(rate(m.contextTruncations, ['strategy']), '{{strategy}}')],
+      },
+      {
+        title: 'Prompt tokens dropped',
+        description: 'To fit the window (issue #19).',
+        unit: 'short',
+        targets: [t(rate(m.contextDroppedTokens, ['model']), '{{model}}')],
+      },
+      {
+        title: 'Tool calls',
+        description: 'By mode, and emulated calls that failed to parse (issue #20).',
+        unit: 'ops',
+        targets: [t(rate(m.toolCalls, ['mode']), '{{mode}}'), t(rate(m.toolParseFailures), 'parse failures')],
+      },
+      {
+        title: 'MCP calls',
+        description: 'By server and outcome (issue #23).',
+        unit: 'ops',
+        targets: [t(rate(m.mcpCalls, ['server', 'outcome']), '{{server}} {{outcome}}')],
+      },
+      {
+        title: 'MCP call duration p95',
+        description: 'By server and tool (issue #23).',
+        unit: 's',
+        targets: [t(quantile(0.95, m.mcpCallDuration, ['server', 'tool']), '{{server}} {{tool}}')],
+      },
+    ],
+  },
+  {
+    title: 'RAG recording',
+    panels: [
+      {
+        title: 'Records',
+        description: 'Exchange and audit records by outcome (inserted, spooled, replayed, dropped, …).',
+        unit: 'ops',
+        targets: [t(rate(m.ragRecords, ['kind', 'outcome']), '{{kind}} {{outcome}}')],
+      },
+      {
+        title: 'Queue and spool',
+        description: 'Records waiting in memory, and bytes waiting on disk.',
+        unit: 'short',
+        targets: [t(sum(m.ragQueueDepth), 'queue'), t(sum(m.ragSpoolSegments), 'spool segments')],
+      },
+      { title: 'Spool bytes', description: 'Waiting on disk for MongoDB.', unit: 'bytes', targets: [t(sum(m.ragSpoolBytes), 'spool')] },
+      {
+        title: 'Oldest spooled record',
+        description: 'How far behind MongoDB the record is (0 when the spool is empty).',
+        unit: 's',
+        targets: [t(sum(m.ragSpoolOldestAge), 'age')],
+      },
+      { title: 'MongoDB accepting', description: '1 while the store takes records.', unit: 'short', kind: 'stat', targets: [t(sum(m.ragStoreUp), 'up')] },
+      {
+        title: 'Records lost',
+        description: 'Neither queue nor spool could take them.',
+        unit: 'ops',
+        targets: [t(rate(m.ragDropped, ['kind', 'reason']), '{{kind}} {{reason}}')],
+      },
+    ],
+  },
+];
