@@ -89,21 +89,34 @@ export const subsystemRows: RowSpec[] = [
     panels: [
       {
         title: 'Context truncations',
-        description: 'Prompts fitted into the window, by strategy (issue #19).',
+        description: 'Chat prompts cut to fit the window, by strategy (stage fitContext).',
         unit: 'ops',
         targets: [t(rate(m.contextTruncations, ['strategy']), '{{strategy}}')],
       },
       {
-        title: 'Prompt tokens dropped',
-        description: 'To fit the window (issue #19).',
+        title: 'Dropped to fit',
+        description: 'Prompt tokens and messages left out to fit context windows.',
         unit: 'short',
-        targets: [t(rate(m.contextDroppedTokens, ['model']), '{{model}}')],
+        targets: [t(rate(m.contextDroppedTokens, ['model']), 'tokens {{model}}'), t(rate(m.contextDroppedMessages, ['model']), 'messages {{model}}')],
+      },
+      {
+        title: 'Cuts reused and context refusals',
+        description:
+          'Cut conversations that reused their remembered cut (the runtime keeps its prompt cache) or needed a new one; requests refused with context_length_exceeded.',
+        unit: 'ops',
+        targets: [t(rate(m.contextCuts, ['kind']), 'cut {{kind}}'), t(rate(m.contextRefusals), 'refused')],
       },
       {
         title: 'Tool calls',
-        description: 'By mode, and emulated calls that failed to parse (issue #20).',
+        description: 'Calls returned to clients by mode (native, emulated, constrained), and attempts that could not be read as a valid call.',
         unit: 'ops',
-        targets: [t(rate(m.toolCalls, ['mode']), '{{mode}}'), t(rate(m.toolParseFailures), 'parse failures')],
+        targets: [t(rate(m.toolCalls, ['mode']), '{{mode}}'), t(rate(m.toolParseFailures, ['mode']), 'parse failures {{mode}}')],
+      },
+      {
+        title: 'Tool-call repairs and retries',
+        description: 'Calls accepted after a fix (parse: JSON repaired or coerced; retry: a constrained retry), and constrained retries by result.',
+        unit: 'ops',
+        targets: [t(rate(m.toolRepairs, ['kind']), 'repaired by {{kind}}'), t(rate(m.toolRetries, ['result']), 'retry {{result}}')],
       },
       {
         title: 'MCP calls',
@@ -124,7 +137,7 @@ export const subsystemRows: RowSpec[] = [
     panels: [
       {
         title: 'Records',
-        description: 'Exchange and audit records by outcome (inserted, spooled, replayed, dropped, …).',
+        description: 'Exchange, audit and stored-response records by outcome (inserted, spooled, replayed, dropped, expired, …).',
         unit: 'ops',
         targets: [t(rate(m.ragRecords, ['kind', 'outcome']), '{{kind}} {{outcome}}')],
       },
@@ -134,14 +147,26 @@ export const subsystemRows: RowSpec[] = [
         unit: 'short',
         targets: [t(sum(m.ragQueueDepth), 'queue'), t(sum(m.ragSpoolSegments), 'spool segments')],
       },
-      { title: 'Spool bytes', description: 'Waiting on disk for MongoDB.', unit: 'bytes', targets: [t(sum(m.ragSpoolBytes), 'spool')] },
+      { title: 'Spool bytes', description: 'Waiting on disk for the record store.', unit: 'bytes', targets: [t(sum(m.ragSpoolBytes), 'spool')] },
       {
         title: 'Oldest spooled record',
-        description: 'How far behind MongoDB the record is (0 when the spool is empty).',
+        description: 'How far behind the record store the spool is (0 when it is empty).',
         unit: 's',
         targets: [t(sum(m.ragSpoolOldestAge), 'age')],
       },
-      { title: 'MongoDB accepting', description: '1 while the store takes records.', unit: 'short', kind: 'stat', targets: [t(sum(m.ragStoreUp), 'up')] },
+      {
+        title: 'Store accepting',
+        description: '1 while the record store (embedded SQLite or MongoDB) takes records; disk full: 1 while it refuses writes for lack of space.',
+        unit: 'short',
+        kind: 'stat',
+        targets: [t(sum(m.ragStoreUp), 'up'), t(sum(m.ragStoreDiskFull), 'disk full')],
+      },
+      {
+        title: 'Embedded store size',
+        description: 'Bytes the embedded store holds against its cap (rag.embedded.maxBytes); the oldest records go past it.',
+        unit: 'bytes',
+        targets: [t(sum(m.ragStoreBytes), 'stored'), t(sum(m.ragStoreMaxBytes), 'cap')],
+      },
       {
         title: 'Records lost',
         description: 'Neither queue nor spool could take them.',
