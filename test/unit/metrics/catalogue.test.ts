@@ -42,10 +42,7 @@ describe('the metric catalogue', () => {
   it('marks the families of unfinished issues with the issue that will report them', () => {
     const pending = defs.filter((d) => d.pending).map((d) => `${d.pending} ${d.name}`);
     // Context fitting (#19) and tool calls (#20) report theirs now; only the MCP bridge is to come.
-    expect(pending).toEqual([
-      '#23 aegis_mcp_calls_total',
-      '#23 aegis_mcp_call_duration_seconds',
-    ]);
+    expect(pending).toEqual(['#23 aegis_mcp_calls_total', '#23 aegis_mcp_call_duration_seconds']);
   });
 
   it('registers the gateway’s own families and the process defaults in a new registry', async () => {
