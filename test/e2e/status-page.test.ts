@@ -30,10 +30,11 @@ describe.skipIf(!browser)('the status page in Chromium', () => {
     });
 
   beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-status-'));
     gw = await startGateway(
       {
         scheduler: { enabled: true, ram: { budget: `${1024 * MiB}`, reserve: `${64 * MiB}` } },
-        rag: { enabled: true, spool: { dir: mkdtempSync(join(tmpdir(), 'aegis-status-spool-')) } },
+        rag: { enabled: true, spool: { dir: join(dir, 'spool') }, embedded: { path: join(dir, 'aegis.db') } },
         upstreams: [
           {
             name: 'runner',
@@ -91,7 +92,10 @@ describe.skipIf(!browser)('the status page in Chromium', () => {
     expect(await page.locator('tr[data-model="runner/beta"]').getAttribute('data-state')).toBe('unloaded');
     expect(await page.locator('tr[data-resource="ram"]').textContent()).toContain('300.0 MiB of 960.0 MiB');
     expect(await page.locator('tr[data-upstream="offline"] .badge').textContent()).toBe('down');
-    expect(await page.locator('#recording').textContent()).toContain('outbox-only');
+    // Records go straight into the embedded store.
+    const recording = await page.locator('#recording').textContent();
+    expect(recording).toContain('direct');
+    expect(recording).toContain('record storeaccepting');
     expect(await page.locator('#conn').textContent()).toMatch(/^live/);
   });
 

@@ -1,4 +1,4 @@
-// A gateway with every subsystem on (scheduler with preemption, policy, RAG spool, per-principal
+// A gateway with every subsystem on (scheduler with preemption, policy, recording, per-principal
 // series, a key-protected /metrics) over the real llama-cpp-python of the test world, a dead
 // upstream and a managed fake runtime, and a scripted workload that exercises each metric family
 // the gateway reports today. Used by the metrics and Prometheus tests.
@@ -26,6 +26,7 @@ export interface OpsGateway extends TestGateway {
 }
 
 export async function startOpsGateway(llamacppUrl: string): Promise<OpsGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'aegis-ops-'));
   const gw = await startGateway(
     {
       auth: {
@@ -36,7 +37,8 @@ export async function startOpsGateway(llamacppUrl: string): Promise<OpsGateway> 
       },
       metrics: { requireKey: true, principals: true },
       policy: { enabled: true },
-      rag: { enabled: true, spool: { dir: mkdtempSync(join(tmpdir(), 'aegis-ops-spool-')) } },
+      // Records go into an embedded store of its own, never .aegis/ under the working directory.
+      rag: { enabled: true, spool: { dir: join(dir, 'spool') }, embedded: { path: join(dir, 'aegis.db'), maxBytes: 64 * MiB } },
       // One of the two 300 MiB models fits: switching evicts, and a critical request preempts a batch one.
       scheduler: { enabled: true, ram: { budget: `${450 * MiB}`, reserve: 0 }, preemption: { enabled: true, graceMs: 100 } },
       upstreams: [

@@ -100,11 +100,15 @@ describe.skipIf(!llamacpp)('metrics after a workload', () => {
     expect(one('aegis_policy_evaluation_errors_total')).toBe(0);
   });
 
-  it('reports the recording spool without MongoDB: records, bytes, segments and the oldest age', () => {
+  it('reports recording into the embedded store: records, its size against the cap, an empty spool', () => {
     expect(one('aegis_rag_records_total', { kind: 'exchange', outcome: 'enqueued' })).toBeGreaterThanOrEqual(8);
-    expect(one('aegis_rag_spool_bytes')).toBeGreaterThan(0);
-    expect(one('aegis_rag_spool_segments')).toBeGreaterThanOrEqual(1);
-    expect(one('aegis_rag_spool_oldest_age_seconds')).toBeGreaterThan(0);
+    expect(one('aegis_rag_store_up')).toBe(1);
+    expect(one('aegis_rag_store_disk_full')).toBe(0);
+    expect(one('aegis_rag_store_bytes')).toBeGreaterThan(0);
+    expect(one('aegis_rag_store_max_bytes')).toBe(64 * MiB);
+    // The store took every record: nothing waits on disk.
+    expect(one('aegis_rag_spool_bytes')).toBe(0);
+    expect(one('aegis_rag_spool_oldest_age_seconds')).toBe(0);
     expect(one('aegis_rag_dropped_total', { kind: 'exchange', reason: 'spool_full' })).toBe(0);
   });
 

@@ -1,13 +1,13 @@
 // A real Prometheus (Debian's) scrapes an Aegis that ran a workload, with the scrape key, and a
 // windows_exporter stand-in; every PromQL expression of the committed dashboard, sent through the
-// HTTP query API as Grafana would send it, parses and returns data. Families declared for issues
-// still in progress (context, tools, MCP) have nothing to report yet: their queries must parse.
+// HTTP query API as Grafana would send it, parses and returns data. Families the workload leaves
+// quiet (MCP, still to come; context fitting and tool calls) need only parse.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identifiersIn } from '../../../scripts/dashboards/promql';
-import { metricNames } from '../../../src/metrics';
+import { metricNames, type MetricDefinition } from '../../../src/metrics';
 import { dashboardExpressions, expand, type DashboardJson } from '../../helpers/dashboard';
 import { opsKey, runWorkload, scrapeKey, startOpsGateway, type OpsGateway } from '../../helpers/ops-workload';
 import { until } from '../../helpers/wait';
@@ -17,13 +17,27 @@ import { world } from '../../world/use-world';
 
 const [llamacpp, prometheus] = await Promise.all([world('llamacpp'), world('prometheus')]);
 const dashboard = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'dashboards', 'aegis.json'), 'utf8')) as DashboardJson;
-const pendingNames = new Set(
-  Object.values(metricNames)
-    .filter((d) => d.pending)
-    .flatMap((d) => [d.name, `${d.name}_bucket`, `${d.name}_sum`, `${d.name}_count`]),
+const seriesOf = (defs: MetricDefinition[]) => defs.flatMap((d) => [d.name, `${d.name}_bucket`, `${d.name}_sum`, `${d.name}_count`]);
+/**
+ * Families with nothing to report after the workload: those nobody reports yet (MCP, issue 23), and
+ * the context and tool-call families, which appear only once a prompt is cut or a request has tools
+ * (the workload's small model has neither; the in-process tests cover them).
+ */
+const quietNames = new Set(
+  seriesOf([
+    ...Object.values(metricNames).filter((d) => d.pending),
+    metricNames.contextTruncations,
+    metricNames.contextDroppedTokens,
+    metricNames.contextDroppedMessages,
+    metricNames.contextCuts,
+    metricNames.contextRefusals,
+    metricNames.toolCalls,
+    metricNames.toolParseFailures,
+    metricNames.toolRepairs,
+    metricNames.toolRetries,
+  ]),
 );
-/** Expressions over families nobody reports yet (issues 19, 20, 23). */
-const awaitsIssue = (expr: string) => identifiersIn(expr).every((n) => pendingNames.has(n));
+const quiet = (expr: string) => identifiersIn(expr).every((n) => quietNames.has(n));
 
 describe.skipIf(!llamacpp || !prometheus)('the dashboard on a real Prometheus', () => {
   let gw: OpsGateway;
@@ -73,7 +87,7 @@ describe.skipIf(!llamacpp || !prometheus)('the dashboard on a real Prometheus', 
     const result = await prom.query(expand(expr));
     expect(result, JSON.stringify(result)).toMatchObject({ status: 'success' });
     if (result.status !== 'success') return;
-    if (awaitsIssue(expr)) return;
+    if (quiet(expr)) return;
     expect(result.data.result.length, 'no series').toBeGreaterThan(0);
   });
 });
