@@ -3,6 +3,7 @@ import { z } from 'zod';
 // Subsystems own their sections; these files import nothing but zod and their own folder.
 import { contextConfigSchema, modelContextSchema } from '../context/config-schema';
 import { mcpConfigSchema } from '../mcp/config-schema';
+import { metricsConfigSchema } from '../metrics/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
 import { schedulerConfigSchema } from '../scheduler/config-schema';
@@ -190,6 +191,7 @@ export const configSchema = z.strictObject({
   rag: ragConfigSchema.prefault({}),
   mongodb: mongodbConfigSchema.prefault({}),
   tools: toolsConfigSchema.prefault({}),
+  metrics: metricsConfigSchema.prefault({}),
   mcp: mcpConfigSchema.prefault({}),
 });
 

@@ -53,6 +53,14 @@ export interface ExchangeFinished {
   endedAt: number;
   /** First token (streams) or full answer (non-streaming) time. */
   firstTokenAt?: number;
+  /** Last streamed output of the first model call (inter-token latency). */
+  lastTokenAt?: number;
+  /** Time waiting for the scheduler's lease (queue, load); undefined without a scheduler. */
+  queuedMs?: number;
+  /** Time the upstream took over every model call: from sending to the end of its answer. */
+  upstreamMs?: number;
+  /** Priority class the exchange was scheduled under. */
+  priority?: string;
   principalId: string;
   model: string;
   modelVersion: string;

@@ -41,6 +41,8 @@ export interface OutboxStats {
   queueDepth: number;
   spoolBytes: number;
   spoolSegments: number;
+  /** When the oldest record waiting in the spool was written; undefined when the spool is empty. */
+  spoolOldestAt?: number;
   /** `direct` inserts, `spooling` while the store is behind, `outbox-only` without a store. */
   mode: 'direct' | 'spooling' | 'outbox-only';
   storeUp: boolean;

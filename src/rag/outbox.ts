@@ -100,6 +100,7 @@ export class Outbox {
       queueDepth: this.queue.length + this.inFlight.length,
       spoolBytes: this.spool.pendingBytes(),
       spoolSegments: this.spool.segmentCount(),
+      spoolOldestAt: this.spool.oldestPendingAt(),
       mode: !this.store ? 'outbox-only' : spooling ? 'spooling' : 'direct',
       storeUp: this.storeUp,
     };

@@ -45,6 +45,8 @@ export class RunnerProcess {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private restarts = 0;
+  /** Restarts after unexpected exits over the process' whole life (for metrics; never reset). */
+  restartsTotal = 0;
   private readonly tail: string[] = [];
 
   constructor(private readonly options: RunnerProcessOptions) {}
@@ -136,6 +138,7 @@ export class RunnerProcess {
     }
     const delay = Math.min(restart.maxBackoffMs, restart.backoffMs * 2 ** this.restarts);
     this.restarts++;
+    this.restartsTotal++;
     logger.warn({ model: this.options.model, reason, delayMs: delay, attempt: this.restarts }, 'managed runtime died; restarting');
     this.state = 'starting';
     this.ready = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.spawnAndWait());

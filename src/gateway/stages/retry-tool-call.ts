@@ -20,10 +20,13 @@ export async function callRetry<Req extends ClientRequest, W, C>(
   if (!fields || x.clientGone) return undefined;
   const { door, requestId, deps } = x.start;
   const request = { ...original, ...fields, stream: false, stream_options: undefined };
+  x.upstreamCall();
   try {
     const out = await door.call(x.target.upstream, request, { model: x.target.entry, signal: x.cancel, requestId });
+    x.upstreamDone();
     return out.kind === 'json' && isChatCompletion(out.body) ? out.body : undefined;
   } catch (err) {
+    x.upstreamDone();
     // Cancelled (client gone, preempted): the exchange fails as any other would.
     if (x.cancel.aborted) throw err;
     deps.logger.warn({ requestId, err: (err as Error).message }, 'constrained retry of an invalid tool call failed');

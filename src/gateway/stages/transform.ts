@@ -46,6 +46,7 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
   output: Whole<W> | Streamed<C>,
 ): Answer<C> | Promise<Answer<C>> {
   const tools = x.tools;
+  if (output.kind === 'json') x.upstreamDone();
   if (output.kind === 'json' && tools && isChatCompletion(output.body)) {
     tools.whole(output.body);
     if (tools.pendingRetry) return retriedWhole(x, output, output.body, tools);
