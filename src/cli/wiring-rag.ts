@@ -91,6 +91,7 @@ export async function wireRag(
   m.gaugeFrom(metricNames.ragQueueDepth, () => [{ value: stats().queueDepth }]);
   m.gaugeFrom(metricNames.ragSpoolBytes, () => [{ value: stats().spoolBytes }]);
   m.gaugeFrom(metricNames.ragStoreUp, () => [{ value: stats().storeUp ? 1 : 0 }]);
+  m.gaugeFrom(metricNames.ragSpoolDiskFull, () => [{ value: stats().spoolDiskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreDiskFull, () => [{ value: storage.health().diskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreBytes, () => {
     const h = storage.health();
