@@ -1,5 +1,5 @@
 // Requests the gateway refuses before any upstream call, in process: quotas as rate limits, the
-// wrong method, and documents nested deep enough to overflow a recursive walk.
+// wrong method, documents nested deep enough to overflow a recursive walk, malformed admin paths.
 import { describe, expect, it } from 'vitest';
 import { opaRequestPolicy } from '../../../src/gateway/policy-adapter';
 import { UsageMeter } from '../../../src/gateway/usage-meter';
@@ -110,5 +110,21 @@ describe('deeply nested bodies', () => {
       local,
     );
     expect(res.status).toBe(200);
+  });
+});
+
+describe('admin paths', () => {
+  it('answers 400 to a model name that is not valid percent-encoding, not a 500', async () => {
+    let loads = 0;
+    const { app } = inProcessApp({
+      admin: { ps: () => ({}), load: async () => ({ loads: ++loads }), unload: async () => ({}) },
+      options: { anonymous: { allowed: true, admin: true } },
+    });
+    for (const path of ['/admin/models/%/load', '/admin/models/m%zz/unload']) {
+      const res = await app.request(path, { method: 'POST' }, local);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
+    expect(loads).toBe(0);
   });
 });
