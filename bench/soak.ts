@@ -5,7 +5,7 @@
 // be equal), and writes bench/results/soak-<date>-<sha>.md. Not part of `npm test`.
 //   npm run soak -- [--minutes 10] [--streams 200] [--rps 200] [--fault-rate 0.05]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,13 +184,10 @@ async function main(): Promise<void> {
   const db = new Database(join(work, 'aegis.db'), { readonly: true });
   const records = (db.prepare('SELECT count(*) AS n FROM exchanges').get() as { n: number }).n;
   db.close();
-  const spoolLeft = (() => {
-    try {
-      return execFileSync('du', ['-sb', join(work, 'spool')], { encoding: 'utf8' }).split('\t')[0];
-    } catch {
-      return '?';
-    }
-  })();
+  // Unreplayed records: the spool's segment files (its lock and commit files do not count).
+  const spoolLeft = readdirSync(join(work, 'spool'))
+    .filter((f) => f.startsWith('seg-'))
+    .reduce((n, f) => n + statSync(join(work, 'spool', f)).size, 0);
   const mockStats = (await (await fetch(`http://127.0.0.1:${mockPort}/__soak/stats`)).json()) as { requests: number; faults: Record<string, number> };
   await agent.close();
   stopAll();
@@ -233,7 +230,7 @@ async function main(): Promise<void> {
     `| RSS slope after warm-up (${after.length} samples) | ${rssSlope.toFixed(2)} MiB/min | ≤ 0.5 ${verdict(rssSlope <= 0.5)} |`,
     `| scheduler leases in flight after the load | ${leases} | 0 ${verdict(leases === 0)} |`,
     `| records in the store after shutdown | ${records} | = requests sent (${tally.sent}) ${verdict(records === tally.sent)} |`,
-    `| spool left on disk | ${spoolLeft} bytes | |`,
+    `| spool segments left unreplayed | ${spoolLeft} bytes | 0 ${verdict(spoolLeft === 0)} |`,
     '',
     `RSS samples (minute, MiB): ${samples.map((s) => `${s.x.toFixed(1)}:${s.y.toFixed(0)}`).join(' ')}`,
     '',
