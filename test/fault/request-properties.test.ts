@@ -24,7 +24,7 @@ function harness() {
     options: { anonymous: { allowed: true, admin: true } },
     models: [
       modelEntry(),
-      modelEntry({ name: 'e', upstreamModel: 'e', capabilities: { chat: false, completion: false, embeddings: true, tools: false, vision: false } }),
+      modelEntry({ name: 'e', upstreamModel: 'e', capabilities: { chat: false, completion: false, embeddings: true, tools: 'none', vision: false } }),
     ],
   });
   return app;

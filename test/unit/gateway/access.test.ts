@@ -111,7 +111,8 @@ describe('Host and Origin', () => {
   it("refuses another origin or host on /v1/messages in Anthropic's envelope, which its SDKs read", async () => {
     const { app } = inProcessApp();
     const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
-    for (const headers of [{ origin: 'https://evil.example' }, { host: 'attacker.example' }]) {
+    const refused: Record<string, string>[] = [{ origin: 'https://evil.example' }, { host: 'attacker.example' }];
+    for (const headers of refused) {
       const res = await app.request(
         'http://127.0.0.1/v1/messages',
         { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
