@@ -167,10 +167,11 @@ export const subsystemRows: RowSpec[] = [
       },
       {
         title: 'Store accepting',
-        description: '1 while the record store (embedded SQLite or MongoDB) takes records; disk full: 1 while it refuses writes for lack of space.',
+        description:
+          '1 while the record store (embedded SQLite or MongoDB) takes records; store disk full: 1 while it refuses writes for lack of space; spool disk full: 1 while the spool cannot write either and records are held in memory.',
         unit: 'short',
         kind: 'stat',
-        targets: [t(sum(m.ragStoreUp), 'up'), t(sum(m.ragStoreDiskFull), 'disk full')],
+        targets: [t(sum(m.ragStoreUp), 'up'), t(sum(m.ragStoreDiskFull), 'store disk full'), t(sum(m.ragSpoolDiskFull), 'spool disk full')],
       },
       {
         title: 'Embedded store size',

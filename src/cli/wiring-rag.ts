@@ -15,6 +15,7 @@ const DROP_REASONS = Object.keys({
   closed: true,
   invalid_record: true,
   dead_letter_error: true,
+  spool_disk_full: true,
 } satisfies Record<DropReason, true>);
 
 /** The embedded store's settings from `rag` (the registry and `aegis records` open the same file). */
@@ -101,6 +102,7 @@ export async function wireRag(
   m.gaugeFrom(metricNames.ragQueueDepth, () => [{ value: stats().queueDepth }]);
   m.gaugeFrom(metricNames.ragSpoolBytes, () => [{ value: stats().spoolBytes }]);
   m.gaugeFrom(metricNames.ragStoreUp, () => [{ value: stats().storeUp ? 1 : 0 }]);
+  m.gaugeFrom(metricNames.ragSpoolDiskFull, () => [{ value: stats().spoolDiskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreDiskFull, () => [{ value: storage.health().diskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreBytes, () => {
     const h = storage.health();

@@ -21,10 +21,11 @@ export function createApp(deps: GatewayDeps): Hono {
   const app = new Hono();
   const options = () => deps.snapshot().options;
   app.use('*', requestId({ now: () => deps.clock.now() }));
-  app.use('*', accessGuard({ allowedHosts: () => options().allowedHosts, allowedOrigins: () => options().allowedOrigins }));
-  // Before authentication, so that a refused key on /v1/messages is told in Anthropic's terms too.
+  // Before the Host/Origin guard and authentication, so that a refused origin or key on
+  // /v1/messages is told in Anthropic's terms too (its SDKs read no other envelope).
   app.use('/v1/messages', anthropicErrors());
   app.use('/v1/messages/*', anthropicErrors());
+  app.use('*', accessGuard({ allowedHosts: () => options().allowedHosts, allowedOrigins: () => options().allowedOrigins }));
   const failures = new AuthFailureCounter({
     clock: deps.clock,
     report: ({ address, reason, count, path, requestId }) => {

@@ -68,6 +68,10 @@ export const metricNames = {
   ragSpoolBytes: define('aegis_rag_spool_bytes', 'Bytes waiting in the on-disk spool.'),
   ragStoreUp: define('aegis_rag_store_up', '1 while the record store accepts records, 0 while records go to the spool.'),
   ragStoreDiskFull: define('aegis_rag_store_disk_full', '1 while the record store refuses writes for lack of space (records wait in the spool).'),
+  ragSpoolDiskFull: define(
+    'aegis_rag_spool_disk_full',
+    "1 while the spool's disk is full: records wait in memory (aegis_rag_queue_depth) and are lost past the queue's capacity.",
+  ),
   ragStoreBytes: define('aegis_rag_store_bytes', 'Bytes the embedded store holds, counted against rag.embedded.maxBytes.'),
   ragStoreMaxBytes: define('aegis_rag_store_max_bytes', 'The embedded store byte cap (rag.embedded.maxBytes); the oldest records go past it.'),
 

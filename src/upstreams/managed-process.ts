@@ -108,10 +108,12 @@ export class RunnerProcess {
       onProgress?.({ fraction, message: `starting ${this.options.model}` });
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The cause is read before the kill: the exit the kill itself causes is not why the load failed.
+    const cause = exitReason ?? `timed out after ${managed.startupTimeoutMs} ms (startupTimeoutMs)`;
     await this.kill();
     throw new GatewayError(
       'model_load_failed',
-      `Managed runtime for "${this.options.model}" did not become healthy: ${exitReason ?? 'timed out'}. Last output: ${this.tail.slice(-5).join(' | ')}`,
+      `Managed runtime for "${this.options.model}" did not become healthy: ${cause}. Last output: ${this.tail.slice(-5).join(' | ')}`,
       { retryAfter: 5 },
     );
   }

@@ -109,6 +109,21 @@ describe('Host and Origin', () => {
     expect((await app.request('/v1/models', { headers: { origin: 'null' } }, fromAddress('127.0.0.1'))).status).toBe(403);
   });
 
+  it("refuses another origin or host on /v1/messages in Anthropic's envelope, which its SDKs read", async () => {
+    const { app } = inProcessApp();
+    const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const refused: Record<string, string>[] = [{ origin: 'https://evil.example' }, { host: 'attacker.example' }];
+    for (const headers of refused) {
+      const res = await app.request(
+        'http://127.0.0.1/v1/messages',
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
+        fromAddress('127.0.0.1'),
+      );
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: expect.any(String) } });
+    }
+  });
+
   it('lets a configured origin call, with CORS headers and preflight', async () => {
     const { app } = inProcessApp({ options: { allowedOrigins: ['https://app.example'] } });
     const res = await app.request('/v1/chat/completions', post({ origin: 'https://app.example' }), fromAddress('127.0.0.1'));
