@@ -2,5 +2,5 @@
 // JSON Schemas of what Aegis reads and stores (schemas/, `npm run schemas`).
 export { openApiDocument, documentedPaths, openApiPath, type RegisteredRoute, type OpenApiOptions } from './document';
 export { openApiRoute } from './route';
-export { storedSchemas, type SchemaFile } from './stored-schemas';
+export { storedSchemas, schemaFileText, type SchemaFile } from './stored-schemas';
 export { jsonSchemaOf, type JsonSchema } from './json-schema';

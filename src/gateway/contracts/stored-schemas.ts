@@ -24,3 +24,8 @@ export function storedSchemas(): SchemaFile[] {
     file('audit-event.schema.json', 'Aegis audit event', jsonSchemaOf(auditEventSchema, { io: 'output', standalone: true })),
   ];
 }
+
+/** The file's text exactly as `npm run schemas` writes it (the staleness test compares it). */
+export function schemaFileText(schema: JsonSchema): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
