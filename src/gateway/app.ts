@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { every } from 'hono/combine';
 import { AuthFailureCounter } from './auth-failures';
+import { openApiRoute } from './contracts';
 import type { GatewayDeps } from './deps';
 import { notFound, onError } from './errors';
 import { methodNotAllowed } from './method-not-allowed';
@@ -49,6 +50,8 @@ export function createApp(deps: GatewayDeps): Hono {
   const scrapeAuth = every(authenticate, requireRole('admin', 'metrics'));
   app.use('/metrics', (c, next) => (options().metricsRequireKey ? scrapeAuth(c, next) : next()));
   publicOperationRoutes(app, deps);
+  // Public like /healthz: it says what the gateway serves, nothing about who uses it.
+  openApiRoute(app);
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
   // The gateway's own metrics hear of an exchange first; then whatever the composition root added.
