@@ -180,7 +180,7 @@ export const metricNames = {
   ),
   toolRetries: define('aegis_tool_call_retries_total', 'Constrained retries of invalid tool calls, by result (repaired|failed).', ['model', 'result']),
 
-  // ── MCP: declared for the issue that will report them ────────────────────────────────────
+  // ── MCP tool calls of the tool loop (each server's state is reported by the pool) ────────
   mcpCalls: define(
     'aegis_mcp_tool_calls_total',
     'MCP tool calls of the tool loop by server, tool and outcome (ok, tool_error, denied, timeout, cancelled, error, …).',

@@ -1,15 +1,16 @@
-// After a scripted workload through the real test world (llama-cpp-python, a managed runtime, a
-// dead upstream), every metric family the workload exercised has non-zero values under the right
-// labels, read from /metrics as Prometheus scrapes it (with its own key).
+// After a scripted workload through the real test world (llama-cpp-python, MCP server-everything, a
+// managed runtime, a dead upstream, a scripted tool model), every metric family the workload
+// exercised has non-zero values under the right labels, read from /metrics as Prometheus scrapes
+// it (with its own key).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpsGateway, runWorkload, type OpsGateway, type WorkloadReport } from '../../helpers/ops-workload';
 import { samples, type ExposedSample } from '../../helpers/prom-text';
 import { world } from '../../world/use-world';
 
-const llamacpp = await world('llamacpp');
+const [llamacpp, mcpservers] = await Promise.all([world('llamacpp'), world('mcpservers')]);
 const MiB = 2 ** 20;
 
-describe.skipIf(!llamacpp)('metrics after a workload', () => {
+describe.skipIf(!llamacpp || !mcpservers)('metrics after a workload', () => {
   let gw: OpsGateway;
   let report: WorkloadReport;
   let all: ExposedSample[];
@@ -21,7 +22,7 @@ describe.skipIf(!llamacpp)('metrics after a workload', () => {
   };
 
   beforeAll(async () => {
-    gw = await startOpsGateway(llamacpp!.url);
+    gw = await startOpsGateway({ llamacpp: llamacpp!.url, mcpEverything: mcpservers!.everything });
     report = await runWorkload(gw);
     all = await gw.scrape();
   }, 240_000);
@@ -98,6 +99,40 @@ describe.skipIf(!llamacpp)('metrics after a workload', () => {
     );
     expect(one('aegis_policy_evaluation_seconds_sum')).toBeGreaterThan(0);
     expect(one('aegis_policy_evaluation_errors_total')).toBe(0);
+  });
+
+  it('reports context fitting: cut conversations, what was dropped, new and reused cuts, a refusal', () => {
+    expect(one('aegis_context_truncations_total', { model: 'smol-ctx', strategy: 'drop-oldest' })).toBe(2);
+    expect(one('aegis_context_dropped_messages_total', { model: 'smol-ctx' })).toBeGreaterThanOrEqual(2);
+    // Eight turns of some 80 tokens each against a 512-token window.
+    expect(one('aegis_context_dropped_tokens_total', { model: 'smol-ctx' })).toBeGreaterThan(500);
+    expect(one('aegis_context_cuts_total', { model: 'smol-ctx', kind: 'new' })).toBe(1);
+    expect(one('aegis_context_cuts_total', { model: 'smol-ctx', kind: 'reused' })).toBe(1);
+    expect(one('aegis_context_refusals_total', { model: 'smol-ctx' })).toBe(1);
+    expect(one('aegis_refused_requests_total', { route: 'chat', code: 'context_length_exceeded' })).toBe(1);
+  });
+
+  it('reports tool calls by mode, parse failures, repairs by kind and constrained retries', () => {
+    // The retried call, the coerced one; the real model's native call to the MCP tool.
+    expect(one('aegis_tool_calls_total', { model: 'toolbot', mode: 'emulated' })).toBe(2);
+    expect(one('aegis_tool_calls_total', { model: 'smol-tools', mode: 'native' })).toBeGreaterThanOrEqual(1);
+    expect(one('aegis_tool_call_parse_failures_total', { model: 'toolbot', mode: 'emulated' })).toBe(1);
+    expect(one('aegis_tool_call_retries_total', { model: 'toolbot', result: 'repaired' })).toBe(1);
+    expect(one('aegis_tool_call_repairs_total', { model: 'toolbot', kind: 'retry' })).toBe(1);
+    expect(one('aegis_tool_call_repairs_total', { model: 'toolbot', kind: 'parse' })).toBe(1);
+  });
+
+  it('reports MCP calls with their duration, and each server’s session, tools and failures', () => {
+    expect(one('aegis_mcp_tool_calls_total', { server: 'everything', tool: 'get-sum', outcome: 'ok' })).toBe(1);
+    expect(one('aegis_mcp_tool_call_duration_seconds_count', { server: 'everything', tool: 'get-sum' })).toBe(1);
+    expect(one('aegis_mcp_tool_call_duration_seconds_sum', { server: 'everything', tool: 'get-sum' })).toBeGreaterThan(0);
+    expect(one('aegis_mcp_server_up', { server: 'everything' })).toBe(1);
+    expect(one('aegis_mcp_server_tools', { server: 'everything' })).toBeGreaterThan(1);
+    expect(one('aegis_mcp_server_connects_total', { server: 'everything' })).toBe(1);
+    expect(one('aegis_mcp_server_failures_total', { server: 'everything' })).toBe(0);
+    expect(one('aegis_mcp_server_up', { server: 'broken' })).toBe(0);
+    expect(one('aegis_mcp_server_connects_total', { server: 'broken' })).toBe(0);
+    expect(one('aegis_mcp_server_failures_total', { server: 'broken' })).toBe(1);
   });
 
   it('reports recording into the embedded store: records, its size against the cap, an empty spool', () => {
