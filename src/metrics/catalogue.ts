@@ -33,9 +33,6 @@ const histogram = (name: string, help: string, labels: readonly string[], bucket
   buckets,
 });
 
-/** A family another issue's work will report (its number in `pending`). */
-const pending = (issue: string, def: MetricDefinition): MetricDefinition => ({ ...def, pending: issue });
-
 /** Whole requests: from a cached answer to a cold load of a big model. */
 export const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120] as const;
 /** Gaps between streamed tokens: tens of milliseconds on a GPU, a few hundred on a small CPU. */
