@@ -1,5 +1,5 @@
 // Command-line options of `npm run bench`, with the full and `--quick` presets.
-//   npm run bench                      full run (≈ 19 min, with a 10-minute hold of 1,000 streams)
+//   npm run bench                      full run (≈ 22 min, with a 10-minute hold of 1,000 streams)
 //   npm run bench -- --quick           ≈ 2 min, for development
 //   npm run bench -- --hold 10m        any option overrides its preset (see `usage`)
 import { flag, parseArgs } from '../../src/cli/args';
