@@ -61,8 +61,8 @@ export const upstreamSchema = z.strictObject({
   structuredOutput: z.enum(['json_schema', 'json_object']).optional(),
   /**
    * Message shapes sent to OpenAI-compatible upstreams (openai, lmstudio, managed). The defaults
-   * are what every runtime accepts: llama-cpp-python refuses developer messages and content given
-   * as text parts. `keep` sends the client's shapes to runtimes that take them. Ollama's native API
+   * are what every runtime accepts: llama-cpp-python refuses developer messages, content given
+   * as text parts, and an assistant turn whose content is null beside its tool calls. `keep` sends the client's shapes to runtimes that take them. Ollama's native API
    * always gets the safe shapes.
    */
   messages: z
@@ -71,6 +71,8 @@ export const upstreamSchema = z.strictObject({
       developerRole: z.enum(['system', 'keep']).default('system'),
       /** `join`: content made of text parts only is sent as one string, the parts joined by newlines. */
       textParts: z.enum(['join', 'keep']).default('join'),
+      /** `empty`: an assistant turn that only calls tools is sent with content "" instead of null. */
+      toolCallContent: z.enum(['empty', 'keep']).default('empty'),
     })
     .prefault({}),
 });

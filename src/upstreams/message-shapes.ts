@@ -8,14 +8,16 @@ export type ContentPart = Extract<ChatMessage['content'], unknown[]>[number];
 export interface MessageShapes {
   developerRole: 'system' | 'keep';
   textParts: 'join' | 'keep';
+  toolCallContent: 'empty' | 'keep';
 }
 
 /**
- * What every runtime accepts. llama-cpp-python refuses a developer message and a system message
- * whose content is an array with validation errors, and its chat templates fail on a user message
- * of parts ("can only concatenate str (not "list") to str").
+ * What every runtime accepts. llama-cpp-python refuses a developer message, a system message
+ * whose content is an array, and an assistant message with tool calls and `content: null` (what
+ * OpenAI's clients send back) with validation errors, and its chat templates fail on a user
+ * message of parts ("can only concatenate str (not "list") to str").
  */
-export const SAFE_SHAPES: MessageShapes = { developerRole: 'system', textParts: 'join' };
+export const SAFE_SHAPES: MessageShapes = { developerRole: 'system', textParts: 'join', toolCallContent: 'empty' };
 
 // The part types that carry an image in OpenAI Chat, Responses and Anthropic requests (the same
 // set policy facts count as images).
@@ -34,8 +36,9 @@ export function shapeMessage(message: ChatMessage, shapes: MessageShapes): ChatM
   const parts = message.content;
   // Only arrays of text alone become a string: parts that carry images stay parts for vision models.
   const joined = shapes.textParts === 'join' && Array.isArray(parts) && parts.every((p) => p.type === 'text');
-  if (role === message.role && !joined) return message;
-  return joined ? { ...message, role, content: joinTextParts(parts) } : { ...message, role };
+  const emptied = shapes.toolCallContent === 'empty' && parts == null && message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 0;
+  if (role === message.role && !joined && !emptied) return message;
+  return { ...message, role, ...(joined ? { content: joinTextParts(parts) } : {}), ...(emptied ? { content: '' } : {}) };
 }
 
 export function shapeMessages(messages: readonly ChatMessage[], shapes: MessageShapes): ChatMessage[] {

@@ -1,8 +1,10 @@
 // The official openai Python client beside the npm one (openai-sdk.test.ts): Chat Completions whole
 // and streamed, a forced tool call and its round trip, embeddings and a wrong key, from the test
 // world's pinned venv against a real gateway in front of SmolLM2-135M on llama-cpp-python.
-// Tools are emulated, as detection decides for this model (its template has no tool section): Aegis
-// decodes the forced call under its call schema and rewrites the history it sends back.
+// Twice: tools emulated, as detection decides for this model (its template has no tool section):
+// Aegis decodes the forced call under its call schema and rewrites the history it sends back; and
+// native, where the client's own history goes to llama-cpp-python (which refuses the assistant
+// turn's `content: null` unless Aegis sends it as "").
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,16 +24,14 @@ interface Report {
   denied: { status?: number; code?: string; type?: string };
 }
 
-describe.skipIf(!llamacpp || !agentspy)('openai (Python) end to end on a real model', () => {
+describe.skipIf(!llamacpp || !agentspy).each(['emulated', 'native'] as const)('openai (Python) end to end on a real model (%s tools)', (tools) => {
   let gw: TestGateway;
   let report: Report;
 
   beforeAll(async () => {
     gw = await startGateway({
       upstreams: [{ name: 'llamacpp', type: 'openai', url: llamacpp!.url, discover: false }],
-      models: [
-        { name: 'smol', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { tools: 'emulated', embeddings: true } },
-      ],
+      models: [{ name: 'smol', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { tools, embeddings: true } }],
     });
     const env = { PATH: process.env.PATH, BASE_URL: `${gw.url}/v1`, API_KEY: testKey, MODEL: 'smol' };
     const run = await runClient(agentspy!.python, [client], { env, timeoutMs: 150_000 });

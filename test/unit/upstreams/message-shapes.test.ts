@@ -5,7 +5,7 @@ import { joinTextParts, SAFE_SHAPES, shapeMessage, shapeMessages, type MessageSh
 import { toOllamaChat } from '../../../src/upstreams/ollama-translate';
 
 const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
-const keepAll: MessageShapes = { developerRole: 'keep', textParts: 'keep' };
+const keepAll: MessageShapes = { developerRole: 'keep', textParts: 'keep', toolCallContent: 'keep' };
 
 describe('message shapes', () => {
   it('sends a developer message as a system message by default', () => {
@@ -25,6 +25,18 @@ describe('message shapes', () => {
     expect(shapeMessage(user, SAFE_SHAPES)).toEqual({ role: 'user', content: 'hi', name: 'ada' });
   });
 
+  it('sends an assistant turn that only calls tools with content "" instead of null', () => {
+    const call = { id: 'c1', type: 'function' as const, function: { name: 'f', arguments: '{}' } };
+    const turn: ChatMessage = { role: 'assistant', content: null, tool_calls: [call] };
+    expect(shapeMessage(turn, SAFE_SHAPES)).toEqual({ role: 'assistant', content: '', tool_calls: [call] });
+    expect(shapeMessage(turn, keepAll)).toBe(turn);
+    // An assistant turn with text, or without calls, is left alone.
+    const spoken: ChatMessage = { role: 'assistant', content: 'calling', tool_calls: [call] };
+    expect(shapeMessage(spoken, SAFE_SHAPES)).toBe(spoken);
+    const silent: ChatMessage = { role: 'assistant', content: null };
+    expect(shapeMessage(silent, SAFE_SHAPES)).toBe(silent);
+  });
+
   it('keeps parts that carry an image as parts', () => {
     const user: ChatMessage = { role: 'user', content: [{ type: 'text', text: 'look' }, image] };
     expect(shapeMessage(user, SAFE_SHAPES)).toBe(user);
@@ -42,7 +54,7 @@ describe('message shapes', () => {
       },
     ];
     expect(shapeMessages(messages, keepAll)).toEqual(messages);
-    expect(shapeMessages(messages, { developerRole: 'keep', textParts: 'join' })).toEqual([messages[0], { role: 'user', content: 'a\nb' }]);
+    expect(shapeMessages(messages, { developerRole: 'keep', textParts: 'join', toolCallContent: 'keep' })).toEqual([messages[0], { role: 'user', content: 'a\nb' }]);
   });
 
   it('returns a message that needs no change as it is, and never changes the input', () => {
