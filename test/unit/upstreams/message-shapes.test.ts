@@ -54,7 +54,10 @@ describe('message shapes', () => {
       },
     ];
     expect(shapeMessages(messages, keepAll)).toEqual(messages);
-    expect(shapeMessages(messages, { developerRole: 'keep', textParts: 'join', toolCallContent: 'keep' })).toEqual([messages[0], { role: 'user', content: 'a\nb' }]);
+    expect(shapeMessages(messages, { developerRole: 'keep', textParts: 'join', toolCallContent: 'keep' })).toEqual([
+      messages[0],
+      { role: 'user', content: 'a\nb' },
+    ]);
   });
 
   it('returns a message that needs no change as it is, and never changes the input', () => {
