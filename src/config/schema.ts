@@ -2,6 +2,7 @@
 import { z } from 'zod';
 // Subsystems own their sections; these files import nothing but zod and their own folder.
 import { contextConfigSchema, modelContextSchema } from '../context/config-schema';
+import { integrationsConfigSchema } from '../integrations/config-schema';
 import { mcpConfigSchema } from '../mcp/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
@@ -137,6 +138,11 @@ export const configSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1).toLowerCase()).optional(),
       /** Origins (`https://app.example`) whose web pages may call the gateway; `"*"` for any. */
       allowedOrigins: z.array(z.string().min(1).toLowerCase()).default([]),
+      /**
+       * Also listen on this Unix socket path or Windows named pipe (`\\.\pipe\aegis`): the same
+       * routes and keys, for agents on the same host. Its callers count as local (loopback).
+       */
+      socket: z.string().min(1).optional(),
     })
     .prefault({}),
   auth: z
@@ -191,6 +197,7 @@ export const configSchema = z.strictObject({
   mongodb: mongodbConfigSchema.prefault({}),
   tools: toolsConfigSchema.prefault({}),
   mcp: mcpConfigSchema.prefault({}),
+  integrations: integrationsConfigSchema,
 });
 
 export type AegisConfig = z.infer<typeof configSchema>;

@@ -8,6 +8,7 @@ import { accessGuard } from './middleware/access';
 import { auth } from './middleware/auth';
 import { requestId } from './middleware/request-id';
 import { MemoryResponseStore } from './agents/response-store';
+import { mcpEndpointRoutes } from './mcp-endpoint/route';
 import { inferenceRoutes } from './routes/inference';
 import { anthropicErrors, messagesRoutes } from './routes/messages';
 import { modelRoutes } from './routes/models';
@@ -44,12 +45,14 @@ export function createApp(deps: GatewayDeps): Hono {
   });
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
+  if (deps.mcpEndpoint !== false) app.use('/mcp', authenticate);
   // The gateway's own metrics hear of an exchange first; then whatever the composition root added.
   const sinks = [metricsSink(deps.metrics), promptLogSink(deps.logger, () => options().logPrompts), ...(deps.sinks ?? [])];
   const target = { deps, sinks };
   inferenceRoutes(app, target);
   responsesRoutes(app, target, deps.responseStore ?? new MemoryResponseStore({ clock: deps.clock }));
   messagesRoutes(app, target);
+  if (deps.mcpEndpoint !== false) mcpEndpointRoutes(app, target, deps.mcpEndpoint ?? {});
   modelRoutes(app, deps);
   adminRoutes(app, deps);
   methodNotAllowed(app);

@@ -38,6 +38,8 @@ export interface ExchangeStart<Req extends ClientRequest, W, C> {
   request: Req;
   /** The strategy the client asked for with `x-aegis-truncate`. */
   truncate?: Strategy;
+  /** Published with the finished exchange (ExchangeFinished.labels), e.g. the consultation it answers. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Where the exchange goes: the resolved model and the upstream that serves it. */
@@ -55,8 +57,9 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   readonly turns: Turn[] = [];
   /** The lease on the model, held from the acquire stage to finish, across every turn. */
   lease: Lease | undefined;
-  /** What the exchange waits for, for streaming clients' keep-alive comments. */
-  progress = '';
+  /** Told of each new `progress` (the MCP endpoint's progress notifications). */
+  private readonly progressListeners: ((progress: string) => void)[] = [];
+  private progressText = '';
   /** What the context step did (chat doors); replaced when a refusal made it fit again. */
   context: ContextState<Req> | undefined;
   /** The MCP tools it offers and the request tool rounds start from (stage 4a); undefined without. */
@@ -81,6 +84,21 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     public tools?: ToolSession,
   ) {
     start.deps.metrics.inFlight.inc({ model: target.entry.name });
+  }
+
+  /** What the exchange waits for, for streaming clients' keep-alive comments. */
+  get progress(): string {
+    return this.progressText;
+  }
+
+  set progress(text: string) {
+    this.progressText = text;
+    for (const f of this.progressListeners) f(text);
+  }
+
+  /** Calls `f` with every new progress text until the exchange finishes. */
+  onProgress(f: (progress: string) => void): void {
+    this.progressListeners.push(f);
   }
 
   get stream(): boolean {
@@ -181,6 +199,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     if (this.finished) return;
     this.finished = true;
     this.lease?.release();
+    this.progressListeners.length = 0;
     const { deps, door, requestId, startedAt, principal } = this.start;
     const { entry } = this.target;
     const finalStatus = this.clientGone ? 499 : status;
@@ -214,6 +233,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       mcpCalls: this.mcpCalls.length > 0 ? this.mcpCalls : undefined,
       decision: this.decision,
       tools: this.tools?.stats,
+      labels: this.start.labels,
     };
     if (this.context && event.context?.reported !== undefined && finalStatus === 200) {
       const { model } = this.context.plan;

@@ -1,0 +1,12 @@
+// `/mcp`: the MCP server Aegis offers, behind the same request id, access guard and API keys as
+// every /v1 route. The caller the auth middleware found is the principal of every tool call.
+import type { Hono } from 'hono';
+import { mcpEndpoint } from '../../mcp';
+import type { McpEndpointSettings } from '../deps';
+import type { DoorTarget } from '../routes/serve-door';
+import { gatewayBackend } from './backend';
+
+export function mcpEndpointRoutes(app: Hono, target: DoorTarget, settings: McpEndpointSettings): void {
+  const endpoint = mcpEndpoint({ backend: gatewayBackend(target, settings), logger: target.deps.logger.child({ component: 'mcp-endpoint' }) });
+  app.all('/mcp', (c) => endpoint.handle(c.req.raw, c.get('principal')));
+}
