@@ -106,6 +106,7 @@ export function extendRuntime(options: WiringOptions) {
       audit,
       // Stored responses live beside the records, so a conversation survives a restart.
       responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
+      memory: rag?.storage.search,
       sinks: [policy?.sink, rag?.sink].filter((s): s is ExchangeSink => s !== undefined),
       registry: () => storedModels(registry.store),
       async started() {
@@ -149,6 +150,8 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch)
     keys.push('policy (enabled, bundle, watch)');
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
+  if (before.server.socket !== after.server.socket) keys.push('server.socket');
+  if (!same(before.integrations, after.integrations)) keys.push('integrations');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
 }
