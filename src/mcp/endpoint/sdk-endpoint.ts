@@ -5,6 +5,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import type { Logger } from '../../core';
 import { endpointArguments, endpointTools, isEndpointTool } from './tools';
 import type { EndpointBackend, ToolReply } from './types';
@@ -18,8 +19,21 @@ export interface McpEndpointOptions {
 }
 
 export interface McpEndpoint {
-  /** Answers one HTTP request to `/mcp` (POST JSON-RPC; GET/DELETE as the transport says). */
-  handle(request: Request, caller: unknown): Promise<Response>;
+  /**
+   * Answers one HTTP request to `/mcp` (POST JSON-RPC; GET/DELETE as the transport says). `body` is
+   * a POST's parsed JSON, read by the caller within its body limit.
+   */
+  handle(request: Request, caller: unknown, body?: unknown): Promise<Response>;
+}
+
+/**
+ * Whether any message of a POST asks for progress. Only those get an SSE response (progress
+ * notifications travel on it); every other answer is one JSON body, which costs a client and the
+ * gateway far less than a stream (bench/results/mcp-server.md).
+ */
+export function wantsProgress(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => (m as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
 }
 
 const toolList = { tools: endpointTools.map((t) => ({ ...t })) };
@@ -40,8 +54,12 @@ export function mcpEndpoint({
   serverInfo = { name: 'aegis', version: '0.1.0' },
   instructions = 'Local models of this organisation: chat with one, list them, search the organisation memory, have one answer a consultation.',
 }: McpEndpointOptions): McpEndpoint {
+  // A Server builds its own Ajv instance unless given one, which was a third of a call's cost here.
+  // The endpoint never validates with it (it is for elicitation), so all servers share one.
+  const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
   function serverFor(caller: unknown): Server {
-    const server = new Server(serverInfo, { capabilities: { tools: {} }, instructions });
+    const server = new Server(serverInfo, { capabilities: { tools: {} }, instructions, jsonSchemaValidator });
     server.setRequestHandler(ListToolsRequestSchema, () => toolList);
     server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
       const { name, arguments: raw = {} } = request.params;
@@ -72,11 +90,11 @@ export function mcpEndpoint({
   }
 
   return {
-    async handle(request, caller) {
+    async handle(request, caller, body) {
       const server = serverFor(caller);
-      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(body) });
       await server.connect(transport);
-      return transport.handleRequest(request);
+      return transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
     },
   };
 }

@@ -70,6 +70,22 @@ describe('the MCP endpoint at /mcp', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('missing_api_key');
   });
 
+  it('answers in one JSON body unless a message asks for progress, then as SSE', async () => {
+    const { app } = harness();
+    const post = (meta?: Record<string, unknown>) =>
+      app.request('/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${userKey}` },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'chat', arguments: { model: 'm', prompt: 'hi' }, ...(meta ? { _meta: meta } : {}) } }),
+      });
+    const plain = await post();
+    expect(plain.headers.get('content-type')).toContain('application/json');
+    expect(await plain.json()).toMatchObject({ id: 1, result: { content: [{ type: 'text', text: 'ok' }] } });
+    const streamed = await post({ progressToken: 7 });
+    expect(streamed.headers.get('content-type')).toContain('text/event-stream');
+    expect(await streamed.text()).toContain('"text":"ok"');
+  });
+
   it('lists its six tools', async () => {
     const { connect } = harness();
     const { tools } = await (await connect()).listTools();
