@@ -76,7 +76,12 @@ describe('the MCP endpoint at /mcp', () => {
       app.request('/mcp', {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${userKey}` },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'chat', arguments: { model: 'm', prompt: 'hi' }, ...(meta ? { _meta: meta } : {}) } }),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'chat', arguments: { model: 'm', prompt: 'hi' }, ...(meta ? { _meta: meta } : {}) },
+        }),
       });
     const plain = await post();
     expect(plain.headers.get('content-type')).toContain('application/json');
