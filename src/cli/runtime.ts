@@ -412,8 +412,10 @@ export class GatewayRuntime {
 
 /** The `/mcp` endpoint's settings from the config (a relative consultations folder is the working directory's). */
 function mcpEndpointSettings(config: AegisConfig): GatewayDeps['mcpEndpoint'] {
+  const { enabled, maxTasks, taskTtlSeconds } = config.mcp.endpoint;
+  if (!enabled) return false;
   const dir = config.integrations.consultations.dir;
-  return { ...(dir ? { consultationsDir: resolve(dir) } : {}) };
+  return { maxTasks, taskTtlMs: taskTtlSeconds * 1_000, ...(dir ? { consultationsDir: resolve(dir) } : {}) };
 }
 
 /** Removes a socket file left by an earlier run; anything else at that path is left alone (listen then fails). */

@@ -91,6 +91,12 @@ describe('the MCP endpoint at /mcp', () => {
     expect(await streamed.text()).toContain('"text":"ok"');
   });
 
+  it('is not mounted when the endpoint is disabled', async () => {
+    const { app } = harness({ mcpEndpoint: false });
+    const res = await app.request('/mcp', { method: 'POST', headers: { authorization: `Bearer ${userKey}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(404);
+  });
+
   it('lists its six tools', async () => {
     const { connect } = harness();
     const { tools } = await (await connect()).listTools();
