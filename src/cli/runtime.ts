@@ -89,6 +89,8 @@ export interface Extension {
   responseStore?: ResponseStore;
   /** rag_search at `/mcp` (the record store's search). */
   memory?: MemorySearch;
+  /** Called once the gateway's deps exist (what needs the pipeline itself, e.g. the RAG embedder). */
+  attach?(deps: GatewayDeps): void;
   /** Versioned entries from the registry store (MongoDB or file) and their promoted versions. */
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
@@ -174,6 +176,7 @@ export class GatewayRuntime {
       },
     };
     this.app = createApp(this.deps);
+    extension.attach?.(this.deps);
   }
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {

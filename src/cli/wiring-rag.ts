@@ -4,7 +4,7 @@ import type { AegisConfig } from '../config';
 import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
 import type { AuditSink } from '../gateway';
 import { metricNames } from '../metrics';
-import { exchangeRecord, openRagStorage, recordObligations, type EmbeddedStoreConfig, type RagStorage } from '../rag';
+import { exchangeRecord, openRagStorage, recordObligations, type EmbeddedStoreConfig, type Embedder, type RagStorage } from '../rag';
 import type { RuntimeContext } from './runtime';
 
 /** The embedded store's settings from `rag` (the registry and `aegis records` open the same file). */
@@ -24,6 +24,8 @@ export interface RagWiringOptions {
   cwd?: string;
   /** MONGODB_URI from the environment (read by the composition root only). */
   mongoUri?: string;
+  /** Embeds records and queries (`rag.embeddingModel`). */
+  embedder?: Embedder;
 }
 
 export interface WiredRag {
@@ -39,7 +41,7 @@ export interface WiredRag {
 export async function wireRag(
   ctx: Pick<RuntimeContext, 'clock' | 'metrics'>,
   config: AegisConfig,
-  { logger, cwd, mongoUri }: RagWiringOptions,
+  { logger, cwd, mongoUri, embedder }: RagWiringOptions,
 ): Promise<WiredRag | undefined> {
   const rag = config.rag;
   if (!rag.enabled) return undefined;
@@ -59,6 +61,7 @@ export async function wireRag(
     spool: rag.spool,
     queue: rag.queue,
     redaction: rag.redaction,
+    embedder,
     cwd,
     clock: ctx.clock,
     logger: logger.child({ component: 'rag' }),

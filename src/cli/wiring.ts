@@ -4,11 +4,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AegisConfig } from '../config';
 import type { ExchangeSink, Logger } from '../core';
-import type { AuditSink, RequestPolicy } from '../gateway';
+import { gatewayEmbedder, type AuditSink, type RequestPolicy } from '../gateway';
 import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
 import { metricNames } from '../metrics';
 import { policyData, startPolicyEngine, type RunningPolicy } from '../policy';
+import type { Embedder } from '../rag';
 import { durableResponseStore } from './durable-responses';
 import { openRegistry, storedModels } from './registry-store';
 import type { Extension, RuntimeContext } from './runtime';
@@ -90,7 +91,9 @@ function teeAudit(...sinks: (AuditSink | undefined)[]): AuditSink | undefined {
 export function extendRuntime(options: WiringOptions) {
   return async function extend(ctx: RuntimeContext, config: AegisConfig): Promise<Extension> {
     // Recording first: the policy and the scheduler audit through it.
-    const rag = await wireRag(ctx, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri });
+    // The embedder runs through the gateway's pipeline, which exists only once the deps do (attach).
+    const embedder = config.rag.embeddingModel ? new LateEmbedder() : undefined;
+    const rag = await wireRag(ctx, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri, embedder });
     const audit = teeAudit(rag?.audit, options.audit);
     const policy = await wirePolicy(ctx, config, options, audit);
     const scheduler = await wireScheduler(ctx, config, options.logger, ctx.clock, audit);
@@ -107,6 +110,9 @@ export function extendRuntime(options: WiringOptions) {
       // Stored responses live beside the records, so a conversation survives a restart.
       responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
       memory: rag?.storage.search,
+      attach(deps) {
+        if (embedder && config.rag.embeddingModel) embedder.use(gatewayEmbedder(deps, config.rag.embeddingModel));
+      },
       sinks: [policy?.sink, rag?.sink].filter((s): s is ExchangeSink => s !== undefined),
       registry: () => storedModels(registry.store),
       async started() {
@@ -152,6 +158,7 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
   if (before.server.socket !== after.server.socket) keys.push('server.socket');
   if (!same(before.integrations, after.integrations)) keys.push('integrations');
+  if (!same(before.mcp.endpoint, after.mcp.endpoint)) keys.push('mcp.endpoint');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
 }
@@ -164,4 +171,17 @@ function schedulerMetrics(ctx: RuntimeContext, wired: WiredScheduler): void {
   m.gaugeFrom(metricNames.schedulerModelLoaded, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.state === 'ready' ? 1 : 0 })));
   m.gaugeFrom(metricNames.schedulerQueued, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.queued })));
   m.counterFrom(metricNames.schedulerLoads, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.loads })));
+}
+
+/** An embedder whose implementation arrives after it is handed out; until then it fails (text search, records pending). */
+class LateEmbedder implements Embedder {
+  private target: Embedder | undefined;
+
+  use(target: Embedder): void {
+    this.target = target;
+  }
+
+  embed(texts: string[]): Promise<number[][]> {
+    return this.target ? this.target.embed(texts) : Promise.reject(new Error('the embedding model is not wired yet'));
+  }
 }

@@ -188,3 +188,67 @@ describe.skipIf(!llamacpp || !ferret)('agents delegate to a real local model ove
     process.stderr.write(`\n[mcp-endpoint] python client answer: ${JSON.stringify(out.answer)}\n`);
   });
 });
+
+describe.skipIf(!llamacpp || !ferret)("rag_search's vector path: real embeddings, cosine scan on FerretDB", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aegis-mcp-vector-'));
+  const database = `aegis_mcp_vec_${Date.now()}`;
+  let gw: TestGateway;
+  let mongo: MongoClient;
+
+  beforeAll(async () => {
+    mongo = new MongoClient(ferret!.uri, { serverSelectionTimeoutMS: 5_000 });
+    gw = await startGateway(
+      {
+        auth: { keys: [{ id: 'agent', name: 'agent', hash: hashKey(userKey), roles: ['user'] }] },
+        mongodb: { uri: ferret!.uri, database },
+        rag: { spool: { dir: join(dir, 'spool') }, embeddingModel: 'smol-embed' },
+        policy: {},
+        upstreams: [{ name: 'llamacpp', type: 'openai', url: llamacpp!.url, discover: false }],
+        models: [{ name: 'smol-embed', upstream: 'llamacpp', upstreamModel: 'smollm2-135m', contextLength: 2048, capabilities: { embeddings: true } }],
+      },
+      { extend: extendRuntime({ logger: new MemoryLogger(), cwd: dir }) },
+    );
+    // The corpus is embedded by the same model through the gateway's own /v1/embeddings.
+    const res = await fetch(`${gw.url}/v1/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userKey}` },
+      body: JSON.stringify({ model: 'smol-embed', input: corpus.map((d) => d.text) }),
+    });
+    const { data } = (await res.json()) as { data: { index: number; embedding: number[] }[] };
+    await mongo
+      .db(database)
+      .collection<{ _id: string }>('rag_documents')
+      .insertMany(corpus.map((d, i) => ({ ...d, embedding: data.find((e) => e.index === i)!.embedding, status: 'embedded' })));
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await mongo?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('embeds the query through the gateway and ranks the corpus by cosine', async () => {
+    const client = await mcpClient(gw.url, userKey);
+    try {
+      const ranks: string[] = [];
+      for (const [query, expected] of [
+        ['Backup rotation: keep seven daily, four weekly and twelve monthly copies', 'backup-rotation'],
+        ['How many backup copies should we keep?', 'backup-rotation'],
+        ['When are GPU drivers updated?', 'gpu-drivers'],
+      ] as const) {
+        const r = await callTool(client, 'rag_search', { query, k: 4 });
+        const { method, results } = r.structuredContent as { method: string; results: { id: string; score: number }[] };
+        expect(method).toBe('cosine');
+        expect(results).toHaveLength(4);
+        const rank = results.findIndex((d) => d.id === expected) + 1;
+        ranks.push(`${JSON.stringify(query)} → ${expected} at rank ${rank} (scores ${results.map((d) => `${d.id} ${d.score.toFixed(3)}`).join(', ')})`);
+        // The document's own text as the query must come first; paraphrases are reported, not asserted
+        // (a 135M chat model's embeddings are weak).
+        if (query.startsWith('Backup rotation:')) expect(rank).toBe(1);
+      }
+      process.stderr.write(`\n[mcp-endpoint] rag_search vector path (SmolLM2-135M embeddings, cosine on FerretDB):\n  ${ranks.join('\n  ')}\n`);
+    } finally {
+      await client.close();
+    }
+  });
+});

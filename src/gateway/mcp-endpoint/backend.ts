@@ -3,8 +3,17 @@
 // counted, recorded). Refusals and failures are results the agent reads (isError), never
 // transport errors.
 import { createHash } from 'node:crypto';
-import { toGatewayError, type ChatMessage } from '../../core';
-import { TaskTable, type ChatArguments, type EndpointBackend, type EndpointCall, type RagSearchArguments, type ToolReply } from '../../mcp';
+import { GatewayError, toGatewayError, type ChatMessage } from '../../core';
+import {
+  TaskTable,
+  TaskTableFull,
+  type Task,
+  type ChatArguments,
+  type EndpointBackend,
+  type EndpointCall,
+  type RagSearchArguments,
+  type ToolReply,
+} from '../../mcp';
 import type { McpEndpointSettings } from '../deps';
 import type { Principal } from '../keys';
 import { endpointsOf } from '../routes/models';
@@ -57,9 +66,15 @@ export function gatewayBackend(target: DoorTarget, settings: McpEndpointSettings
     const request = { model: a.model, messages: chatMessages(a), max_tokens: a.max_tokens, temperature: a.temperature };
     if (!a.async) return chatReply(await runChat(target, { principal, request, labels: { mcp_tool: 'chat' }, progress: call.progress, signal: call.signal }));
     // No signal: the task outlives the MCP request (and the client's connection) that started it.
-    const task = tasks.start(principal.id, (t) =>
-      runChat(target, { principal, request, labels: { mcp_tool: 'chat', task: t.id }, progress: (p) => (t.progress = p) }),
-    );
+    let task: Task<ChatRun>;
+    try {
+      task = tasks.start(principal.id, (t) =>
+        runChat(target, { principal, request, labels: { mcp_tool: 'chat', task: t.id }, progress: (p) => (t.progress = p) }),
+      );
+    } catch (err) {
+      if (err instanceof TaskTableFull) throw new GatewayError('queue_full', err.message, { retryAfter: 5 });
+      throw err;
+    }
     return { text: `Started task ${task.id}; fetch the answer with task_result.`, structured: { task_id: task.id, status: task.state } };
   }
 

@@ -222,6 +222,18 @@ describe('the MCP endpoint at /mcp', () => {
     clock.advance(60_000);
     expect(await call(second, 'task_result', { task_id: taskId })).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('expired') }] });
   });
+
+  it('refuses a new async chat with queue_full while every task slot runs', async () => {
+    const gate = new FakeGate();
+    gate.mode = 'queue';
+    const { connect, call } = harness({ scheduler: gate, mcpEndpoint: { maxTasks: 1 } });
+    const client = await connect();
+    await call(client, 'chat', { model: 'm', prompt: 'one', async: true });
+    const refused = await call(client, 'chat', { model: 'm', prompt: 'two', async: true });
+    expect(refused).toMatchObject({ isError: true, structuredContent: { error: { code: 'queue_full' } } });
+    await expect.poll(() => gate.queued.length).toBe(1);
+    gate.queued[0]!.grant();
+  });
 });
 
 const consultation = `---
