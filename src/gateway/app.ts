@@ -8,6 +8,7 @@ import { accessGuard } from './middleware/access';
 import { auth } from './middleware/auth';
 import { requestId } from './middleware/request-id';
 import { MemoryResponseStore } from './agents/response-store';
+import { withMemoryServer } from './mcp-endpoint/memory-server';
 import { mcpEndpointRoutes } from './mcp-endpoint/route';
 import { inferenceRoutes } from './routes/inference';
 import { anthropicErrors, messagesRoutes } from './routes/messages';
@@ -16,7 +17,9 @@ import { responsesRoutes } from './routes/responses';
 import { adminRoutes, publicOperationRoutes } from './routes/operations';
 import { metricsSink, promptLogSink } from './sinks';
 
-export function createApp(deps: GatewayDeps): Hono {
+export function createApp(given: GatewayDeps): Hono {
+  // The organisation's memory joins the MCP servers models may use, as the built-in server `aegis`.
+  const deps: GatewayDeps = given.memory ? { ...given, mcp: withMemoryServer(given.mcp, given.memory, () => given.clock.now()) } : given;
   const app = new Hono();
   const options = () => deps.snapshot().options;
   app.use('*', requestId({ now: () => deps.clock.now() }));

@@ -19,6 +19,7 @@ import type { Principal } from '../keys';
 import { endpointsOf } from '../routes/models';
 import type { DoorTarget } from '../routes/serve-door';
 import { consult } from './consult';
+import { ragSearchReply } from './rag-search';
 import { runChat, type ChatRun } from './run-chat';
 
 const failure = (err: unknown): ToolReply => {
@@ -95,16 +96,6 @@ export function gatewayBackend(target: DoorTarget, settings: McpEndpointSettings
     return { text: models.map((m) => `${m.id}@${m.version}${m.loaded ? ' (loaded)' : ''}`).join('\n') || '(no models)', structured: { models } };
   }
 
-  async function ragSearch(a: RagSearchArguments): Promise<ToolReply> {
-    if (!deps.memory) return { text: 'No organisation memory (RAG store) is configured on this gateway.', isError: true };
-    const filter = a.filter ? Object.entries(a.filter) : [];
-    // A filter is applied to a wider candidate set so that k results can still come back.
-    const found = await deps.memory.search(a.query, filter.length > 0 ? Math.min(100, a.k * 5) : a.k);
-    const results = found.results.filter((r) => filter.every(([key, value]) => r.metadata?.[key] === value)).slice(0, a.k);
-    const text = results.map((r, i) => `[${i + 1}] ${r.id} (score ${r.score.toFixed(3)})\n${r.text}`).join('\n\n') || 'No documents matched.';
-    return { text, structured: { method: found.method, results } };
-  }
-
   function taskReply(principal: Principal, call: EndpointCall<'task_status' | 'task_result'>): ToolReply {
     const task = tasks.get(call.arguments.task_id, principal.id);
     if (!task) return { text: `No task ${call.arguments.task_id} (unknown, someone else's, or expired).`, isError: true };
@@ -123,7 +114,7 @@ export function gatewayBackend(target: DoorTarget, settings: McpEndpointSettings
       case 'list_models':
         return listModels(principal);
       case 'rag_search':
-        return ragSearch(call.arguments as RagSearchArguments);
+        return ragSearchReply(deps.memory, call.arguments as RagSearchArguments);
       case 'consult':
         return consult(target, settings, principal, call as EndpointCall<'consult'>);
       default:

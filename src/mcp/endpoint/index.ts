@@ -5,6 +5,7 @@ export { TaskTable, TaskTableFull, type Task, type TaskState, type TaskTableOpti
 export {
   endpointTools,
   isEndpointTool,
+  ragSearchArguments,
   type ChatArguments,
   type ConsultArguments,
   type EndpointToolArguments,

@@ -14,6 +14,7 @@ import { UsageMeter } from '../../../src/gateway/usage-meter';
 import { FakePolicyEngine, type FakeAnswer, type PolicyInput } from '../../../src/policy';
 import { FakeGate } from '../../helpers/fake-gate';
 import { inProcessApp, scriptedUpstream, type InProcessOverrides } from '../../helpers/app';
+import { toolModel } from '../../helpers/tool-model';
 import { modelEntry } from './fixtures';
 
 const userKey = 'key-user-0123456789';
@@ -292,5 +293,51 @@ describe('the consult tool', () => {
     expect((await readdir(dir)).sort()).toEqual(['OPS-014-ANALYST.m.response-2.md', 'OPS-014-ANALYST.m.response.md']);
     expect(await readFile(join(dir, 'OPS-014-ANALYST.m.response.md'), 'utf8')).toBe(doc);
     expect(finished[0]!.labels).toEqual({ mcp_tool: 'consult', consultation: 'OPS-014-ANALYST', consultation_parent: 'OPS-014' });
+  });
+});
+
+describe('the built-in MCP server `aegis` in the tool loop', () => {
+  it("lets a model call rag_search on the organisation's memory when a request names the server", async () => {
+    const queries: string[] = [];
+    const memory = {
+      search: async (query: string) => {
+        queries.push(query);
+        return { method: 'fts', results: [{ id: 'doc-1', score: 1.5, text: 'Keep seven daily backups.' }] };
+      },
+    };
+    const { app, upstream, audit } = harness({
+      memory,
+      models: [modelEntry({ capabilities: { chat: true, completion: true, embeddings: false, tools: 'native', vision: false } })],
+    });
+    toolModel(upstream, 'mcp__aegis__rag_search', { query: 'backup retention', k: 2 });
+    const res = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userKey}` },
+      body: JSON.stringify({
+        model: 'm',
+        messages: [{ role: 'user', content: 'How long do we keep backups?' }],
+        tools: [{ type: 'mcp', server_label: 'aegis' }],
+      }),
+    });
+    const body = (await res.json()) as { aegis_tool_calls: { server_label: string; name: string; status: string; output: string }[] };
+    expect(res.status).toBe(200);
+    expect(queries[0]).toBe('backup retention');
+    expect(body.aegis_tool_calls[0]).toMatchObject({
+      server_label: 'aegis',
+      name: 'rag_search',
+      status: 'ok',
+      output: expect.stringContaining('Keep seven daily backups.'),
+    });
+    expect(audit.some((e) => e.type === 'mcp.tool_call' && e.target?.includes('rag_search'))).toBe(true);
+  });
+
+  it('is not there without a memory: naming it is a 400', async () => {
+    const { app } = harness();
+    const res = await app.request('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${userKey}` },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'mcp', server_label: 'aegis' }] }),
+    });
+    expect(res.status).toBe(400);
   });
 });
