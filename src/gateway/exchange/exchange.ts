@@ -58,7 +58,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   /** The lease on the model, held from the acquire stage to finish, across every turn. */
   lease: Lease | undefined;
   /** Told of each new `progress` (the MCP endpoint's progress notifications). */
-  private readonly progressListeners: ((progress: string) => void)[] = [];
+  private progressListeners: ((progress: string) => void)[] | undefined;
   private progressText = '';
   /** What the context step did (chat doors); replaced when a refusal made it fit again. */
   context: ContextState<Req> | undefined;
@@ -93,12 +93,12 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
 
   set progress(text: string) {
     this.progressText = text;
-    for (const f of this.progressListeners) f(text);
+    if (this.progressListeners) for (const f of this.progressListeners) f(text);
   }
 
   /** Calls `f` with every new progress text until the exchange finishes. */
   onProgress(f: (progress: string) => void): void {
-    this.progressListeners.push(f);
+    (this.progressListeners ??= []).push(f);
   }
 
   get stream(): boolean {
@@ -199,7 +199,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     if (this.finished) return;
     this.finished = true;
     this.lease?.release();
-    this.progressListeners.length = 0;
+    this.progressListeners = undefined;
     const { deps, door, requestId, startedAt, principal } = this.start;
     const { entry } = this.target;
     const finalStatus = this.clientGone ? 499 : status;
