@@ -1,5 +1,6 @@
-// Two projects: `unit` (pure, no test world, fast) and `world` (integration, e2e and test-world
-// smoke tests that ask the global setup for real runtimes, MongoDB and opa).
+// Three projects: `unit` (pure, no test world, fast), `fault` (the fault suite and property tests:
+// real sockets and fakes, no test world; test/fault/README.md) and `world` (integration, e2e and
+// test-world smoke tests that ask the global setup for real runtimes, MongoDB and opa).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -13,6 +14,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'fault',
+          include: ['test/fault/**/*.test.ts'],
+          testTimeout: 60_000,
+          // Load, sockets and child processes: one file at a time, after the unit tests' group.
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'world',
           globalSetup: ['test/world/global-setup.ts'],
           include: ['test/world/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
@@ -22,7 +34,7 @@ export default defineConfig({
           // Files share the runtimes; two at a time keeps two cores from thrashing.
           maxWorkers: 2,
           // Unit tests run first, as their own group (vitest requires it when worker limits differ).
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -9,14 +9,15 @@ import { GATEWAY_CPUS, startFleet, type Fleet } from './harness/fleet';
 import { holdPhase } from './harness/hold-phase';
 import { machineInfo, sourceStamp } from './harness/machine';
 import { parseOptions, type BenchOptions } from './harness/options';
-import { fixedRatePhase, saturationPhase, streamingPhase, type Log } from './harness/phases';
-import { checkPipeline, directoryBytes, fileBytes } from './harness/pipeline-check';
+import { doorRatePhase, fixedRatePhase, saturationPhase, streamingPhase, type Log } from './harness/phases';
+import { checkDoor, checkPipeline, directoryBytes, fileBytes } from './harness/pipeline-check';
 import { probePolicy } from './harness/policy-probe';
 import { readProc } from './harness/proc-stats';
 import { installTeardown, logTail, repoRoot, running, stopAll } from './harness/processes';
 import { profilePhase } from './harness/profile-phase';
 import { renderReport } from './harness/report';
 import type { RunResults } from './harness/results';
+import { processOf, type ProcessTargetId } from './harness/targets';
 
 const log: Log = (line) => process.stdout.write(`${line}\n`);
 
@@ -47,8 +48,22 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
   }
   if (fleet.targets.find((t) => t.id === 'direct')?.failure) throw new Error('the mock does not answer; nothing to measure');
   for (const t of fleet.targets) {
-    const config = fleet.configs.get(t.id);
+    const config = t.id === processOf(t.id) ? fleet.configs.get(t.id as ProcessTargetId) : undefined;
     if (config && !t.failure) out.pipeline[t.id] = await checkPipeline(t, config);
+  }
+  const doors = fleet.targets.filter((t) => processOf(t.id) === 'aegis-full');
+  if (doors.length > 1) {
+    out.doors = {};
+    for (const t of doors) out.doors[t.id] = await checkDoor(t);
+    const chatTokens = out.doors['aegis-full']?.promptTokens;
+    for (const t of doors) {
+      const c = out.doors[t.id]!;
+      log(
+        `  door ${c.door}: whole ${c.whole ? 'ok' : 'FAILED'}, stream ${c.stream ? 'ok' : 'FAILED'}, decision header ${c.policyDecisionHeader ? 'yes' : 'no'}, 401 without key ${c.refusesAnonymous ? 'yes' : 'no'}, prompt tokens ${c.promptTokens ?? '?'}`,
+      );
+      if (c.whole && c.promptTokens !== chatTokens)
+        out.errors.push(`the ${c.door} door's request counted ${c.promptTokens} prompt tokens, chat's ${chatTokens}: the requests are not equivalent`);
+    }
   }
   const phase = async (name: string, run: () => Promise<void>) => {
     log(name);
@@ -58,6 +73,7 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
   };
   await phase('saturation (max RPS)', () => saturationPhase(fleet, o, out, log));
   await phase('fixed rates (added latency)', () => fixedRatePhase(fleet, o, out, log));
+  if (out.doors) await phase('front doors at a fixed rate', () => doorRatePhase(fleet, o, out, log));
   await phase('streaming (TTFT and inter-token overhead)', () => streamingPhase(fleet, o, out, log));
   await phase(`${o.holdStreams} concurrent open streams`, () => holdPhase(fleet, o, out, log));
   for (const [id, config] of fleet.configs) {

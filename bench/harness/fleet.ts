@@ -1,11 +1,22 @@
 // Starts the mock and every target, each in its own process (gateways pinned to the "gateway core"),
-// then smoke-tests each one whole and streamed so a broken target is reported, not measured.
+// then smoke-tests each one whole and streamed so a broken target is reported, not measured. Aegis
+// full's other front doors are targets of their own that share its process.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { freePort, repoRoot, startChild, waitReady, type Child } from './processes';
-import { TARGET_LABELS, fullPipelineConfig, minimalConfig, targetHeaders, type Target, type TargetId } from './targets';
-import { TOKEN_MARK, chatBody, countOf } from './workload';
+import {
+  DOOR_TARGETS,
+  TARGET_LABELS,
+  fullPipelineConfig,
+  minimalConfig,
+  processOf,
+  targetHeaders,
+  type ProcessTargetId,
+  type Target,
+  type TargetId,
+} from './targets';
+import { countOf, expectedText, requestShape, type Door } from './workload';
 
 export const GATEWAY_CPUS = '1';
 const PORTKEY_BIN = 'node_modules/@portkey-ai/gateway/build/start-server.js';
@@ -21,8 +32,8 @@ export interface Fleet {
   mock: Child;
   mockUrl: string;
   targets: Target[];
-  children: Map<TargetId, Child>;
-  configs: Map<TargetId, Record<string, unknown>>;
+  children: Map<ProcessTargetId, Child>;
+  configs: Map<ProcessTargetId, Record<string, unknown>>;
 }
 
 export async function setMock(mockUrl: string, knobs: MockKnobsPatch): Promise<void> {
@@ -65,7 +76,7 @@ export async function startAegis({ name, config, workDir, pin, nodeFlags }: Aegi
 }
 
 async function startOne(
-  id: TargetId,
+  id: ProcessTargetId,
   mockUrl: string,
   workDir: string,
   pin: boolean,
@@ -95,17 +106,32 @@ async function startOne(
   return { child, url };
 }
 
+/** The target for `id` at `url`: its door's request shape and headers. */
+export function makeTarget(id: TargetId, url: string, pid: number, mockUrl: string): Target {
+  const door = (Object.entries(DOOR_TARGETS).find(([, t]) => t === id)?.[0] ?? 'chat') as Door;
+  const shape = requestShape(door);
+  return { id, label: TARGET_LABELS[id], url, shape, path: shape.path, headers: targetHeaders(id, mockUrl), pid };
+}
+
+/** One whole and one streamed request, each checked against what the mock sent in this door's shape. */
 async function smoke(target: Target, expectedTokens: number): Promise<void> {
+  const { shape } = target;
   try {
     const res = await request(`${target.url}${target.path}`, {
       method: 'POST',
       headers: target.headers,
-      body: chatBody(false),
+      body: shape.whole,
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200 || !text.includes('t0 ')) target.failure = `whole answer: HTTP ${res.statusCode} ${text.slice(0, 200)}`;
+    let answer: { text: string } | { why: string } = { why: 'not JSON' };
+    try {
+      answer = shape.answerText(JSON.parse(text));
+    } catch {}
+    const expected = expectedText(expectedTokens);
+    if (res.statusCode !== 200 || !('text' in answer) || answer.text !== expected)
+      target.failure = `whole answer: HTTP ${res.statusCode}${'why' in answer ? ` (${answer.why})` : ''}: ${text.slice(0, 200)}`;
   } catch (err) {
     target.failure = `whole answer: ${(err as Error).message}`;
   }
@@ -114,13 +140,13 @@ async function smoke(target: Target, expectedTokens: number): Promise<void> {
     const res = await request(`${target.url}${target.path}`, {
       method: 'POST',
       headers: target.headers,
-      body: chatBody(true),
+      body: shape.streamed,
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });
     const buf = Buffer.from(await res.body.arrayBuffer());
-    const tokens = countOf(buf, TOKEN_MARK);
-    if (res.statusCode !== 200 || tokens !== expectedTokens || !buf.includes('[DONE]')) {
+    const tokens = countOf(buf, shape.tokenMark);
+    if (res.statusCode !== 200 || tokens !== expectedTokens || !buf.includes(shape.doneMark) || buf.includes(shape.errorMark)) {
       target.streamFailure = `stream: HTTP ${res.statusCode}, ${tokens}/${expectedTokens} tokens: ${buf.toString('utf8', 0, 200).replace(/\s+/g, ' ')}`;
     }
   } catch (err) {
@@ -132,25 +158,26 @@ async function smoke(target: Target, expectedTokens: number): Promise<void> {
 export async function startFleet(ids: TargetId[], workDir: string, pin: boolean, stream: Required<Omit<MockKnobsPatch, 'delayMs'>>): Promise<Fleet> {
   const mock = await startMock(workDir);
   await setMock(mock.url, { delayMs: 0, ...stream });
-  const children = new Map<TargetId, Child>();
-  const configs = new Map<TargetId, Record<string, unknown>>();
-  const started = await Promise.allSettled(ids.filter((id) => id !== 'direct').map(async (id) => [id, await startOne(id, mock.url, workDir, pin)] as const));
-  const targets: Target[] = [];
-  const base = (id: TargetId) => ({ id, label: TARGET_LABELS[id], path: '/v1/chat/completions', headers: targetHeaders(id, mock.url) });
-  for (const id of ids) {
-    if (id === 'direct') {
-      targets.push({ ...base(id), url: mock.url, pid: mock.child.pid });
-      continue;
-    }
-    const i = ids.filter((x) => x !== 'direct').indexOf(id);
+  const children = new Map<ProcessTargetId, Child>();
+  const configs = new Map<ProcessTargetId, Record<string, unknown>>();
+  // One process per process target, whatever its doors; the door targets share Aegis full's.
+  const processes = [...new Set(ids.map(processOf))].filter((id) => id !== 'direct');
+  const started = await Promise.allSettled(processes.map((id) => startOne(id, mock.url, workDir, pin)));
+  const running = new Map<ProcessTargetId, { url: string; pid: number } | { failure: string }>();
+  processes.forEach((id, i) => {
     const s = started[i]!;
     if (s.status === 'fulfilled') {
-      const [, { child, url, config }] = s.value;
+      const { child, url, config } = s.value;
       children.set(id, child);
       if (config) configs.set(id, config);
-      targets.push({ ...base(id), url, pid: child.pid });
-    } else targets.push({ ...base(id), url: '', pid: -1, failure: `did not start: ${(s.reason as Error).message.slice(0, 400)}` });
-  }
+      running.set(id, { url, pid: child.pid });
+    } else running.set(id, { failure: `did not start: ${(s.reason as Error).message.slice(0, 400)}` });
+  });
+  running.set('direct', { url: mock.url, pid: mock.child.pid });
+  const targets: Target[] = ids.map((id) => {
+    const p = running.get(processOf(id))!;
+    return 'failure' in p ? { ...makeTarget(id, '', -1, mock.url), failure: p.failure } : makeTarget(id, p.url, p.pid, mock.url);
+  });
   for (const t of targets) if (!t.failure) await smoke(t, stream.tokens);
   return { mock: mock.child, mockUrl: mock.url, targets, children, configs };
 }

@@ -7,7 +7,7 @@ import { CoreMeter, ProcSampler, readProc } from './proc-stats';
 import type { HoldResult, RunResults } from './results';
 import { streamLoad, type StreamLoadState } from './sse-load';
 import { slope } from './stats';
-import type { Target } from './targets';
+import { processOf, type Target } from './targets';
 
 const RAMP_MS = 3_000;
 
@@ -70,6 +70,10 @@ export async function holdPhase(fleet: Fleet, o: BenchOptions, out: RunResults, 
   await setMock(fleet.mockUrl, { ...o.hold });
   const order = [...fleet.targets].sort((a, b) => Number(b.id === 'aegis-full') - Number(a.id === 'aegis-full'));
   for (const t of order) {
+    if (processOf(t.id) !== t.id) {
+      out.hold[t.id] = { skipped: 'the same process as Aegis full, held through chat' };
+      continue;
+    }
     if (t.failure || t.streamFailure) {
       out.hold[t.id] = { skipped: t.failure ?? t.streamFailure! };
       continue;
@@ -80,7 +84,7 @@ export async function holdPhase(fleet: Fleet, o: BenchOptions, out: RunResults, 
       const h = await holdOne(fleet, t, o, seconds);
       out.hold[t.id] = h;
       log(
-        `  hold ${t.id.padEnd(10)} rss ${h.rssStartMiB.toFixed(0)} → ${h.rssEndMiB.toFixed(0)} MiB (max ${h.rssMaxMiB.toFixed(0)}, slope ${h.rssSlopeMiBPerMin.toFixed(2)} MiB/min)  cpu ${h.cores.toFixed(2)} cores  errors ${h.load.errors}  min open ${h.minOpen}`,
+        `  hold ${t.id.padEnd(15)} rss ${h.rssStartMiB.toFixed(0)} → ${h.rssEndMiB.toFixed(0)} MiB (max ${h.rssMaxMiB.toFixed(0)}, slope ${h.rssSlopeMiBPerMin.toFixed(2)} MiB/min)  cpu ${h.cores.toFixed(2)} cores  errors ${h.load.errors}  min open ${h.minOpen}`,
       );
     } catch (err) {
       out.hold[t.id] = { skipped: `failed: ${(err as Error).message}` };

@@ -6,7 +6,6 @@ import { Pool } from 'undici';
 import { CoreMeter, coresUsed, readProc } from './proc-stats';
 import { Samples, percentile, summarize, type Percentiles } from './stats';
 import type { Target } from './targets';
-import { chatBody } from './workload';
 
 export interface OpenLoopOptions {
   /** Requests per second. */
@@ -42,7 +41,7 @@ export async function openLoop(
   { rate, seconds, connections = 128, maxInFlight = 2_000, drainMs = 5_000 }: OpenLoopOptions,
 ): Promise<OpenLoopResult> {
   const pool = new Pool(target.url, { connections, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 15_000, bodyTimeout: 15_000 });
-  const body = chatBody(false);
+  const body = target.shape.whole;
   const total = Math.max(1, Math.floor(rate * seconds));
   const interval = 1_000 / rate;
   const latency = new Samples();

@@ -1,13 +1,17 @@
 // Command-line options of `npm run bench`, with the full and `--quick` presets.
-//   npm run bench                      full run (≈ 19 min, with a 10-minute hold of 1,000 streams)
+//   npm run bench                      full run (≈ 22 min, with a 10-minute hold of 1,000 streams)
 //   npm run bench -- --quick           ≈ 2 min, for development
 //   npm run bench -- --hold 10m        any option overrides its preset (see `usage`)
 import { flag, parseArgs } from '../../src/cli/args';
-import { TARGET_ORDER, type TargetId } from './targets';
+import { DOOR_TARGETS, PROCESS_TARGETS, TARGET_ORDER, type ProcessTargetId, type TargetId } from './targets';
+import { DEFAULT_DOORS, DOORS, type Door } from './workload';
 
 export interface BenchOptions {
   quick: boolean;
+  /** What is measured: the processes of `--targets`, and Aegis full once per front door of `doors`. */
   targets: TargetId[];
+  /** Aegis full's front doors (issue 22); chat is always measured, as the others' baseline. */
+  doors: Door[];
   /** Interleaved rounds; the report takes the median of the round figures. */
   rounds: number;
   /** Once per target before the first round: JIT and pools (round 1 ran ~40 % slower without it). */
@@ -19,6 +23,8 @@ export interface BenchOptions {
   /** Fixed rates: ≤ 1 is a fraction of direct's max RPS, > 1 an absolute rate. */
   rates: number[];
   rateSeconds: number;
+  /** The front doors' fixed rate: this fraction of Aegis full's (chat) max RPS, so the doors are compared below saturation on any box. */
+  doorRate: number;
   /** Streaming overhead at low concurrency. */
   streamConcurrency: number;
   streamSeconds: number;
@@ -39,10 +45,14 @@ export interface BenchOptions {
 }
 
 export const usage = `usage: npm run bench -- [--quick] [--hold 5m] [--rounds N] [--targets direct,thin,aegis-full,aegis-min,portkey]
-  [--seconds S] [--initial-warmup S] [--warmup S] [--connections C] [--rates 0.25,0.5,500] [--rate-seconds S]
+  [--doors chat,responses,messages[,responses-store]] (Aegis full's front doors; chat always)
+  [--seconds S] [--initial-warmup S] [--warmup S] [--connections C] [--rates 0.25,0.5,500] [--rate-seconds S] [--door-rate 0.25]
   [--stream-concurrency C] [--stream-seconds S] [--streams 1000] [--hold-gap-ms 100] [--other-hold S]
   [--no-profile] [--profile-seconds S] [--no-pin] [--out bench/results] [--max-minutes M]
   npm run bench -- --render bench/results/<run>.json   (rewrite that run's .md from its JSON)`;
+
+/** Rounds of the front doors' fixed rate: at least three, so that one round a shared box disturbed cannot decide the median. */
+export const doorRounds = (o: Pick<BenchOptions, 'rounds'>) => Math.max(3, o.rounds);
 
 /** "300", "300s", "5m" → seconds. */
 export function seconds(text: string): number {
@@ -63,15 +73,21 @@ export function parseOptions(argv: string[]): BenchOptions {
     const v = flag(args, name);
     return v === undefined ? (quick ? fast : full) : seconds(v);
   };
-  const targets = (flag(args, 'targets')?.split(',') ?? TARGET_ORDER) as TargetId[];
-  for (const t of targets) if (!TARGET_ORDER.includes(t)) throw new Error(`unknown target ${t} (known: ${TARGET_ORDER.join(', ')})`);
+  const targets = (flag(args, 'targets')?.split(',') ?? PROCESS_TARGETS) as ProcessTargetId[];
+  for (const t of targets)
+    if (!PROCESS_TARGETS.includes(t)) throw new Error(`unknown target ${t} (known: ${PROCESS_TARGETS.join(', ')}; front doors: --doors)`);
   if (!targets.includes('direct')) targets.unshift('direct');
+  const doors = (flag(args, 'doors')?.split(',') ?? [...DEFAULT_DOORS]) as Door[];
+  for (const d of doors) if (!DOORS.includes(d)) throw new Error(`unknown door ${d} (known: ${DOORS.join(', ')})`);
+  if (!doors.includes('chat')) doors.unshift('chat');
+  const doorTargets = targets.includes('aegis-full') ? doors.map((d) => DOOR_TARGETS[d]) : [];
   // 100 ms (10 tokens/s, a CPU box's pace) keeps core 0 (mock + client) below saturation at 1,000
   // streams; --hold-gap-ms 50 reproduces benchmarking.md's C3 pace, where the harness core saturates.
   const holdGap = num('hold-gap-ms', 100, 100);
   return {
     quick,
-    targets: TARGET_ORDER.filter((t) => targets.includes(t)),
+    targets: TARGET_ORDER.filter((t) => (targets as TargetId[]).includes(t) || doorTargets.includes(t)),
+    doors: DOORS.filter((d) => doors.includes(d)),
     rounds: num('rounds', 3, 2),
     initialWarmupSeconds: dur('initial-warmup', 5, 2),
     warmupSeconds: dur('warmup', 2, 1),
@@ -79,6 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     saturationSeconds: dur('seconds', 8, 2),
     rates: (flag(args, 'rates') ?? '0.25,0.5,500').split(',').map(Number),
     rateSeconds: dur('rate-seconds', 5, 2),
+    doorRate: num('door-rate', 0.25, 0.25),
     streamConcurrency: num('stream-concurrency', 10, 10),
     streamSeconds: dur('stream-seconds', 6, 2),
     stream: { ttftMs: 20, tokens: 20, gapMs: 10 },

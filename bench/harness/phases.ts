@@ -2,11 +2,11 @@
 // per round), after a warm-up, so slow drift of a shared box hits all targets alike.
 import { setMock, type Fleet } from './fleet';
 import { openLoop, type OpenLoopResult } from './open-loop';
-import type { BenchOptions } from './options';
+import { doorRounds, type BenchOptions } from './options';
 import { maxRps, type FixedRatePoint, type RoundOf, type RunResults } from './results';
 import { saturate, warmUp, type SaturationResult } from './saturation';
 import { streamLoad } from './sse-load';
-import type { Target, TargetId } from './targets';
+import { processOf, type Target, type TargetId } from './targets';
 
 export type Log = (line: string) => void;
 
@@ -32,7 +32,7 @@ export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunRes
         const r = await saturate(t, { connections: o.connections, seconds: o.saturationSeconds, mockPid: fleet.mock.pid });
         push(out.saturation, t.id, r);
         log(
-          `  saturation r${round + 1} ${t.id.padEnd(10)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`,
+          `  saturation r${round + 1} ${t.id.padEnd(15)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`,
         );
       } catch (err) {
         push<RoundOf<SaturationResult>>(out.saturation, t.id, { skipped: `failed: ${(err as Error).message}` });
@@ -56,7 +56,8 @@ export function ratePoints(o: BenchOptions, out: RunResults): FixedRatePoint[] {
 export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
   await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
   out.fixedRates = ratePoints(o, out);
-  const live = fleet.targets.filter((t) => !t.failure);
+  // Aegis full's other front doors are compared with chat at their own rate (doorRatePhase).
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === t.id);
   const rounds = o.quick ? 1 : o.rounds;
   for (const point of out.fixedRates) {
     for (let round = 0; round < rounds; round++) {
@@ -71,11 +72,40 @@ export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResu
           const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
           push(point.rounds, t.id, r);
           log(
-            `  ${point.label} r${round + 1} ${t.id.padEnd(10)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+            `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
           );
         } catch (err) {
           push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
         }
+      }
+    }
+  }
+}
+
+/**
+ * Chat and the other front doors of Aegis full at one rate well below its capacity (a fraction of
+ * its own max RPS, not direct's), interleaved, in at least three rounds even in --quick: the doors' latency
+ * verdict compares them here, where a difference is the door's work rather than queueing.
+ */
+export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === 'aegis-full');
+  const capacity = maxRps(out, 'aegis-full').median;
+  if (live.length < 2 || !live.some((t) => t.id === 'aegis-full') || !Number.isFinite(capacity)) return;
+  await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
+  const rate = Math.max(1, Math.round(o.doorRate * capacity));
+  const point: FixedRatePoint = { spec: o.doorRate, rate, label: `${Math.round(o.doorRate * 100)} % of Aegis full's max (${rate} RPS)`, rounds: {} };
+  out.doorRate = point;
+  for (let round = 0; round < doorRounds(o); round++) {
+    for (const t of rotate(live, round)) {
+      try {
+        await openLoop(t, { rate, seconds: Math.min(1, o.warmupSeconds) });
+        const r = await openLoop(t, { rate, seconds: o.rateSeconds });
+        push(point.rounds, t.id, r);
+        log(
+          `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+        );
+      } catch (err) {
+        push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
       }
     }
   }
@@ -96,7 +126,7 @@ export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResu
       const r = await streamLoad(t, { ...load, seconds: o.streamSeconds });
       push(out.streaming, t.id, r);
       log(
-        `  streaming r${round + 1} ${t.id.padEnd(10)} ttft p50 ${fmt(r.ttft.p50, 2)} ms  gap p50 ${fmt(r.gap.p50, 3)} ms  streams ${r.streams} errors ${r.errors}`,
+        `  streaming r${round + 1} ${t.id.padEnd(15)} ttft p50 ${fmt(r.ttft.p50, 2)} ms  gap p50 ${fmt(r.gap.p50, 3)} ms  streams ${r.streams} errors ${r.errors}`,
       );
     }
   }

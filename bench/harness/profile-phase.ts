@@ -2,14 +2,14 @@
 // --cpu-prof, driven by autocannon, stopped with SIGTERM so V8 writes the profile on exit.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startAegis } from './fleet';
+import { makeTarget, startAegis } from './fleet';
 import type { BenchOptions } from './options';
 import type { Log } from './phases';
 import { repoRoot, stopChild } from './processes';
 import { summarizeProfile } from './profile';
 import type { RunResults } from './results';
 import { saturate, warmUp } from './saturation';
-import { TARGET_LABELS, fullPipelineConfig, targetHeaders } from './targets';
+import { fullPipelineConfig } from './targets';
 
 export async function profilePhase(
   mockUrl: string,
@@ -36,14 +36,7 @@ export async function profilePhase(
   let rps: number | undefined;
   let failed = 0;
   try {
-    const target = {
-      id: 'aegis-full' as const,
-      label: TARGET_LABELS['aegis-full'],
-      url,
-      path: '/v1/chat/completions',
-      headers: targetHeaders('aegis-full', mockUrl),
-      pid: child.pid,
-    };
+    const target = makeTarget('aegis-full', url, child.pid, mockUrl);
     await warmUp(target, o.warmupSeconds, o.connections);
     const r = await saturate(target, { connections: o.connections, seconds: o.profileSeconds, mockPid });
     rps = r.rps;

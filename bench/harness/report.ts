@@ -1,10 +1,11 @@
 // Renders one run as bench/results/<date>-<sha>.md: machine, what the full pipeline really had,
-// the issue-7 verdicts, then every table (max RPS, added latency, streaming, open streams, policy,
+// the issue-7 verdicts, the front doors against chat (issue 22), then every table (max RPS, added latency, streaming, open streams, policy,
 // ratios) and the profile's hot spots.
 import { n, ratio, short, signed, table } from './markdown';
-import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type RunResults } from './results';
-import { TARGET_LABELS, type TargetId } from './targets';
-import { profileHint, verdicts } from './verdicts';
+import { doorRounds } from './options';
+import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type RoundOf, type RunResults } from './results';
+import { TARGET_LABELS, processOf, type TargetId } from './targets';
+import { doorRatePoint, doorTargets, doorVerdicts, profileHint, verdicts, type Verdict } from './verdicts';
 
 const ids = (r: RunResults): TargetId[] => r.targets.map((t) => t.id);
 const label = (id: TargetId) => TARGET_LABELS[id];
@@ -58,8 +59,7 @@ function pipelineSection(r: RunResults): string {
   return `## What the Aegis targets really ran\n\nChecked from outside: 401 without a key; \`x-aegis-decision-id\` on answers (policy); \`GET /admin/ps\` answers (scheduler); \`aegis_requests_total\` counts (metrics); bytes recording left on disk (embedded database and spool) after the run.\n\n${table(['target', 'config sections (scheduler, policy, rag)', 'auth', 'policy', 'scheduler', 'metrics', 'RAG on disk'], rows)}`;
 }
 
-function verdictSection(r: RunResults): string {
-  const vs = verdicts(r);
+function verdictTable(vs: Verdict[]): string {
   const digits = (unit: string) => (unit === '×' ? 2 : unit === 'ms' ? 3 : unit === 'MiB' || unit === 'MiB/min' ? 1 : 0);
   const rows = vs.map((v) => [
     v.target,
@@ -68,9 +68,63 @@ function verdictSection(r: RunResults): string {
     v.pass === undefined ? 'n/a' : v.pass ? 'pass' : '**MISS**',
     v.note,
   ]);
+  return table(['target', 'measured', 'threshold', 'verdict', 'note'], rows, ['l', 'r', 'l', 'l', 'l']);
+}
+
+function verdictSection(r: RunResults): string {
+  const vs = verdicts(r);
   const missed = vs.filter((v) => v.pass === false);
   const hint = missed.length ? `\n\nMissed: ${missed.length}. ${profileHint(r)}` : '';
-  return `## Targets (issue 7)\n\n${table(['target', 'measured', 'threshold', 'verdict', 'note'], rows, ['l', 'r', 'l', 'l', 'l'])}${hint}`;
+  return `## Targets (issue 7)\n\n${verdictTable(vs)}${hint}`;
+}
+
+/** Issue 22: the Responses and Messages doors against chat, through the same Aegis full process. */
+function doorSection(r: RunResults): string {
+  const doors = doorTargets(r);
+  if (!doors.length) return '';
+  const yes = (b: boolean | undefined) => (b === undefined ? '–' : b ? 'yes' : '**no**');
+  const checks = (['aegis-full', ...doors] as TargetId[]).map((id) => {
+    const c = r.doors?.[id];
+    if (!c) return [label(id), '–', 'not checked', '', '', '', ''];
+    return [
+      label(id),
+      `\`${c.path}\``,
+      `${yes(c.whole)}${c.whole ? '' : ` (${c.why ?? ''})`}`,
+      `${yes(c.stream)}${c.whole && !c.stream ? ` (${c.why ?? ''})` : ''}`,
+      yes(c.policyDecisionHeader),
+      yes(c.refusesAnonymous),
+      n(c.promptTokens),
+    ];
+  });
+  const point = doorRatePoint(r);
+  const chatRps = maxRps(r, 'aegis-full').median;
+  const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
+  const rows = (['aegis-full', ...doors] as TargetId[]).map((id) => {
+    const vsChat = <T>(rounds: Partial<Record<TargetId, RoundOf<T>[]>> | undefined, f: (x: T) => number) =>
+      id === 'aegis-full' ? '(baseline)' : signed(addedPerRound(rounds?.[id], rounds?.['aegis-full'], f));
+    const rate = point?.rounds;
+    return [
+      label(id),
+      n(maxRps(r, id).median),
+      id === 'aegis-full' ? '(baseline)' : ratio(maxRps(r, id).median, chatRps),
+      n(perCore(id)),
+      `${n(
+        medianOf(rate?.[id], (x) => x.latency.p50),
+        3,
+      )} / ${n(
+        medianOf(rate?.[id], (x) => x.latency.p99),
+        3,
+      )}`,
+      `${vsChat(rate, (x) => x.latency.p50)} / ${vsChat(rate, (x) => x.latency.p99)}`,
+      n(
+        medianOf(r.streaming[id], (x) => x.ttft.p50),
+        2,
+      ),
+      vsChat(r.streaming, (x) => x.ttft.p50),
+      vsChat(r.streaming, (x) => x.gap.p50),
+    ];
+  });
+  return `## Front doors (issue 22)\n\nThe same Aegis full process sent the same request through each front door, measured interleaved with chat in every phase: \`/v1/responses\` as \`{model, instructions, input, max_output_tokens, stream, store: false}\` (Bearer key), \`/v1/messages\` as \`{model, max_tokens, system, messages, stream}\` (\`x-api-key\`, \`anthropic-version: 2023-06-01\`); "store: true" (when run, \`--doors responses-store\`) also keeps every response in the record store. Max RPS and streaming come from those phases' rounds; latency from an open loop at ${point ? point.label : "a share of Aegis full's max (not measured)"}, ${r.options.rateSeconds} s per run, ${doorRounds(r.options)} interleaved rounds, well below capacity so a difference is the door's work rather than queueing. Differences are door − chat per round, median over rounds.\n\n${verdictTable(doorVerdicts(r))}\n\nChecked before measuring: the whole answer in the door's shape with exactly the mock's text, the stream with every token in the door's events and its final event, \`x-aegis-decision-id\`, 401 without a key in the door's own error envelope, and the prompt tokens Aegis counted (the same as chat's when the translation produced the same chat request).\n\n${table(['door', 'path', 'whole answer', 'stream', 'policy decision', '401 without key', 'prompt tokens'], checks)}\n\n${table(['door', 'max RPS', 'max RPS / chat', 'RPS per CPU-second', `p50 / p99 at ${point?.rate ?? '–'} RPS (ms)`, 'p50 / p99 − chat (ms)', 'TTFT p50 (ms)', 'TTFT p50 − chat (ms)', 'gap p50 − chat (ms)'], rows)}`;
 }
 
 function saturationSection(r: RunResults): string {
@@ -110,31 +164,34 @@ function saturationSection(r: RunResults): string {
 function fixedRateSection(r: RunResults): string {
   if (!r.fixedRates.length) return '## Added latency at fixed rates\n\nNot measured.';
   const parts = r.fixedRates.map((p) => {
-    const rows = ids(r).map((id) => {
-      const m = measured(p.rounds[id]);
-      if (!m.length) return [label(id), skippedWhy(p.rounds[id]) ?? 'not measured', '', '', '', '', ''];
-      const pick = (f: (x: (typeof m)[number]) => number) => medianOf(p.rounds[id], f);
-      const added50 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p50);
-      const added99 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p99);
-      return [
-        label(id),
-        `${n(
-          pick((x) => x.latency.p50),
-          3,
-        )} / ${n(
-          pick((x) => x.latency.p99),
-          3,
-        )}`,
-        id === 'direct' ? '(baseline)' : `${signed(added50)} / ${signed(added99)}`,
-        n(pick((x) => x.achievedRps)),
-        String(m.reduce((a, x) => a + x.errors + x.unfinished, 0)),
-        String(m.reduce((a, x) => a + x.dropped, 0)),
-        n(
-          pick((x) => x.sendLagP99Ms),
-          2,
-        ),
-      ];
-    });
+    // The front doors have their own rate (the front-door section).
+    const rows = ids(r)
+      .filter((id) => processOf(id) === id || p.rounds[id] !== undefined)
+      .map((id) => {
+        const m = measured(p.rounds[id]);
+        if (!m.length) return [label(id), skippedWhy(p.rounds[id]) ?? 'not measured', '', '', '', '', ''];
+        const pick = (f: (x: (typeof m)[number]) => number) => medianOf(p.rounds[id], f);
+        const added50 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p50);
+        const added99 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p99);
+        return [
+          label(id),
+          `${n(
+            pick((x) => x.latency.p50),
+            3,
+          )} / ${n(
+            pick((x) => x.latency.p99),
+            3,
+          )}`,
+          id === 'direct' ? '(baseline)' : `${signed(added50)} / ${signed(added99)}`,
+          n(pick((x) => x.achievedRps)),
+          String(m.reduce((a, x) => a + x.errors + x.unfinished, 0)),
+          String(m.reduce((a, x) => a + x.dropped, 0)),
+          n(
+            pick((x) => x.sendLagP99Ms),
+            2,
+          ),
+        ];
+      });
     return `### ${p.label}\n\n${table(['target', 'p50 / p99 (ms)', 'added p50 / p99 vs direct (ms)', 'achieved RPS', 'errors', 'dropped', 'send lag p99 (ms)'], rows)}`;
   });
   return `## Added latency at fixed rates\n\nOpen loop (requests sent on schedule whatever the answers do), µs timing, ${r.options.rateSeconds} s per run after a warm-up at the same rate. Added = target − direct per percentile in the same round, median over rounds. "Send lag" is how late the generator itself was (large = the load generator's core was the limit). Rates above 90 % of a target's own max RPS are skipped for that target.\n\n${parts.join('\n\n')}`;
@@ -257,6 +314,7 @@ export function renderReport(r: RunResults, command: string): string {
     `Generated by \`${command}\` (bench/run.ts). Targets run in their own processes; gateways pinned to core 1, mock and load generator on core 0 (benchmarking.md §6.1). JSON with every round: the file next to this one.`,
     machineSection(r),
     verdictSection(r),
+    doorSection(r),
     pipelineSection(r),
     failures.length || errors.length ? `## Problems in this run\n\n${[...failures, ...errors].join('\n')}` : '',
     saturationSection(r),

@@ -3,7 +3,7 @@
 import type { MachineInfo } from './machine';
 import type { OpenLoopResult } from './open-loop';
 import type { BenchOptions } from './options';
-import type { PipelineCheck } from './pipeline-check';
+import type { DoorCheck, PipelineCheck } from './pipeline-check';
 import type { PolicyProbeResult } from './policy-probe';
 import type { ProfileSummary } from './profile';
 import type { SaturationResult } from './saturation';
@@ -24,7 +24,7 @@ export type Skipped = { skipped: string };
 export type RoundOf<T> = T | Skipped;
 
 export interface FixedRatePoint {
-  /** As given: ≤ 1 is a fraction of direct's max RPS. */
+  /** As given: ≤ 1 is a fraction of direct's max RPS (of Aegis full's for `doorRate`). */
   spec: number;
   rate: number;
   label: string;
@@ -68,8 +68,12 @@ export interface RunResults {
   phaseSeconds: Record<string, number>;
   targets: TargetInfo[];
   pipeline: Partial<Record<TargetId, PipelineCheck>>;
+  /** Aegis full's front doors, checked before measuring (older files lack it). */
+  doors?: Partial<Record<TargetId, DoorCheck>>;
   saturation: Partial<Record<TargetId, RoundOf<SaturationResult>[]>>;
   fixedRates: FixedRatePoint[];
+  /** Aegis full's front doors and chat at one rate below its capacity (`--door-rate`; older files lack it). */
+  doorRate?: FixedRatePoint;
   streaming: Partial<Record<TargetId, RoundOf<StreamLoadResult>[]>>;
   hold: Partial<Record<TargetId, RoundOf<HoldResult>>>;
   policy?: PolicyProbeResult;

@@ -3,7 +3,6 @@
 import autocannon from 'autocannon';
 import { CoreMeter, coresUsed, readProc } from './proc-stats';
 import type { Target } from './targets';
-import { chatBody } from './workload';
 
 export interface SaturationResult {
   /** Successful (2xx) responses per second. */
@@ -36,7 +35,7 @@ export async function saturate(target: Target, { connections, seconds, mockPid }
     url: `${target.url}${target.path}`,
     method: 'POST',
     headers: target.headers,
-    body: chatBody(false),
+    body: target.shape.whole,
     connections,
     pipelining: 1,
     duration: seconds,
@@ -63,7 +62,7 @@ export async function warmUp(target: Target, seconds: number, connections: numbe
     url: `${target.url}${target.path}`,
     method: 'POST',
     headers: target.headers,
-    body: chatBody(false),
+    body: target.shape.whole,
     connections,
     duration: seconds,
     timeout: 10,

@@ -1,11 +1,10 @@
-// SSE load: N concurrent clients, each opening one chat stream after another, timing the first token
+// SSE load: N concurrent clients, each opening one stream after another (in the target's door's shape), timing the first token
 // (TTFT, from the send) and every gap between tokens as delivered to the client. Tokens that arrive
 // in the same read count as a gap of 0 ("coalesced"), which is what buffering looks like from outside.
 import { setMaxListeners } from 'node:events';
 import { Pool } from 'undici';
 import { Reservoir, summarize, type Percentiles } from './stats';
 import type { Target } from './targets';
-import { DONE_MARK, TOKEN_MARK, chatBody } from './workload';
 
 export interface StreamLoadOptions {
   concurrency: number;
@@ -86,7 +85,7 @@ async function oneStream(pool: Pool, target: Target, body: string, o: StreamLoad
     for await (const chunk of res.body as AsyncIterable<Buffer>) {
       const now = performance.now();
       const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const { count, tail } = scan(buf, TOKEN_MARK);
+      const { count, tail } = scan(buf, target.shape.tokenMark);
       for (let k = 0; k < count; k++) {
         if (last < 0) rec.ttft.add(now - sent);
         else {
@@ -98,8 +97,8 @@ async function oneStream(pool: Pool, target: Target, body: string, o: StreamLoad
         last = now;
       }
       tokens += count;
-      if (buf.includes(DONE_MARK)) done = true;
-      if (!done && buf.includes('{"error"')) fail(rec, `error event: ${buf.toString('utf8', 0, 300)}`);
+      if (buf.includes(target.shape.doneMark)) done = true;
+      if (!done && buf.includes(target.shape.errorMark)) fail(rec, `error event: ${buf.toString('utf8', 0, 300)}`);
       carry = buf.subarray(tail);
     }
   } catch (err) {
@@ -107,14 +106,14 @@ async function oneStream(pool: Pool, target: Target, body: string, o: StreamLoad
     return;
   }
   rec.tokens += tokens;
-  if (!done) fail(rec, `stream ended without [DONE] after ${tokens} tokens`);
+  if (!done) fail(rec, `stream ended without its final event after ${tokens} tokens`);
   else if (tokens !== o.expectedTokens) fail(rec, `stream carried ${tokens} tokens, expected ${o.expectedTokens}`);
   else rec.streams++;
 }
 
 export async function streamLoad(target: Target, o: StreamLoadOptions, state: StreamLoadState = { open: 0 }): Promise<StreamLoadResult> {
   const pool = new Pool(target.url, { connections: o.concurrency + 16, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
-  const body = chatBody(true);
+  const body = target.shape.streamed;
   const rec: Recorder = { ttft: new Reservoir(), gap: new Reservoir(), streams: 0, errors: 0, errorSamples: [], tokens: 0, coalesced: 0, stalls: 0 };
   const abort = new AbortController();
   // Every stream of this load listens on the one deadline signal.

@@ -4,19 +4,43 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashKey } from '../../src/gateway';
+import type { Door, RequestShape } from './workload';
 
-export type TargetId = 'direct' | 'aegis-full' | 'aegis-min' | 'thin' | 'portkey';
+/** A process to measure; `aegis-full` takes chat, the other front doors are the door targets below. */
+export type ProcessTargetId = 'direct' | 'aegis-full' | 'aegis-min' | 'thin' | 'portkey';
+/** Aegis full reached through another front door: the same process, another request shape. */
+export type DoorTargetId = 'aegis-responses' | 'aegis-messages' | 'aegis-responses-store';
+export type TargetId = ProcessTargetId | DoorTargetId;
 
 export const TARGET_LABELS: Record<TargetId, string> = {
   direct: '(a) direct to mock',
   'aegis-full': '(b) Aegis full pipeline',
+  'aegis-responses': '(b) Aegis full, Responses door',
+  'aegis-messages': '(b) Aegis full, Messages door',
+  'aegis-responses-store': '(b) Aegis full, Responses door, store: true',
   'aegis-min': '(c) Aegis minimal',
   portkey: '(d) Portkey 1.x',
   thin: '(e) thin pass-through',
 };
 
+/** The processes `--targets` selects from, in the order they are listed. */
+export const PROCESS_TARGETS: ProcessTargetId[] = ['direct', 'thin', 'aegis-full', 'aegis-min', 'portkey'];
+
+/** The target of each front door of Aegis full (chat is `aegis-full` itself, the baseline). */
+export const DOOR_TARGETS: Record<Door, TargetId> = {
+  chat: 'aegis-full',
+  responses: 'aegis-responses',
+  messages: 'aegis-messages',
+  'responses-store': 'aegis-responses-store',
+};
+
 /** The order targets are listed in; each round rotates it so no target always goes first. */
-export const TARGET_ORDER: TargetId[] = ['direct', 'thin', 'aegis-full', 'aegis-min', 'portkey'];
+export const TARGET_ORDER: TargetId[] = ['direct', 'thin', 'aegis-full', 'aegis-responses', 'aegis-messages', 'aegis-responses-store', 'aegis-min', 'portkey'];
+
+/** The process a target's requests go to (a door target's is Aegis full's). */
+export function processOf(id: TargetId): ProcessTargetId {
+  return id === 'aegis-responses' || id === 'aegis-messages' || id === 'aegis-responses-store' ? 'aegis-full' : id;
+}
 
 export const BENCH_KEY = 'aegis-bench-key-0123456789abcdefghijklmnop';
 export const BENCH_ADMIN_KEY = 'aegis-bench-admin-key-0123456789abcdefghij';
@@ -103,6 +127,8 @@ export interface Target {
   label: string;
   /** Base URL, e.g. http://127.0.0.1:9101. */
   url: string;
+  /** The request this target is sent: path, bodies and how its answers read (workload.ts). */
+  shape: RequestShape;
   path: string;
   headers: Record<string, string>;
   /** The process whose CPU and RSS are reported (the mock's for `direct`). */
@@ -118,7 +144,12 @@ export function targetHeaders(id: TargetId, mockUrl: string): Record<string, str
   switch (id) {
     case 'aegis-full':
     case 'aegis-min':
+    case 'aegis-responses':
+    case 'aegis-responses-store':
       return { ...json, authorization: `Bearer ${BENCH_KEY}` };
+    // As Anthropic's SDKs and Claude Code send it (the auth middleware takes either form).
+    case 'aegis-messages':
+      return { ...json, 'x-api-key': BENCH_KEY, 'anthropic-version': '2023-06-01' };
     case 'portkey':
       return { ...json, authorization: 'Bearer sk-bench', 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${mockUrl}/v1` };
     default:

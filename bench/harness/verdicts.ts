@@ -1,8 +1,8 @@
-// The issue-7 targets checked against one run: each with its measured value, the threshold, and by
+// The issue-7 targets (and issue 22's, for the front doors) checked against one run: each with its measured value, the threshold, and by
 // how much it was missed. Thresholds live here, next to where they are judged.
 import { short } from './markdown';
-import { addedPerRound, maxRps, medianOf, skippedWhy, type RunResults } from './results';
-import type { TargetId } from './targets';
+import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type FixedRatePoint, type RunResults } from './results';
+import { processOf, type TargetId } from './targets';
 
 export interface Verdict {
   target: string;
@@ -116,4 +116,43 @@ export function profileHint(r: RunResults): string {
     .slice(0, 6)
     .map((f) => `${f.name} ${f.percent.toFixed(1)} %`);
   return `CPU by area: ${areas.join(', ')}. Aegis code, inclusive: ${stages.join(', ')}. Top functions: ${fns.join('; ')}.`;
+}
+
+/** Aegis full's door targets in this run beside chat (their baseline), in report order. */
+export function doorTargets(r: RunResults): TargetId[] {
+  return r.targets.map((t) => t.id).filter((id) => id !== 'aegis-full' && processOf(id) === 'aegis-full');
+}
+
+/** The fixed rate the doors are compared with chat at: the front-door phase's (a share of Aegis full's own max). */
+export function doorRatePoint(r: RunResults): FixedRatePoint | undefined {
+  const ids: TargetId[] = ['aegis-full', ...doorTargets(r)];
+  const p = r.doorRate;
+  return p && ids.every((id) => measured(p.rounds[id]).length > 0) ? p : undefined;
+}
+
+const DOOR_NAMES: Partial<Record<TargetId, string>> = {
+  'aegis-responses': 'Responses',
+  'aegis-messages': 'Messages',
+  'aegis-responses-store': 'Responses (store: true)',
+};
+
+/** Issue 22's targets: each front door against chat through the same Aegis full, same run. */
+export function doorVerdicts(r: RunResults): Verdict[] {
+  const out: Verdict[] = [];
+  const chat = maxRps(r, 'aegis-full').median;
+  const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
+  const point = doorRatePoint(r);
+  for (const id of doorTargets(r)) {
+    const name = DOOR_NAMES[id] ?? id;
+    const rps = judge(`${name}: max RPS / chat`, maxRps(r, id).median / chat, '×', '≥', 0.9, '≥ 0.90×');
+    const q = perCore(id) / perCore('aegis-full');
+    if (Number.isFinite(q)) rps.note = `${rps.note ? `${rps.note}; ` : ''}per CPU-second: ${q.toFixed(2)}×`;
+    if (rps.pass === undefined) rps.note = skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure ?? rps.note;
+    out.push(rps);
+    const added = point ? addedPerRound(point.rounds[id], point.rounds['aegis-full'], (x) => x.latency.p50) : Number.NaN;
+    const p50 = judge(`${name}: p50 − chat p50 at ${point ? `${point.rate} RPS` : 'the same rate'}`, added, 'ms', '≤', 0.1, '≤ 0.1 ms', 3);
+    if (p50.pass === undefined) p50.note = point ? (skippedWhy(point.rounds[id]) ?? p50.note) : 'the front-door rate phase did not measure chat and every door';
+    out.push(p50);
+  }
+  return out;
 }

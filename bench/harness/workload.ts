@@ -1,7 +1,10 @@
 // The requests every target receives: one chat request with a prompt of a realistic size (about
-// 250 tokens, so context counting and policy content scans have something to read), whole or streamed.
+// 250 tokens, so context counting and policy content scans have something to read), whole or
+// streamed; and the same request as Aegis' other front doors take it (issue 22): the Responses API
+// at /v1/responses and Anthropic Messages at /v1/messages, translated onto the same chat pipeline.
 import { BENCH_MODEL } from './targets';
 
+const SYSTEM = 'You are a concise reviewer.';
 const PROMPT = [
   'You are reviewing a pull request for a self-hosted gateway that proxies OpenAI-compatible',
   'requests to local runtimes. Summarise the change below in two sentences, then list any risk',
@@ -12,22 +15,135 @@ const PROMPT = [
   'local spool file that a background task later ships to MongoDB for retrieval. Tests cover',
   'client aborts, upstream deaths mid-stream and a slow spool disk. Keep the answer short.',
 ].join(' ');
+const MAX_TOKENS = 64;
 
 export function chatBody(stream: boolean): string {
   return JSON.stringify({
     model: BENCH_MODEL,
     messages: [
-      { role: 'system', content: 'You are a concise reviewer.' },
+      { role: 'system', content: SYSTEM },
       { role: 'user', content: PROMPT },
     ],
-    max_tokens: 64,
+    max_tokens: MAX_TOKENS,
     stream,
   });
 }
 
-/** Substring that marks one content token in any target's SSE output (the mock's tokens are "t<i> "). */
-export const TOKEN_MARK = Buffer.from('"content":"t');
-export const DONE_MARK = Buffer.from('[DONE]');
+/**
+ * The API a request is sent through. `responses` sends `store: false` (as Codex does), so the row
+ * measures translation alone; `responses-store` leaves `store` at OpenAI's default (true), which
+ * adds keeping every response in Aegis' record store before a whole answer is sent.
+ */
+export type Door = 'chat' | 'responses' | 'messages' | 'responses-store';
+export const DOORS: readonly Door[] = ['chat', 'responses', 'messages', 'responses-store'];
+/** What `--doors` defaults to, in the full run and in --quick. */
+export const DEFAULT_DOORS: readonly Door[] = ['chat', 'responses', 'messages'];
+
+/** One door's request and how to read its answers. */
+export interface RequestShape {
+  door: Door;
+  path: string;
+  /** The request body, whole and streamed (built once: every request of a load sends the same). */
+  whole: string;
+  streamed: string;
+  /** Marks one content token in this door's SSE output (the mock's tokens are "t<i> "). */
+  tokenMark: Buffer;
+  /** The event every complete stream ends with. */
+  doneMark: Buffer;
+  /** An error event (before `doneMark`). */
+  errorMark: Buffer;
+  /** The text of a whole answer, or why the answer is not this door's successful shape. */
+  answerText(json: unknown): { text: string } | { why: string };
+}
+
+/** The text a whole answer carries when the mock sends `tokens` tokens. */
+export function expectedText(tokens: number): string {
+  return Array.from({ length: tokens }, (_, i) => `t${i} `).join('');
+}
+
+type Json = Record<string, unknown> | undefined;
+const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function chatText(json: unknown): { text: string } | { why: string } {
+  const choice = obj(list(obj(json)?.choices)[0]);
+  const content = obj(choice?.message)?.content;
+  return typeof content === 'string' ? { text: content } : { why: 'no choices[0].message.content' };
+}
+
+function responsesText(json: unknown): { text: string } | { why: string } {
+  const r = obj(json);
+  if (r?.object !== 'response' || r.status !== 'completed') return { why: `object ${String(r?.object)}, status ${String(r?.status)}` };
+  const parts = list(r.output)
+    .map(obj)
+    .filter((item) => item?.type === 'message')
+    .flatMap((item) => list(item?.content).map(obj))
+    .filter((p) => p?.type === 'output_text');
+  return parts.length ? { text: parts.map((p) => String(p?.text)).join('') } : { why: 'no output_text in output' };
+}
+
+function messagesText(json: unknown): { text: string } | { why: string } {
+  const m = obj(json);
+  if (m?.type !== 'message' || m.stop_reason !== 'end_turn') return { why: `type ${String(m?.type)}, stop_reason ${String(m?.stop_reason)}` };
+  const blocks = list(m.content)
+    .map(obj)
+    .filter((b) => b?.type === 'text');
+  return blocks.length ? { text: blocks.map((b) => String(b?.text)).join('') } : { why: 'no text block in content' };
+}
+
+function responsesBody(stream: boolean, store: boolean): string {
+  return JSON.stringify({
+    model: BENCH_MODEL,
+    instructions: SYSTEM,
+    input: PROMPT,
+    max_output_tokens: MAX_TOKENS,
+    stream,
+    ...(store ? {} : { store: false }),
+  });
+}
+
+function messagesBody(stream: boolean): string {
+  return JSON.stringify({ model: BENCH_MODEL, max_tokens: MAX_TOKENS, system: SYSTEM, messages: [{ role: 'user', content: PROMPT }], stream });
+}
+
+export function requestShape(door: Door): RequestShape {
+  switch (door) {
+    case 'chat':
+      return {
+        door,
+        path: '/v1/chat/completions',
+        whole: chatBody(false),
+        streamed: chatBody(true),
+        tokenMark: Buffer.from('"content":"t'),
+        doneMark: Buffer.from('[DONE]'),
+        errorMark: Buffer.from('{"error"'),
+        answerText: chatText,
+      };
+    case 'responses':
+    case 'responses-store':
+      return {
+        door,
+        path: '/v1/responses',
+        whole: responsesBody(false, door === 'responses-store'),
+        streamed: responsesBody(true, door === 'responses-store'),
+        tokenMark: Buffer.from('"delta":"t'),
+        doneMark: Buffer.from('"type":"response.completed"'),
+        errorMark: Buffer.from('"type":"response.failed"'),
+        answerText: responsesText,
+      };
+    case 'messages':
+      return {
+        door,
+        path: '/v1/messages',
+        whole: messagesBody(false),
+        streamed: messagesBody(true),
+        tokenMark: Buffer.from('"text_delta","text":"t'),
+        doneMark: Buffer.from('"type":"message_stop"'),
+        errorMark: Buffer.from('"type":"error"'),
+        answerText: messagesText,
+      };
+  }
+}
 
 /** Occurrences of `needle` in `hay`. */
 export function countOf(hay: Buffer, needle: Buffer): number {

@@ -24,6 +24,7 @@ import {
   type LocalTokenizerLoader,
   type MemorySearch,
   type ModelGate,
+  type RecordingState,
   type RequestPolicy,
   type ResponseStore,
   type ToolServers,
@@ -31,6 +32,8 @@ import {
 import { Metrics } from '../metrics';
 import { configEntry, discover, ModelCatalog, readGgufHeader, templateRendersTools, type DetectedFacts, type ModelEntry, type ToolSupport } from '../registry';
 import { createUpstream, type Upstream } from '../upstreams';
+import { upstreamHealthCache } from './upstream-health';
+import { upstreamMetrics } from './upstream-metrics';
 import { ggufTokenizerLoader } from './wiring-context';
 
 export function loadKeys(config: AegisConfig): KeyStore {
@@ -59,6 +62,7 @@ export function gatewayOptions(config: AegisConfig, keys: KeyStore, boundHost: s
     allowedOrigins: config.server.allowedOrigins,
     tools: config.tools,
     context: config.context,
+    metricsRequireKey: config.metrics.requireKey,
   };
 }
 
@@ -80,6 +84,8 @@ export interface Extension {
   mcp?: ToolServers;
   sinks?: readonly ExchangeSink[];
   audit?: AuditSink;
+  /** The recording outbox's state, for the status page. */
+  recording?: () => RecordingState;
   reload?(config: AegisConfig): void | Promise<void>;
   /** Runs after in-flight requests drained, before upstreams close. */
   close?(): void | Promise<void>;
@@ -134,6 +140,8 @@ export class GatewayRuntime {
   private readonly extension: Extension;
   /** The address the listener is bound to, once it is. */
   private boundHost: string | undefined;
+  /** Each upstream's health probe, shared by the status page and the metrics for a short while. */
+  readonly upstreamHealth: () => Promise<Record<string, boolean>>;
 
   private constructor(
     config: AegisConfig,
@@ -146,6 +154,7 @@ export class GatewayRuntime {
     this.logger = ctx.logger;
     this.extension = extension;
     this.current = current;
+    this.upstreamHealth = upstreamHealthCache(() => this.current.upstreams.values(), ctx.clock);
     this.deps = {
       snapshot: () => this.current,
       logger: ctx.logger,
@@ -169,6 +178,8 @@ export class GatewayRuntime {
         windows: config.context.windows,
         countCacheEntries: config.context.countCacheEntries,
       }),
+      recording: extension.recording,
+      health: () => this.upstreamHealth(),
       ready: async () => this.readiness(),
       modelState: (entry) => {
         const set = this.loaded.get(entry.upstream);
@@ -176,6 +187,12 @@ export class GatewayRuntime {
       },
     };
     this.app = createApp(this.deps);
+    upstreamMetrics(
+      ctx.metrics,
+      () => this.current,
+      () => this.upstreamHealth(),
+    );
+    if (config.metrics.principals) ctx.metrics.enablePrincipals();
     extension.attach?.(this.deps);
   }
 
@@ -408,8 +425,7 @@ export class GatewayRuntime {
   }
 
   private async inFlight(): Promise<number> {
-    const m = await this.deps.metrics.inFlight.get();
-    return m.values.reduce((s, v) => s + v.value, 0);
+    return this.deps.metrics.inFlight.all().reduce((s, c) => s + c.value, 0);
   }
 }
 

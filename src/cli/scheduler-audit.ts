@@ -5,7 +5,9 @@ import type { SchedulerEvent } from '../scheduler';
 
 export type AuditRecord = Parameters<NonNullable<GatewayDeps['audit']>>[0];
 
-export function schedulerAuditRecord(event: SchedulerEvent): AuditRecord {
+/** The audit record of an eviction or preemption; other events (loads, rejections) are metrics only. */
+export function schedulerAuditRecord(event: SchedulerEvent): AuditRecord | undefined {
+  if (event.type === 'load' || event.type === 'rejection') return undefined;
   const freedBytes = Object.values(event.freed).reduce((sum, bytes) => sum + bytes, 0);
   const freed = { freedBytes, freedByResource: event.freed };
   if (event.type === 'eviction') {

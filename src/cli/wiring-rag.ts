@@ -4,8 +4,19 @@ import type { AegisConfig } from '../config';
 import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
 import type { AuditSink } from '../gateway';
 import { metricNames } from '../metrics';
-import { exchangeRecord, openRagStorage, recordObligations, type EmbeddedStoreConfig, type Embedder, type RagStorage } from '../rag';
+import { exchangeRecord, openRagStorage, recordObligations, type DropReason, type EmbeddedStoreConfig, type Embedder, type RagStorage } from '../rag';
 import type { RuntimeContext } from './runtime';
+
+/** Every DropReason (the `satisfies` fails to compile when src/rag adds one). */
+const DROP_REASONS = Object.keys({
+  queue_full: true,
+  spool_full: true,
+  spool_error: true,
+  closed: true,
+  invalid_record: true,
+  dead_letter_error: true,
+  spool_disk_full: true,
+} satisfies Record<DropReason, true>);
 
 /** The embedded store's settings from `rag` (the registry and `aegis records` open the same file). */
 export function embeddedStoreConfig(config: AegisConfig): EmbeddedStoreConfig {
@@ -94,6 +105,7 @@ export async function wireRag(
   m.gaugeFrom(metricNames.ragQueueDepth, () => [{ value: stats().queueDepth }]);
   m.gaugeFrom(metricNames.ragSpoolBytes, () => [{ value: stats().spoolBytes }]);
   m.gaugeFrom(metricNames.ragStoreUp, () => [{ value: stats().storeUp ? 1 : 0 }]);
+  m.gaugeFrom(metricNames.ragSpoolDiskFull, () => [{ value: stats().spoolDiskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreDiskFull, () => [{ value: storage.health().diskFull ? 1 : 0 }]);
   m.gaugeFrom(metricNames.ragStoreBytes, () => {
     const h = storage.health();
@@ -102,6 +114,17 @@ export async function wireRag(
   m.gaugeFrom(metricNames.ragStoreMaxBytes, () => {
     const h = storage.health();
     return h.maxBytes === undefined ? [] : [{ value: h.maxBytes }];
+  });
+  m.gaugeFrom(metricNames.ragSpoolSegments, () => [{ value: stats().spoolSegments }]);
+  m.gaugeFrom(metricNames.ragSpoolOldestAge, () => {
+    const at = stats().spoolOldestAt;
+    return [{ value: at === undefined ? 0 : Math.max(0, (ctx.clock.now() - at) / 1000) }];
+  });
+  const dropped = m.counter(metricNames.ragDropped);
+  // Every reason starts at zero: losing records is what an alert watches for, from the first one.
+  for (const kind of ['exchange', 'audit'] as const) for (const reason of DROP_REASONS) dropped.inc({ kind, reason }, 0);
+  storage.onEvent((e) => {
+    if (e.type === 'dropped') dropped.inc({ kind: e.kind, reason: e.reason }, e.count);
   });
   logger.info({ store: storage.store.location, spool: rag.spool?.dir ?? '.aegis/spool' }, 'exchange recording enabled');
   return {

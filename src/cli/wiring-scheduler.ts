@@ -16,11 +16,13 @@ import {
   type ModelSpec,
   type ResidentModel,
   type SchedulerConfig,
+  type SchedulerEvent,
   type UpstreamTraits,
 } from '../scheduler';
 import type { RuntimeContext } from './runtime';
 import type { Upstream } from '../upstreams';
 import { schedulerAuditRecord } from './scheduler-audit';
+import { schedulerMetrics, type ModelLabels } from './scheduler-metrics';
 
 /** The registry's footprint port (`models import`), answered by the scheduler's GGUF estimate. */
 export const registryFootprintEstimate: FootprintEstimator = (header, { contextLength, parallel }) => {
@@ -68,6 +70,15 @@ export async function wireScheduler(
     if (!entry || !upstream) throw new GatewayError('model_not_found', `Model ${id} is no longer configured.`);
     return { entry, upstream };
   };
+  /** Scheduler ids as metric labels: the public name and upstream of the entry behind the id. */
+  const labelsOf: ModelLabels = (id) => {
+    const entry = byId.get(id);
+    if (entry) return { model: entry.name, upstream: entry.upstream };
+    // A model a runtime held at start that the registry does not know.
+    const slash = id.indexOf('/');
+    return { model: slash < 0 ? id : id.slice(slash + 1), upstream: slash < 0 ? '' : id.slice(0, slash) };
+  };
+  let countEvent: ((event: SchedulerEvent) => void) | undefined;
   const scheduler = new Scheduler({
     budgets: resolveBudgets({ ram: cfg.ram, gpus: cfg.gpus }),
     preemption: cfg.preemption,
@@ -77,7 +88,11 @@ export async function wireScheduler(
     loadTimeoutMs: cfg.loadTimeoutMs,
     clock,
     logger: log,
-    onEvent: (event) => audit?.(schedulerAuditRecord(event)),
+    onEvent: (event) => {
+      const record = schedulerAuditRecord(event);
+      if (record) audit?.(record);
+      countEvent?.(event);
+    },
     runtime: {
       async load(id, signal, onProgress) {
         const { entry, upstream } = upstreamOf(id);
@@ -96,6 +111,7 @@ export async function wireScheduler(
       },
     },
   });
+  countEvent = schedulerMetrics(ctx.metrics, scheduler, labelsOf);
   // What each spec and pool was last built from: a spec is rebuilt (GGUF read) only when it changes.
   const specKeys = new Map<string, string>();
   const poolSizes = new Map<string, number>();

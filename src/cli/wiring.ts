@@ -7,15 +7,16 @@ import type { ExchangeSink, Logger } from '../core';
 import { gatewayEmbedder, type AuditSink, type RequestPolicy } from '../gateway';
 import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
+import type { Histogram } from 'prom-client';
 import { metricNames } from '../metrics';
-import { policyData, startPolicyEngine, type RunningPolicy } from '../policy';
+import { policyData, startPolicyEngine, type PolicyEngine, type RunningPolicy } from '../policy';
 import type { Embedder } from '../rag';
 import { durableResponseStore } from './durable-responses';
 import { openRegistry, storedModels } from './registry-store';
 import type { Extension, RuntimeContext } from './runtime';
 import { wireMcp } from './wiring-mcp';
 import { wireRag } from './wiring-rag';
-import { wireScheduler, type WiredScheduler } from './wiring-scheduler';
+import { wireScheduler } from './wiring-scheduler';
 
 /** The package root: the default policy bundle ships there, whatever the working directory. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -67,15 +68,31 @@ async function wirePolicy(
   ]);
   ctx.metrics.counterFrom(metricNames.policyEvaluationErrors, () => [{ value: stats().evaluationErrors }]);
   ctx.metrics.counterFrom(metricNames.policyReloadErrors, () => [{ value: stats().reloadErrors }]);
+  ctx.metrics.counterFrom(metricNames.policyReloads, () => [{ value: stats().reloads }]);
   logger.info({ revision: stats().revision }, 'policy engine loaded');
   return {
     running,
-    policy: opaRequestPolicy(running.engine, ctx.clock, usage, audit),
+    policy: opaRequestPolicy(timedPolicyEngine(running.engine, ctx.metrics.histogram(metricNames.policyEvaluation)), ctx.clock, usage, audit),
     sink: {
       exchangeFinished(e) {
         if (e.usage) usage.addTokens(e.principalId, e.usage.total_tokens);
       },
     },
+  };
+}
+
+/** The engine with each decision timed: the port stays the policy's own, the clock is the CPU's. */
+function timedPolicyEngine(engine: PolicyEngine, seconds: Histogram): PolicyEngine {
+  return {
+    decide(input) {
+      const started = performance.now();
+      try {
+        return engine.decide(input);
+      } finally {
+        seconds.observe((performance.now() - started) / 1000);
+      }
+    },
+    revision: () => engine.revision(),
   };
 }
 
@@ -100,7 +117,6 @@ export function extendRuntime(options: WiringOptions) {
     const registry = await openRegistry(config, options.mongoUri, options.cwd);
     if (registry.imported) options.logger.info({ ...registry.imported, into: registry.where }, 'imported the model registry of an earlier version');
     const mcp = wireMcp(ctx, config, options.logger);
-    if (scheduler) schedulerMetrics(ctx, scheduler);
     return {
       scheduler: scheduler?.gate,
       admin: scheduler?.admin,
@@ -109,6 +125,7 @@ export function extendRuntime(options: WiringOptions) {
       audit,
       // Stored responses live beside the records, so a conversation survives a restart.
       responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
+      recording: rag ? () => rag.storage.stats() : undefined,
       memory: rag?.storage.search,
       attach(deps) {
         if (embedder && config.rag.embeddingModel) embedder.use(gatewayEmbedder(deps, config.rag.embeddingModel));
@@ -160,17 +177,9 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   if (!same(before.integrations, after.integrations)) keys.push('integrations');
   if (!same(before.mcp.endpoint, after.mcp.endpoint)) keys.push('mcp.endpoint');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
+  // Series are registered once; metrics.requireKey applies at once (it is a gateway option).
+  if (before.metrics.principals !== after.metrics.principals) keys.push('metrics.principals');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
-}
-
-function schedulerMetrics(ctx: RuntimeContext, wired: WiredScheduler): void {
-  const snap = () => wired.scheduler.snapshot();
-  const m = ctx.metrics;
-  m.gaugeFrom(metricNames.schedulerMemoryUsed, () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.usedBytes })));
-  m.gaugeFrom(metricNames.schedulerMemoryLimit, () => snap().resources.map((r) => ({ labels: { resource: r.id }, value: r.limitBytes })));
-  m.gaugeFrom(metricNames.schedulerModelLoaded, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.state === 'ready' ? 1 : 0 })));
-  m.gaugeFrom(metricNames.schedulerQueued, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.queued })));
-  m.counterFrom(metricNames.schedulerLoads, () => snap().models.map((mm) => ({ labels: { model: mm.id }, value: mm.loads })));
 }
 
 /** An embedder whose implementation arrives after it is handed out; until then it fails (text search, records pending). */

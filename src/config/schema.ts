@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { contextConfigSchema, modelContextSchema } from '../context/config-schema';
 import { integrationsConfigSchema } from '../integrations/config-schema';
 import { mcpConfigSchema } from '../mcp/config-schema';
+import { metricsConfigSchema } from '../metrics/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
 import { mongodbConfigSchema, ragConfigSchema } from '../rag/config-schema';
 import { schedulerConfigSchema } from '../scheduler/config-schema';
@@ -196,6 +197,7 @@ export const configSchema = z.strictObject({
   rag: ragConfigSchema.prefault({}),
   mongodb: mongodbConfigSchema.prefault({}),
   tools: toolsConfigSchema.prefault({}),
+  metrics: metricsConfigSchema.prefault({}),
   mcp: mcpConfigSchema.prefault({}),
   integrations: integrationsConfigSchema,
 });

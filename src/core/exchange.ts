@@ -53,6 +53,14 @@ export interface ExchangeFinished {
   endedAt: number;
   /** First token (streams) or full answer (non-streaming) time. */
   firstTokenAt?: number;
+  /** Last streamed output of the first model call (inter-token latency). */
+  lastTokenAt?: number;
+  /** Time waiting for the scheduler's lease (queue, load); undefined without a scheduler. */
+  queuedMs?: number;
+  /** Time the upstream took over every model call: from sending to the end of its answer. */
+  upstreamMs?: number;
+  /** Priority class the exchange was scheduled under. */
+  priority?: string;
   principalId: string;
   model: string;
   modelVersion: string;
@@ -107,19 +115,23 @@ export interface ExchangeToolStats {
 
 /** One MCP tool call the gateway ran (or refused) inside an exchange's tool loop. */
 export interface ExchangeToolCall {
+  /** The model's tool-call id. */
   id: string;
   /** The name the model called (`mcp__server__tool`). */
   name: string;
   server: string;
   tool: string;
   round: number;
+  /** The arguments as the model wrote them. */
   arguments: string;
+  /** sha256 of the arguments (parsed and re-serialised when they parse), for audits without them. */
   argumentsHash: string;
   /** ok, tool_error, denied, timeout, cancelled, error, invalid_arguments, unknown_tool, not_run. */
   outcome: string;
   durationMs: number;
   /** What the model was told (capped). */
   output: string;
+  /** Why it failed, in Aegis' words (not the tool's). */
   error?: string;
 }
 

@@ -6,3 +6,4 @@ export * from './logger';
 export * from './openai';
 export * from './exchange';
 export * from './sse';
+export * from './same-shape';

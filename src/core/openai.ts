@@ -87,6 +87,9 @@ export const embeddingRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: positiveInt.optional(),
   user: z.string().optional(),
+  // Embeddings are never streamed (OpenAI has no such option); without this the gateway took
+  // `stream: true` at its word and blamed the upstream's whole answer with a 502.
+  stream: z.union([z.literal(false), z.null()], { error: 'embeddings cannot be streamed; omit stream or set it to false' }).optional(),
 });
 
 export type ChatMessage = z.infer<typeof chatMessageSchema>;

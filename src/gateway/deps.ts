@@ -6,7 +6,7 @@ import type { Clock, ExchangeApi, ExchangeDecision, ExchangeRoute, ExchangeSink,
 import type { McpCallOptions, McpCallResult, McpLimits, ServerStatus, ToolCatalog, ToolInvocation, ToolVerdict } from '../mcp';
 import type { Metrics } from '../metrics';
 import type { ModelCatalog, ModelEntry } from '../registry';
-import type { AcquireOptions, Lease, RevocationListener } from '../scheduler';
+import type { AcquireOptions, Lease, RevocationListener, SchedulerSnapshot } from '../scheduler';
 import type { ToolsConfig } from '../tools';
 import type { Upstream } from '../upstreams';
 import type { ResponseStore } from './agents/response-store';
@@ -30,6 +30,8 @@ export interface GatewayOptions {
   tools?: ToolsConfig;
   /** The `context` section (fitting prompts into context windows); its defaults when absent. */
   context?: ContextConfig;
+  /** `/metrics` needs a key with the `admin` or `metrics` role (`metrics.requireKey`). */
+  metricsRequireKey: boolean;
 }
 
 /** The part of the gateway's world a config reload or a discovery round replaces, all at once. */
@@ -138,9 +140,20 @@ export type AuditSink = (event: AuditEvent) => void;
 
 /** Operations the admin routes expose (wired to the scheduler when present). */
 export interface AdminOps {
-  ps(): unknown;
+  ps(): SchedulerSnapshot;
   load(model: ModelEntry): Promise<unknown>;
   unload(model: ModelEntry): Promise<unknown>;
+}
+
+/** What the status page shows of the recording outbox (src/rag's OutboxStats satisfies it). */
+export interface RecordingState {
+  mode: 'direct' | 'spooling' | 'outbox-only';
+  storeUp: boolean;
+  queueDepth: number;
+  spoolBytes: number;
+  spoolSegments: number;
+  /** When the oldest record waiting in the spool was written. */
+  spoolOldestAt?: number;
 }
 
 export interface GatewayDeps {
@@ -159,6 +172,10 @@ export interface GatewayDeps {
   readonly admin?: AdminOps;
   /** The local operator's token as a one-key store (admin from loopback callers). */
   readonly operator?: KeyStore;
+  /** Upstream reachability by name, probed at most every few seconds (status page, metrics). */
+  readonly health?: () => Promise<Record<string, boolean>>;
+  /** The recording outbox (queue, spool, store), when recording is on. */
+  readonly recording?: () => RecordingState;
   /** Readiness beyond "process up": config loaded and upstreams reachable. */
   readonly ready?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /**

@@ -9,3 +9,4 @@ export { isLoopbackAddress, isLoopbackHost } from './middleware/access';
 export { MemoryResponseStore, type ResponseStore, type StoredResponse, type MemoryResponseStoreOptions } from './agents/response-store';
 export { ContextService, type ContextServiceOptions } from './context/service';
 export type { LocalTokenizerLoader } from './context/tokenizers';
+export type { RecentError, StatusDocument, StatusModel } from './status';

@@ -11,7 +11,6 @@ import { fitContext } from './stages/fit-context';
 import { mcpTools, type McpPrepared } from './stages/mcp-tools';
 import { prepareTools } from './stages/prepare-tools';
 import { resolveTarget } from './stages/resolve';
-import { retryToolCall } from './stages/retry-tool-call';
 import { toolLoop } from './stages/tool-loop';
 import { transform, type Answer, type GenerationChunk } from './stages/transform';
 import type { ClientRequest } from './exchange/front-door';
@@ -65,7 +64,7 @@ export async function serveExchange<Req extends ClientRequest, W, C extends Gene
     if (queued) await queued;
     const output = await callModel(x); //                           8 upstream
     if (x.mcp) return await toolLoop(x, x.mcp, output); //          10 MCP tool loop (then 9 for its last answer)
-    return await retryToolCall(x, transform(x, output)); //         9 OpenAI framing, turn assembly, tool calls
+    return await transform(x, output); //                           9 OpenAI framing, turn assembly, tool calls
   } catch (err) {
     throw x.fail(err);
   }

@@ -1,19 +1,49 @@
-// The gateway's own listeners on finished exchanges: request metrics, and the opt-in prompt log.
-import type { ExchangeFinished, ExchangeSink, ExchangeToolStats, Logger } from '../core';
+// The gateway's own listeners on finished exchanges: request metrics (with the context and tool
+// families), and the opt-in prompt log.
+import type { ExchangeApi, ExchangeFinished, ExchangeRoute, ExchangeSink, ExchangeToolStats, Logger } from '../core';
 import type { Metrics } from '../metrics';
+
+/** The `route` label of a door's series: the agent doors are their own, operators watch each API's traffic. */
+export const seriesRoute = ({ route, api }: { route: ExchangeRoute; api: ExchangeApi }): string => (api === 'chat' ? route : api);
+
+/** Failures of the runtime itself, as opposed to Aegis' own refusals (queue_timeout, preempted, …). */
+const isUpstreamFailure = (code: string): boolean => code.startsWith('upstream_') || code === 'model_load_failed' || code === 'context_length_exceeded';
 
 export function metricsSink(m: Metrics): ExchangeSink {
   return {
     exchangeFinished(e: ExchangeFinished): void {
-      m.inFlight.dec({ model: e.model });
-      // The agent doors are their own `route` values here: operators watch each API's traffic.
-      const route = e.api === 'chat' ? e.route : e.api;
-      m.requests.inc({ route, model: e.model, status: String(e.status) });
-      m.duration.observe({ route, model: e.model }, (e.endedAt - e.startedAt) / 1000);
-      if (e.firstTokenAt !== undefined && e.stream) m.ttft.observe({ model: e.model }, (e.firstTokenAt - e.startedAt) / 1000);
+      const s = m.series.of(seriesRoute(e), e.model);
+      s.inFlight.dec();
+      s.requests(e.status).inc();
+      const seconds = (e.endedAt - e.startedAt) / 1000;
+      s.duration.observe(seconds);
+      if (e.firstTokenAt !== undefined && e.stream) s.ttft.observe((e.firstTokenAt - e.startedAt) / 1000);
+      const completion = e.usage?.completion_tokens ?? 0;
       if (e.usage) {
-        m.tokens.inc({ model: e.model, kind: 'prompt' }, e.usage.prompt_tokens);
-        m.tokens.inc({ model: e.model, kind: 'completion' }, e.usage.completion_tokens);
+        s.promptTokens.inc(e.usage.prompt_tokens);
+        s.completionTokens.inc(completion);
+      }
+      // One model call only: a tool loop's gap between calls is not a gap between tokens.
+      if (e.stream && e.turns === 1 && completion > 1 && e.firstTokenAt !== undefined && e.lastTokenAt !== undefined) {
+        s.interTokenLatency.observe((e.lastTokenAt - e.firstTokenAt) / 1000 / (completion - 1));
+      }
+      if (e.upstreamMs !== undefined && e.upstreamMs > 0) {
+        if (completion > 0) s.tokensPerSecond.observe(completion / (e.upstreamMs / 1000));
+        // Only answers that completed: a failure's time says nothing about Aegis' share.
+        if (e.status === 200) s.overhead.observe(Math.max(0, seconds - e.upstreamMs / 1000 - (e.queuedMs ?? 0) / 1000));
+      }
+      if (e.queuedMs !== undefined && e.priority !== undefined) s.queueWait(e.priority).observe(e.queuedMs / 1000);
+      if (e.status === 499) s.disconnects.inc();
+      else if (e.errorCode) {
+        s.errors(e.errorCode).inc();
+        if (isUpstreamFailure(e.errorCode)) m.upstreamErrors.inc({ upstream: e.upstream, code: e.errorCode });
+      }
+      if (m.principalRequests) {
+        m.principalRequests.inc({ principal: e.principalId, model: e.model });
+        if (e.usage) {
+          m.principalTokens?.inc({ principal: e.principalId, kind: 'prompt' }, e.usage.prompt_tokens);
+          m.principalTokens?.inc({ principal: e.principalId, kind: 'completion' }, completion);
+        }
       }
       if (e.tools) toolMetrics(m, e.model, e.tools);
       const c = e.context;
@@ -25,8 +55,6 @@ export function metricsSink(m: Metrics): ExchangeSink {
       }
       // Refusals by Aegis itself happen before admission and are counted by the context step.
       if (e.errorCode === 'context_length_exceeded') m.contextRefusals.inc({ model: e.model });
-      if (e.status === 499) m.disconnects.inc({ model: e.model });
-      else if (e.status >= 500 && e.errorCode) m.upstreamErrors.inc({ upstream: e.upstream, code: e.errorCode });
     },
   };
 }

@@ -30,7 +30,7 @@ const sseHeaders = {
 };
 
 /** What the SSE writer uses of an exchange. */
-export type StreamedExchange = Pick<Exchange, 'markClientGone' | 'progress' | 'failure' | 'finish' | 'clientGone' | 'headers'>;
+export type StreamedExchange = Pick<Exchange, 'markClientGone' | 'progress' | 'failure' | 'finish' | 'clientGone' | 'headers' | 'upstreamDone'>;
 
 export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, keepAliveMs: number, framing: SseFraming = openAiFraming): Response {
   let ctrl!: ReadableStreamDefaultController<Uint8Array>;
@@ -86,6 +86,8 @@ export function sseResponse<C>(x: StreamedExchange, answer: Promise<Answer<C>>, 
         if (Array.isArray(out)) for (const o of out) await write(framing.event(o));
         else await write(framing.event(out));
       }
+      // The upstream's answer is complete; what follows (a tool-call retry, the closing events) is not its time.
+      x.upstreamDone();
       const settling = a.codec.settle?.();
       if (settling) await settling;
       for (const extra of a.codec.end()) await write(framing.event(extra));

@@ -1,6 +1,7 @@
 // What one MCP tool call became: the entry of the exchange record, the audit event and the
 // `aegis_tool_calls` item the client sees.
 import { createHash } from 'node:crypto';
+import type { ExchangeToolCall } from '../core';
 
 export type ToolCallOutcome =
   /** The tool answered. */
@@ -19,26 +20,11 @@ export type ToolCallOutcome =
   /** Refused before running: more calls in one answer than allowed, or after the last round. */
   | 'not_run';
 
-export interface ToolCallRecord {
-  /** The model's tool-call id. */
-  id: string;
-  /** The name the model called (`mcp__server__tool`). */
-  name: string;
-  server: string;
-  tool: string;
-  round: number;
-  /** The arguments as the model wrote them. */
-  arguments: string;
-  /** sha256 of the arguments (parsed and re-serialised when they parse), for audits without them. */
-  argumentsHash: string;
+/** An MCP call as the loop saw it: the exchange record's entry (src/core) and what only the loop needs. */
+export interface ToolCallRecord extends ExchangeToolCall {
   outcome: ToolCallOutcome;
-  durationMs: number;
-  /** What the model was told (capped). */
-  output: string;
   /** Characters of the result before the cap, when it was cut. */
   fullLength?: number;
-  /** Why it failed, in Aegis' words (not the tool's). */
-  error?: string;
   /** The policy decision's reasons, for a denied call. */
   reasons?: string[];
   /** The policy decision that allowed or refused the call. */

@@ -8,6 +8,7 @@ export { Outbox, type OutboxOptions } from './outbox';
 export { Spool, SpoolFullError, type SpoolOptions, type SpoolBatch } from './spool';
 export { decisionAudit } from './decision-audit';
 export { exchangeRecord, obligationRedactions, recordObligations } from './exchange-record';
+export { exchangeRecordSchema, auditEventSchema } from './record-schema';
 export { mongodbConfigSchema, ragConfigSchema, type MongodbConfig, type RagConfig } from './config-schema';
 export { OutboxExchangeRecorder, OutboxAuditSink, metadataOnly, type RecorderOptions } from './recorder';
 export { MongoExchangeStore, defaultCollections, insertIdempotent, type MongoCollections, type MongoExchangeStoreOptions } from './mongo-store';

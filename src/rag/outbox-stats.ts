@@ -22,7 +22,7 @@ export interface KindCounters {
   expired: number;
 }
 
-export type DropReason = 'queue_full' | 'spool_full' | 'spool_error' | 'closed' | 'invalid_record' | 'dead_letter_error';
+export type DropReason = 'queue_full' | 'spool_full' | 'spool_disk_full' | 'spool_error' | 'closed' | 'invalid_record' | 'dead_letter_error';
 
 export type OutboxEvent =
   | { type: 'dropped'; kind: RecordKind; count: number; reason: DropReason }
@@ -31,7 +31,10 @@ export type OutboxEvent =
   | { type: 'rejected'; count: number }
   | { type: 'corrupt'; count: number }
   | { type: 'store_down'; error: string }
-  | { type: 'store_up' };
+  | { type: 'store_up' }
+  /** The spool's disk refused an append for lack of space; records wait in memory. */
+  | { type: 'spool_disk_full' }
+  | { type: 'spool_writable' };
 
 export interface OutboxStats {
   exchange: KindCounters;
@@ -41,9 +44,13 @@ export interface OutboxStats {
   queueDepth: number;
   spoolBytes: number;
   spoolSegments: number;
+  /** When the oldest record waiting in the spool was written; undefined when the spool is empty. */
+  spoolOldestAt?: number;
   /** `direct` inserts, `spooling` while the store is behind, `outbox-only` without a store. */
   mode: 'direct' | 'spooling' | 'outbox-only';
   storeUp: boolean;
+  /** True while the spool's disk is full: records wait in the in-memory queue (bounded by its capacity). */
+  spoolDiskFull: boolean;
 }
 
 export const emptyCounters = (): KindCounters => ({

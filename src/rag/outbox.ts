@@ -23,6 +23,12 @@ export interface OutboxOptions {
 
 class InsertTimeout extends Error {}
 
+/** The disk under the spool is out of space (or quota): a state that passes, not a broken spool. */
+const isDiskFull = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+};
+
 export class Outbox {
   private readonly queue: OutboxItem[] = [];
   private readonly counters: Record<RecordKind, KindCounters> = { exchange: emptyCounters(), audit: emptyCounters() };
@@ -37,6 +43,10 @@ export class Outbox {
   private storeUp = true;
   private backoff = 0;
   private retryAt = 0;
+  /** While the spool's disk is full, batches wait in the queue until this time, then try again. */
+  private spoolDiskFull = false;
+  private spoolRetryAt = 0;
+  private spoolRetryWait = 0;
   private lastDropLog = Number.NEGATIVE_INFINITY;
   private readonly store?: ExchangeStore;
   private readonly spool: Spool;
@@ -100,8 +110,10 @@ export class Outbox {
       queueDepth: this.queue.length + this.inFlight.length,
       spoolBytes: this.spool.pendingBytes(),
       spoolSegments: this.spool.segmentCount(),
+      spoolOldestAt: this.spool.oldestPendingAt(),
       mode: !this.store ? 'outbox-only' : spooling ? 'spooling' : 'direct',
       storeUp: this.storeUp,
+      spoolDiskFull: this.spoolDiskFull,
     };
   }
 
@@ -142,7 +154,7 @@ export class Outbox {
     for (;;) {
       if (this.abandoned) return;
       let worked = false;
-      if (this.queue.length > 0) {
+      if (this.queue.length > 0 && (this.closing || this.clock.now() >= this.spoolRetryAt)) {
         this.inFlight = this.queue.splice(0, this.limits.batchSize);
         await this.deliver(this.inFlight);
         this.inFlight = [];
@@ -154,8 +166,10 @@ export class Outbox {
       }
       if (worked) continue;
       if (this.closing) return;
-      const wait = this.store && this.spool.hasPending() ? Math.max(1, this.retryAt - this.clock.now()) : undefined;
-      await this.sleep(wait);
+      const waits = [this.store && this.spool.hasPending() ? this.retryAt : undefined, this.queue.length > 0 ? this.spoolRetryAt : undefined].filter(
+        (t): t is number => t !== undefined,
+      );
+      await this.sleep(waits.length > 0 ? Math.max(1, Math.min(...waits) - this.clock.now()) : undefined);
     }
   }
 
@@ -173,12 +187,18 @@ export class Outbox {
 
   private async deliver(batch: readonly OutboxItem[]): Promise<void> {
     // Anything already spooled must go first, so while the spool is non-empty new records join it.
-    const direct = this.store && !this.spool.hasPending() && this.clock.now() >= this.retryAt && this.queue.length <= this.limits.highWater;
+    // A queue held back by a full spool disk goes to the store as soon as it can: the spool cannot take it.
+    const direct =
+      this.store && !this.spool.hasPending() && this.clock.now() >= this.retryAt && (this.queue.length <= this.limits.highWater || this.spoolDiskFull);
     if (!direct || !this.store) return this.toSpool(batch);
     try {
       const outcome = await this.insert(this.store, batch);
       await this.settle(batch, outcome, 'inserted');
       this.markUp();
+      // What waited for the spool's disk went to the store instead; once the queue is back under
+      // the high-water mark nothing needs the spool any more (clearing earlier would send the rest
+      // to the full disk again, and flap).
+      if (this.spoolDiskFull && this.queue.length <= this.limits.highWater) this.spoolWritable();
     } catch (err) {
       this.markDown(err);
       await this.toSpool(batch);
@@ -274,11 +294,40 @@ export class Outbox {
       await this.spool.append(batch);
       for (const i of batch) this.counters[i.kind].spooled++;
       this.emit({ type: 'spooled', count: batch.length });
+      if (this.spoolDiskFull) this.spoolWritable();
     } catch (err) {
       // After a forced close the pump's late batch was already spooled by `close`.
       if (this.abandoned && !forced) return;
-      this.drop(countByKind(batch), (err as { code?: string }).code === 'spool_full' ? 'spool_full' : 'spool_error', err);
+      if (isDiskFull(err) && !this.closing) return this.holdForDisk(batch, err);
+      this.drop(countByKind(batch), isDiskFull(err) ? 'spool_disk_full' : (err as { code?: string }).code === 'spool_full' ? 'spool_full' : 'spool_error', err);
     }
+  }
+
+  /**
+   * The spool's disk is full: the batch goes back to the head of the queue (order kept) and the pump
+   * tries again after the back-off, so a disk that gets room again loses nothing. Meanwhile new
+   * records wait behind it in memory; only what the queue cannot hold is lost (`queue_full`).
+   */
+  private holdForDisk(batch: readonly OutboxItem[], err: unknown): void {
+    this.queue.unshift(...batch);
+    const wait = this.spoolRetryWait === 0 ? this.limits.retryMinMs : Math.min(this.limits.retryMaxMs, this.spoolRetryWait * 2);
+    this.spoolRetryWait = wait;
+    this.spoolRetryAt = this.clock.now() + wait;
+    if (this.spoolDiskFull) return;
+    this.spoolDiskFull = true;
+    this.emit({ type: 'spool_disk_full' });
+    this.logger.error(
+      { err, dir: this.spool.dir, queued: this.queue.length, capacity: this.limits.capacity, retryInMs: wait },
+      "the spool's disk is full: records wait in memory until it has room (past the queue's capacity they are lost); free space on that disk",
+    );
+  }
+
+  private spoolWritable(): void {
+    this.spoolDiskFull = false;
+    this.spoolRetryAt = 0;
+    this.spoolRetryWait = 0;
+    this.emit({ type: 'spool_writable' });
+    this.logger.info({ dir: this.spool.dir, queued: this.queue.length }, "records held for the spool's full disk are delivered again");
   }
 
   private markDown(err: unknown, isStore = true): void {

@@ -1,6 +1,6 @@
 // The durable append-only spool: JSONL segments appended in batches and fsync'd every few ms,
 // rotated by size, read back oldest-first from a committed offset; replayed segments are deleted.
-import { appendFile, mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { appendFile, mkdir, open, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock, silentLogger, type Clock, type Logger, type TimerHandle } from '../core';
 import { acquireLock, decodeItem, encodeItem, listSegments, readCommit, segmentPath, writeCommit, type SegmentInfo } from './spool-files';
@@ -36,6 +36,16 @@ interface Writer {
   handle: FileHandle;
 }
 
+/** Records up to byte `end` of segment `seq` were first written no earlier than `at`. */
+interface AgeMark {
+  seq: number;
+  end: number;
+  at: number;
+}
+
+/** Appends within this span share one age mark: the oldest record's age is known to within it. */
+const AGE_MARK_SPAN_MS = 1_000;
+
 export class Spool {
   private writer?: Writer;
   private nextSeq: number;
@@ -44,6 +54,8 @@ export class Spool {
   private syncTimer?: TimerHandle;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** When the pending records were written, oldest first (for the age of the oldest one). */
+  private readonly marks: AgeMark[] = [];
   private readonly clock: Clock;
   private readonly logger: Logger;
 
@@ -53,8 +65,11 @@ export class Spool {
     offset: number,
     private readonly release: () => Promise<void>,
     deps: { clock: Clock; logger: Logger },
+    writtenAt: readonly number[] = [],
   ) {
     this.offset = offset;
+    // A previous process' segments: the file's creation time is when its first record was written.
+    for (const [i, s] of segments.entries()) this.marks.push({ seq: s.seq, end: s.size, at: writtenAt[i] ?? deps.clock.now() });
     this.nextSeq = (segments.at(-1)?.seq ?? 0) + 1;
     this.clock = deps.clock;
     this.logger = deps.logger;
@@ -78,7 +93,8 @@ export class Spool {
     const pending = all.filter((s) => !commit || s.seq >= commit.seq);
     for (const s of all) if (!pending.includes(s)) await unlink(s.path).catch(() => {});
     const offset = commit && pending[0]?.seq === commit.seq ? Math.min(commit.offset, pending[0].size) : 0;
-    return new Spool({ dir, segmentBytes, maxBytes, fsyncIntervalMs, fsyncEveryRecords }, pending, offset, release, { clock, logger });
+    const writtenAt = await Promise.all(pending.map((s) => stat(s.path).then((st) => st.birthtimeMs || st.mtimeMs)));
+    return new Spool({ dir, segmentBytes, maxBytes, fsyncIntervalMs, fsyncEveryRecords }, pending, offset, release, { clock, logger }, writtenAt);
   }
 
   get dir(): string {
@@ -92,6 +108,18 @@ export class Spool {
 
   segmentCount(): number {
     return this.segments.length;
+  }
+
+  /** When the oldest record not yet replayed was written (to within a second); undefined when none is. */
+  oldestPendingAt(): number | undefined {
+    const head = this.segments[0];
+    while (this.marks.length > 0) {
+      const m = this.marks[0]!;
+      const replayed = head === undefined || m.seq < head.seq || (m.seq === head.seq && m.end <= this.offset);
+      if (!replayed) break;
+      this.marks.shift();
+    }
+    return this.pendingBytes() > 0 ? this.marks[0]?.at : undefined;
   }
 
   hasPending(): boolean {
@@ -120,6 +148,7 @@ export class Spool {
         throw err;
       }
       writer.seg.size += bytes.length;
+      this.markWritten(writer.seg);
       this.unsynced += items.length;
       if (this.unsynced >= this.options.fsyncEveryRecords) await this.syncNow();
       else
@@ -128,6 +157,13 @@ export class Spool {
           this.options.fsyncIntervalMs,
         );
     });
+  }
+
+  private markWritten(seg: SegmentInfo): void {
+    const now = this.clock.now();
+    const last = this.marks.at(-1);
+    if (last && last.seq === seg.seq && now - last.at < AGE_MARK_SPAN_MS) last.end = seg.size;
+    else this.marks.push({ seq: seg.seq, end: seg.size, at: now });
   }
 
   /** fsync whatever is unsynced now. */

@@ -2,6 +2,7 @@
 // JSON file, MongoDB) and GGUF import.
 export * from './types';
 export * from './catalog';
+export { modelEntrySchema } from './entry-schema';
 export { FileRegistryStore, type FileRegistryStoreOptions } from './file-registry-store';
 export { MongoRegistryStore, type MongoRegistryStoreOptions } from './mongo-registry-store';
 export { SqliteRegistryStore, type SqliteRegistryStoreOptions } from './sqlite-registry-store';

@@ -93,6 +93,7 @@ export class SchedulerMachine extends MachineCore {
     this.dispatch(() => {
       const m = this.models.get(model);
       if (m?.state !== 'loading' || m.load?.id !== loadId) return;
+      this.effects.report({ type: 'load', model, outcome: result.ok ? 'ok' : 'failed', durationMs: this.now() - m.load.startedAt });
       this.timers.endLoad(m);
       if (!result.ok) {
         m.state = 'unloaded';

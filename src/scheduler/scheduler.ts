@@ -110,11 +110,12 @@ export interface SchedulerFacadeOptions extends SchedulerOptions {
   logger?: Logger;
   /** A load that has not finished by then is aborted and fails its waiters (llama-swap: 120 s). */
   loadTimeoutMs?: number;
-  /** Evictions and preemptions, as they are decided (the gateway audits them). */
+  /** Evictions, preemptions, loads and rejections, as they happen (audit and metrics). */
   onEvent?: (event: SchedulerEvent) => void;
 }
 
 interface PendingRequest {
+  model: string;
   onGrant(grant: Grant): void;
   onFail(error: GatewayError): void;
   onProgress?: (event: LoadProgress) => void;
@@ -225,6 +226,7 @@ export class Scheduler {
         signal?.removeEventListener('abort', onAbort);
       };
       this.pending.set(id, {
+        model,
         onProgress,
         onFail: (error) => {
           done();
@@ -255,7 +257,12 @@ export class Scheduler {
         if (p) p.onGrant(grant);
         else if (!grant.loadOnly) this.machine.onRelease(grant.requestId); // requester already gone
       },
-      fail: (requestId, error) => this.pending.get(requestId)?.onFail(error),
+      fail: (requestId, error) => {
+        const p = this.pending.get(requestId);
+        if (!p) return;
+        this.report({ type: 'rejection', model: p.model, reason: error.code });
+        p.onFail(error);
+      },
       revoke: (requestId, error) => {
         const lease = this.leases.get(requestId);
         this.leases.delete(requestId);
@@ -268,15 +275,17 @@ export class Scheduler {
           this.logger.warn({ err: String(err), requestId }, 'progress callback threw');
         }
       },
-      report: (event) => {
-        // Called inside the machine's event: a failing listener must not break scheduling.
-        try {
-          this.onEvent?.(event);
-        } catch (err) {
-          this.logger.warn({ err: String(err), event: event.type, model: event.model }, 'scheduler event listener threw');
-        }
-      },
+      report: (event) => this.report(event),
     };
+  }
+
+  /** Called inside the machine's event: a failing listener must not break scheduling. */
+  private report(event: SchedulerEvent): void {
+    try {
+      this.onEvent?.(event);
+    } catch (err) {
+      this.logger.warn({ err: String(err), event: event.type, model: event.model }, 'scheduler event listener threw');
+    }
   }
 
   private startLoad(model: string, loadId: number): void {

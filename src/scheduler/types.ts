@@ -97,8 +97,9 @@ export type UnloadReason = 'ttl' | 'evict' | 'admin' | 'preempt';
 export type EvictionReason = 'budget' | 'ttl' | 'preemption' | 'manual';
 
 /**
- * Decisions an operator must be able to account for after the fact (the gateway audits them): every
- * unload the scheduler starts, and every lease it takes back.
+ * What the scheduler decided, as it decides it. Evictions and preemptions are decisions an operator
+ * must be able to account for after the fact (the gateway audits them); loads and rejections are
+ * reported for metrics (load duration, rejections by reason).
  */
 export type SchedulerEvent =
   | {
@@ -119,6 +120,13 @@ export type SchedulerEvent =
       /** Classes of the leases taken back, one entry per lease. */
       revoked: string[];
       freed: Footprint;
+    }
+  | { type: 'load'; model: string; outcome: 'ok' | 'failed'; durationMs: number }
+  | {
+      type: 'rejection';
+      model: string;
+      /** The GatewayError code the waiting request ended with (queue_full, queue_timeout, …). */
+      reason: string;
     };
 
 /** Progress of the load a waiting request depends on (the gateway renders SSE comments from it). */
@@ -162,6 +170,6 @@ export interface SchedulerEffects {
   /** A granted lease is taken back (preemption): the gateway must cut the upstream request. */
   revoke(requestId: string, error: GatewayError): void;
   progress(requestId: string, event: LoadProgress): void;
-  /** An eviction or preemption happened (for the audit log). */
+  /** An eviction, preemption or finished load (for the audit log and metrics). */
   report(event: SchedulerEvent): void;
 }

@@ -62,10 +62,7 @@ export class ToolStream {
     this.out = [];
     const { role: _role, content, tool_calls, ...rest } = choice.delta;
     // Other delta fields (llama-server's reasoning_content) pass through as they came.
-    for (const key in rest) {
-      this.emit(rest);
-      break;
-    }
+    if (Object.keys(rest).length > 0) this.emit(rest);
     if (content) {
       if (this.text) this.textEvents(this.text.push(content));
       else if (this.json) this.jsonEvents(this.json.push(content));

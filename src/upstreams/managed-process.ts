@@ -45,6 +45,8 @@ export class RunnerProcess {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private restarts = 0;
+  /** Restarts after unexpected exits over the process' whole life (for metrics; never reset). */
+  restartsTotal = 0;
   private readonly tail: string[] = [];
 
   constructor(private readonly options: RunnerProcessOptions) {}
@@ -106,10 +108,12 @@ export class RunnerProcess {
       onProgress?.({ fraction, message: `starting ${this.options.model}` });
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The cause is read before the kill: the exit the kill itself causes is not why the load failed.
+    const cause = exitReason ?? `timed out after ${managed.startupTimeoutMs} ms (startupTimeoutMs)`;
     await this.kill();
     throw new GatewayError(
       'model_load_failed',
-      `Managed runtime for "${this.options.model}" did not become healthy: ${exitReason ?? 'timed out'}. Last output: ${this.tail.slice(-5).join(' | ')}`,
+      `Managed runtime for "${this.options.model}" did not become healthy: ${cause}. Last output: ${this.tail.slice(-5).join(' | ')}`,
       { retryAfter: 5 },
     );
   }
@@ -136,6 +140,7 @@ export class RunnerProcess {
     }
     const delay = Math.min(restart.maxBackoffMs, restart.backoffMs * 2 ** this.restarts);
     this.restarts++;
+    this.restartsTotal++;
     logger.warn({ model: this.options.model, reason, delayMs: delay, attempt: this.restarts }, 'managed runtime died; restarting');
     this.state = 'starting';
     this.ready = new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => this.spawnAndWait());

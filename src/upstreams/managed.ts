@@ -90,6 +90,11 @@ export class ManagedUpstream extends OpenAICompatibleUpstream implements ModelCo
     return true;
   }
 
+  /** Each runtime process: whether it serves, and how often it was restarted after dying. */
+  runnerStates(): { model: string; up: boolean; restarts: number }[] {
+    return [...this.runners].map(([model, r]) => ({ model, up: r.state === 'ready', restarts: r.restartsTotal }));
+  }
+
   /** The pid of a model's process, for operations and tests. */
   pidOf(upstreamModel: string): number | undefined {
     return this.runners.get(upstreamModel)?.pid;

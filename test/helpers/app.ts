@@ -138,6 +138,7 @@ export function inProcessApp(over: InProcessOverrides = {}): InProcessApp<AnyUps
       anonymous: { allowed: true, admin: false },
       allowedHosts: [],
       allowedOrigins: [],
+      metricsRequireKey: false,
       ...options,
     },
   };

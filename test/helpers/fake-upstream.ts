@@ -1,5 +1,6 @@
 // A scriptable OpenAI-compatible upstream for edge cases real runtimes cannot be made to produce on
 // demand: a stream that dies mid-way, a hang, an error status. It records what it saw.
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chatRequestSchema } from '../../src/core';
 import { scriptedChunks, scriptedCompletion, type Script } from './chat-script';
@@ -23,6 +24,8 @@ export interface FakeUpstream {
   active: number;
   maxActive: number;
   requests: Record<string, unknown>[];
+  /** `request` when a generation request arrives, `aborted` the moment its connection closes early. */
+  events: EventEmitter;
   behaviour: Behaviour;
   close(): Promise<void>;
 }
@@ -32,7 +35,17 @@ function chunk(i: number, content: string, finish: string | null = null): string
 }
 
 export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstream> {
-  const state: FakeUpstream = { url: '', aborted: 0, completed: 0, active: 0, maxActive: 0, requests: [], behaviour, close: async () => {} };
+  const state: FakeUpstream = {
+    url: '',
+    aborted: 0,
+    completed: 0,
+    active: 0,
+    maxActive: 0,
+    requests: [],
+    events: new EventEmitter(),
+    behaviour,
+    close: async () => {},
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let raw = '';
     req.on('data', (d: Buffer) => (raw += d));
@@ -50,10 +63,13 @@ export async function startFakeUpstream(behaviour: Behaviour): Promise<FakeUpstr
       state.requests.push(raw ? (JSON.parse(raw) as Record<string, unknown>) : {});
       state.active++;
       state.maxActive = Math.max(state.maxActive, state.active);
+      state.events.emit('request');
       let finished = false;
       res.on('close', () => {
         state.active--;
-        if (!finished) state.aborted++;
+        if (finished) return;
+        state.aborted++;
+        state.events.emit('aborted');
       });
       const b = state.behaviour;
       if (b.kind === 'hang') return;

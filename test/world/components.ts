@@ -32,6 +32,10 @@ export interface WorldInfo {
   agentspy: { python: string; versions: Record<string, string> };
   /** The pinned MCP reference servers from npm: entry scripts to run with this Node (no shell). */
   mcpservers: { everything: string; memory: string; versions: Record<string, string> };
+  /** Debian's Prometheus binary; each test starts its own server (prometheus.ts) for its gateway. */
+  prometheus: { bin: string; version: string };
+  /** Debian's Chromium, driven headless by playwright-core. */
+  chromium: { bin: string };
 }
 
 export type ComponentName = keyof WorldInfo;
@@ -188,5 +192,13 @@ export const starters: { [K in ComponentName]: () => Promise<WorldInfo[K]> } = {
     await ensureInstalled('mcpservers');
     const entry = (pkg: string) => join(mcpServersModules, '@modelcontextprotocol', pkg, 'dist', 'index.js');
     return { everything: entry('server-everything'), memory: entry('server-memory'), versions: { ...mcpServerPins } };
+  },
+  prometheus: async () => {
+    await ensureInstalled('prometheus');
+    return { bin: paths.prometheus, version: pins.prometheus.version };
+  },
+  chromium: async () => {
+    await ensureInstalled('chromium');
+    return { bin: pins.chromium.bin };
   },
 };

@@ -1,16 +1,17 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
-// llama-cpp-python, the GGUF test models, the agent clients (npm and Python) and the MCP reference
-// servers. `tsx test/world/install.ts [component...]`.
+// llama-cpp-python, the GGUF test models, the agent clients (npm and Python), the MCP reference
+// servers, and Prometheus and Chromium from Debian. `tsx test/world/install.ts [component...]`.
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { agentPins, ollamaHeaders, paths, pins, cacheDir } from './manifest';
+import { ensureChromium, ensurePrometheus } from './install-debian';
 import { installModels } from './install-models';
 import { ensureMcpServers } from './install-mcp-servers';
 import { elapsed, run, say } from './run';
 
-export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy' | 'mcpservers';
-export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy', 'mcpservers'];
+export type Component = 'opa' | 'ferretdb' | 'ollama' | 'llamacpp' | 'models' | 'agents' | 'agentspy' | 'mcpservers' | 'prometheus' | 'chromium';
+export const components: Component[] = ['models', 'opa', 'ferretdb', 'llamacpp', 'ollama', 'agents', 'agentspy', 'mcpservers', 'prometheus', 'chromium'];
 
 const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
@@ -161,6 +162,8 @@ const installers: Record<Component, () => Promise<void>> = {
   agents: ensureAgents,
   agentspy: ensureAgentsPython,
   mcpservers: ensureMcpServers,
+  prometheus: ensurePrometheus,
+  chromium: ensureChromium,
 };
 
 const inflight = new Map<Component, Promise<void>>();

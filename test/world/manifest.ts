@@ -12,6 +12,11 @@ export const pins = {
   // A version whose ggml CPU backend builds through cgo with plain `go build`.
   ollama: { module: 'github.com/ollama/ollama', version: 'v0.12.6' },
   llamaCppPython: { version: '0.3.16' },
+  // Debian bookworm's package (a static Go binary, extracted rather than installed: no service).
+  prometheus: { debian: 'prometheus', version: '2.42.0+ds-5+deb12u1' },
+  // Debian's chromium follows security updates, so only the package is pinned; the stamp records
+  // the version installed. It needs its shared libraries, so it is installed with apt.
+  chromium: { debian: 'chromium', bin: '/usr/bin/chromium' },
 } as const;
 
 /**
@@ -109,6 +114,9 @@ export const paths = {
   wheels: join(cacheDir, 'wheels'),
   agentsNpm: join(cacheDir, 'agents', 'npm', pinKey(agentPins.npm)),
   agentsPython: join(cacheDir, 'agents', 'python', pinKey(agentPins.pypi), process.platform === 'win32' ? 'Scripts' : 'bin', 'python'),
+  prometheus: join(cacheDir, 'prometheus', pins.prometheus.version, 'bin', 'prometheus'),
+  /** Where the chromium install is stamped (the browser itself lives at pins.chromium.bin). */
+  chromiumStamp: join(cacheDir, 'chromium', 'bin', 'chromium'),
   models: join(cacheDir, 'models'),
   model: (id: string): string => {
     const m = testModels.find((x) => x.id === id);

@@ -31,6 +31,7 @@ export function messagesDoor(o: MessagesDoorOptions): FrontDoor<ChatRequest, Cha
       return messages.toMessage(o.translation, body, { id: o.id, model }, newId);
     },
     chunk: (turn, chunk) => turn.chatChunk(chunk),
+    chatChunk: (chunk) => chunk,
     stream(x, turn) {
       const c = converterFor(x.target.entry.name, x.request);
       return {

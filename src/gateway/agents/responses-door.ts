@@ -38,6 +38,7 @@ export function responsesDoor(o: ResponsesDoorOptions): FrontDoor<ChatRequest, C
       return response;
     },
     chunk: (turn, chunk) => turn.chatChunk(chunk),
+    chatChunk: (chunk) => chunk,
     stream(x, turn) {
       const c = converterFor(x.target.entry.name);
       return {

@@ -20,6 +20,7 @@ import type { ContextState } from '../context/fit-chat';
 import { CONTEXT_HEADER, contextHeader, exchangeContext } from '../context/report';
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Principal } from '../keys';
+import { seriesRoute } from '../sinks';
 import type { ClientRequest, FrontDoor } from './front-door';
 import type { McpPlan } from './mcp-plan';
 import { estimatePromptTokens } from './token-estimate';
@@ -66,6 +67,11 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   mcp: McpPlan<Req> | undefined;
   /** The MCP calls its tool loop ran, for the record. */
   readonly mcpCalls: ExchangeToolCall[] = [];
+  /** Time the lease took (queue, load); stays undefined without a scheduler. */
+  queuedMs: number | undefined;
+  /** When the open model call was sent (undefined: none open), and the upstream's time over every finished call. */
+  private callStartedAt: number | undefined;
+  private upstreamMs: number | undefined;
   /** Extra work to do when the client goes away (leaving the scheduler's queue). */
   private readonly onClientGone: (() => void)[] = [];
   private finished = false;
@@ -83,7 +89,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     /** How the request's tools are served, when it has any (src/tools). */
     public tools?: ToolSession,
   ) {
-    start.deps.metrics.inFlight.inc({ model: target.entry.name });
+    start.deps.metrics.series.of(seriesRoute(start.door), target.entry.name).inFlight.inc();
   }
 
   /** What the exchange waits for, for streaming clients' keep-alive comments. */
@@ -118,6 +124,21 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     if (extra) Object.assign(headers, extra);
     if (this.context) headers[CONTEXT_HEADER] = contextHeader(this.context.report);
     return headers;
+  }
+
+  /** A model call is sent now (the first, a refit after a refusal, the retry of a tool call). */
+  upstreamCall(): void {
+    this.callStartedAt = this.start.deps.clock.now();
+  }
+
+  /**
+   * The open model call has delivered its whole answer or failed. Called once per call; a second
+   * word is ignored, so the end of a stream and the codec's end may both say so.
+   */
+  upstreamDone(): void {
+    if (this.callStartedAt === undefined) return;
+    this.upstreamMs = (this.upstreamMs ?? 0) + this.start.deps.clock.now() - this.callStartedAt;
+    this.callStartedAt = undefined;
   }
 
   /** A new model call's turn. */
@@ -198,6 +219,8 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   finish(status: number, error?: GatewayError): void {
     if (this.finished) return;
     this.finished = true;
+    // A call still open failed or was cut (client gone, preempted): its time so far was the upstream's.
+    this.upstreamDone();
     this.lease?.release();
     this.progressListeners = undefined;
     const { deps, door, requestId, startedAt, principal } = this.start;
@@ -212,6 +235,10 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       startedAt,
       endedAt: deps.clock.now(),
       firstTokenAt: this.turns[0]?.firstTokenAt,
+      lastTokenAt: this.turns[0]?.lastTokenAt,
+      queuedMs: this.queuedMs,
+      upstreamMs: this.upstreamMs,
+      priority: this.priority,
       principalId: principal.id,
       model: entry.name,
       modelVersion: entry.version,

@@ -50,9 +50,9 @@ export interface FrontDoor<Req extends ClientRequest, W, C> {
   /** Where the request's conversation is, for doors whose prompt the context step fits. */
   conversation?: Conversation<Req>;
   /**
-   * A chat chunk as this door's own chunk: the Chat Completions door's chunks are chat chunks. The
-   * MCP tool loop reads each round's answer as chat chunks (tool calls parsed, src/tools) and
-   * replays the last round through the door, so it runs only for doors that have this.
+   * A chat chunk as this door's own chunk, for doors whose upstream speaks chat (Chat Completions
+   * and the agent APIs): tool calls parsed out of an emulated model's text (src/tools) reach the
+   * door as chat chunks, and the MCP tool loop replays its last round through the door.
    */
   chatChunk?(chunk: ChatChunk): C;
 }

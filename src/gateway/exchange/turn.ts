@@ -8,6 +8,8 @@ export class Turn {
   usage: Usage | undefined;
   finishReason: string | null | undefined;
   firstTokenAt: number | undefined;
+  /** The latest streamed output (for inter-token latency). */
+  lastTokenAt: number | undefined;
   /** Streamed chunks that carried output: one token each on llama.cpp-based runtimes. */
   outputChunks = 0;
 
@@ -17,13 +19,18 @@ export class Turn {
     this.firstTokenAt ??= this.clock.now();
   }
 
+  private noteToken(): void {
+    this.lastTokenAt = this.clock.now();
+    this.firstTokenAt ??= this.lastTokenAt;
+  }
+
   chatChunk(chunk: ChatChunk): void {
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) return;
     const { content, tool_calls } = choice.delta;
     if (content) {
-      this.noteFirstToken();
+      this.noteToken();
       this.outputChunks++;
       this.answer += content;
     }
@@ -41,7 +48,7 @@ export class Turn {
     if (chunk.usage) this.usage = chunk.usage;
     const choice = chunk.choices[0];
     if (choice?.text) {
-      this.noteFirstToken();
+      this.noteToken();
       this.outputChunks++;
       this.answer += choice.text;
     }

@@ -63,6 +63,7 @@ export async function assemble<Req extends ClientRequest, W, C extends Generatio
   let turn = x.newTurn();
   const reply = (handle: Delivery<W, C>) => ({ toolCalls: turn.toolCalls.filter(Boolean), content: turn.answer, handle });
   if (output.kind === 'json') {
+    x.upstreamDone();
     if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
     const body = output.body;
     if (!isChatCompletion(body)) return reply(output);
@@ -101,6 +102,8 @@ export async function assemble<Req extends ClientRequest, W, C extends Generatio
     if (chunk.usage) turn.usage = chunk.usage;
     if (chunk.choices.length > 0) take(stream.push(chunk));
   }
+  // The round's model time ends with its last chunk; a retry is a call of its own.
+  x.upstreamDone();
   if (tools && stream) {
     if (stream.pendingRetry) {
       // The retry finishes the streamed answer: its turn continues this one.

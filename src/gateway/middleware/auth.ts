@@ -18,13 +18,27 @@ export interface AuthOptions {
   /** The local operator's token (see cli/operator-token.ts), accepted from loopback callers only. */
   operator?: () => KeyStore | undefined;
   failures: AuthFailureSink;
+  /**
+   * Also take the key as the password of HTTP Basic credentials (any user name): what a browser
+   * sends after its own login prompt, for pages such as /status that a person opens.
+   */
+  basic?: boolean;
 }
 
-export function auth({ keys, anonymous, operator, failures }: AuthOptions): MiddlewareHandler {
+/** The password of `Authorization: Basic base64(user:password)`, if that is what `header` is. */
+function basicPassword(header: string): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 || colon === decoded.length - 1 ? undefined : decoded.slice(colon + 1);
+}
+
+export function auth({ keys, anonymous, operator, failures, basic = false }: AuthOptions): MiddlewareHandler {
   return function authMiddleware(c, next) {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const apiKey = match?.[1] ?? c.req.header('x-api-key');
+    const apiKey = match?.[1] ?? c.req.header('x-api-key') ?? (basic ? basicPassword(header) : undefined);
     const store = keys();
     // A configured key is accepted from anywhere: the caller's address matters only below.
     const principal = apiKey ? store.verify(apiKey) : undefined;
@@ -55,10 +69,12 @@ export function auth({ keys, anonymous, operator, failures }: AuthOptions): Midd
 
 const anonymousAdmin: Principal = { ...anonymousPrincipal, roles: [...anonymousPrincipal.roles, 'admin'] };
 
-export function requireRole(role: string): MiddlewareHandler {
+/** Lets the request through when its principal has one of `roles`. */
+export function requireRole(...roles: string[]): MiddlewareHandler {
   return async function requireRoleMiddleware(c, next) {
-    if (!c.get('principal').roles.includes(role)) {
-      throw new GatewayError('permission_denied', `This endpoint needs the "${role}" role.`);
+    const held = c.get('principal').roles;
+    if (!roles.some((r) => held.includes(r))) {
+      throw new GatewayError('permission_denied', `This endpoint needs the ${roles.map((r) => `"${r}"`).join(' or ')} role.`);
     }
     return next();
   };

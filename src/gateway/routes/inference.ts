@@ -17,7 +17,7 @@ import { readJsonBody } from '../body';
 import { chatConversation } from '../exchange/chat-conversation';
 import type { ClientRequest, SchemaDoor } from '../exchange/front-door';
 import type { GenerationChunk } from '../stages/transform';
-import { serveDoor, type DoorTarget } from './serve-door';
+import { refused, serveDoor, type DoorTarget } from './serve-door';
 
 /** Usage is always asked of a streaming upstream (for metrics and records); the client gets it if it asked. */
 const withUsage = <R extends { stream?: boolean | null }>(request: R) =>
@@ -83,7 +83,12 @@ function frontDoorRoute<Req extends ClientRequest, W, C extends GenerationChunk>
 ): void {
   app.post(path, async (c) => {
     const snapshot = target.deps.snapshot();
-    const request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
+    let request: Req;
+    try {
+      request = await readJsonBody(c, door.schema, snapshot.options.bodyLimitBytes);
+    } catch (err) {
+      throw refused(target.deps, door, err);
+    }
     return serveDoor(c, target, snapshot, door, request);
   });
 }

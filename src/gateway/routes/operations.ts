@@ -31,7 +31,7 @@ export function adminRoutes(app: Hono, deps: GatewayDeps): void {
     const match = /^\/admin\/models\/(.+)\/(load|unload)$/.exec(c.req.path);
     if (!match) throw new GatewayError('not_found', `Unknown request URL: POST ${c.req.path}.`);
     if (!deps.admin) throw new GatewayError('not_found', 'The scheduler is not enabled.');
-    const entry = resolveModel(deps.snapshot(), decodeURIComponent(match[1]!));
+    const entry = resolveModel(deps.snapshot(), modelInPath(match[1]!));
     const audit = (outcome: 'ok' | 'error', details?: Record<string, unknown>) =>
       deps.audit?.({
         type: `model.${match[2]}`,
@@ -51,4 +51,13 @@ export function adminRoutes(app: Hono, deps: GatewayDeps): void {
     audit('ok');
     return c.json({ model: entry.name, version: entry.version, action: match[2], result });
   });
+}
+
+/** The model name of an admin path; a malformed escape (`%zz`) is the client's error, not a 500. */
+function modelInPath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new GatewayError('invalid_request', `The model name in the path is not valid percent-encoding: "${segment}".`);
+  }
 }

@@ -1,6 +1,6 @@
 // POST /v1/responses (the Responses API as a front door), and the stored responses:
 // GET and DELETE /v1/responses/{id}, GET /v1/responses/{id}/input_items.
-import type { Hono } from 'hono';
+import type { Context, Hono } from 'hono';
 import { GatewayError } from '../../core';
 import { responses } from '../../protocols';
 import { clampMaxTokens, edgeHeaders, newId } from '../agents/edge';
@@ -8,7 +8,8 @@ import { inputItemsPage } from '../agents/input-items';
 import type { ResponseStore, StoredResponse } from '../agents/response-store';
 import { responsesDoor } from '../agents/responses-door';
 import { readJsonBody } from '../body';
-import { serveDoor, type DoorTarget } from './serve-door';
+import type { GatewaySnapshot } from '../deps';
+import { refused, serveDoor, type DoorTarget } from './serve-door';
 
 /** Deeper chains than this are refused rather than walked (a loop in a durable store, say). */
 const MAX_CHAIN = 1_000;
@@ -35,18 +36,25 @@ async function conversation(store: ResponseStore, id: string, owner: string): Pr
   return chain.reverse().flatMap((e) => [...e.input, ...e.response.output]);
 }
 
+/** Stage 1 of this door: the body parsed, its conversation found, translated into a chat request. */
+async function translated(c: Context, snapshot: GatewaySnapshot, store: ResponseStore, owner: string) {
+  const body = await readJsonBody(c, responses.responsesRequestSchema, snapshot.options.bodyLimitBytes);
+  const previous = body.previous_response_id ?? null;
+  const history = previous ? await conversation(store, previous, owner) : [];
+  const translation = responses.fromResponsesRequest(body, { history, newId });
+  return { previous, translation, clamped: clampMaxTokens(snapshot, translation.chat) };
+}
+
 export function responsesRoutes(app: Hono, target: DoorTarget, store: ResponseStore): void {
   const { deps } = target;
 
   app.post('/v1/responses', async (c) => {
     const snapshot = deps.snapshot();
-    const body = await readJsonBody(c, responses.responsesRequestSchema, snapshot.options.bodyLimitBytes);
     const owner = c.get('principal').id;
     const requestId = c.get('requestId');
-    const previous = body.previous_response_id ?? null;
-    const history = previous ? await conversation(store, previous, owner) : [];
-    const translation = responses.fromResponsesRequest(body, { history, newId });
-    const clamped = clampMaxTokens(snapshot, translation.chat);
+    const { previous, translation, clamped } = await translated(c, snapshot, store, owner).catch((err: unknown) => {
+      throw refused(deps, { route: 'chat', api: 'responses' }, err);
+    });
     let stored: Promise<void> | undefined;
     const door = responsesDoor({
       translation,

@@ -3,12 +3,13 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'hono';
 import { parseStrategy, type Strategy } from '../../context';
-import { GatewayError, type ExchangeSink } from '../../core';
+import { GatewayError, toGatewayError, type ExchangeSink } from '../../core';
 import type { GatewayDeps, GatewaySnapshot } from '../deps';
 import type { Exchange } from '../exchange/exchange';
 import type { ClientRequest, FrontDoor } from '../exchange/front-door';
 import { prepareExchange, serveExchange } from '../pipeline';
 import { respond } from '../respond';
+import { seriesRoute } from '../sinks';
 import type { GenerationChunk } from '../stages/transform';
 
 /** Where a door's requests go: the gateway's deps and the sinks that hear of finished exchanges. */
@@ -48,6 +49,15 @@ function truncateHeader(c: Context): Strategy | undefined {
   return strategy;
 }
 
+/**
+ * A request refused before admission (invalid body, unknown model, policy denial, a context that
+ * cannot fit) is no exchange, so no sink hears of it: it is counted here, and `err` returned to throw.
+ */
+export function refused(deps: GatewayDeps, door: Pick<FrontDoor<ClientRequest, unknown, unknown>, 'route' | 'api'>, err: unknown): unknown {
+  deps.metrics.refused.inc({ route: seriesRoute(door), code: toGatewayError(err).code });
+  return err;
+}
+
 /** The pipeline for one parsed request through `door`, answered as JSON or SSE. */
 export async function serveDoor<Req extends ClientRequest, W, C extends GenerationChunk>(
   c: Context,
@@ -56,20 +66,25 @@ export async function serveDoor<Req extends ClientRequest, W, C extends Generati
   door: FrontDoor<Req, W, C>,
   request: Req,
 ): Promise<Response> {
-  const truncate = door.conversation ? truncateHeader(c) : undefined;
-  const prepared = prepareExchange({
-    deps,
-    sinks,
-    snapshot,
-    door,
-    request,
-    requestId: c.get('requestId'),
-    startedAt: c.get('startedAt'),
-    principal: c.get('principal'),
-    truncate,
-  });
-  // Awaited only when the context step had to count: most requests are prepared synchronously.
-  const x = prepared instanceof Promise ? await prepared : prepared;
+  let x: Exchange<Req, W, C>;
+  try {
+    const truncate = door.conversation ? truncateHeader(c) : undefined;
+    const prepared = prepareExchange({
+      deps,
+      sinks,
+      snapshot,
+      door,
+      request,
+      requestId: c.get('requestId'),
+      startedAt: c.get('startedAt'),
+      principal: c.get('principal'),
+      truncate,
+    });
+    // Awaited only when the context step had to count: most requests are prepared synchronously.
+    x = prepared instanceof Promise ? await prepared : prepared;
+  } catch (err) {
+    throw refused(deps, door, err);
+  }
   watchClient(c, x);
   return respond(x, serveExchange(x), snapshot.options.keepAliveMs);
 }

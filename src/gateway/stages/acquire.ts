@@ -11,6 +11,7 @@ export function acquireLease(x: Exchange): Promise<void> | undefined {
   const lease = scheduler.tryAcquire(x.target.entry, x.priority, x);
   if (lease) {
     x.lease = lease;
+    x.queuedMs = 0;
     return undefined;
   }
   return queue(x, scheduler);
@@ -35,6 +36,7 @@ async function queue(x: Exchange, scheduler: ModelGate): Promise<void> {
   // upstream call outlives the client and still holds a runtime slot and a pool connection.
   stopWaiting();
   x.lease = lease;
+  x.queuedMs = lease.waitedMs;
   if (x.clientGone && upstream.onDisconnect === 'cancel') throw new GatewayError('client_closed_request', 'Client closed the request.');
   lease.onRevoked((reason) => x.leaseRevoked(reason));
 }

@@ -15,11 +15,14 @@ export async function callModel<Req extends ClientRequest, W, C>(x: Exchange<Req
     // Emulated tools change what the runtime sees (instructions, history as text, a schema); the
     // exchange keeps the client's request, which is what gets recorded.
     const request = x.tools ? { ...x.request, ...x.tools.plan.upstream } : x.request;
+    x.upstreamCall();
     return door.call(x.target.upstream, request, { model: x.target.entry, signal: x.cancel, requestId });
   };
   try {
     return await call();
   } catch (err) {
+    // The refused call was upstream time too; the refit's counting is the gateway's.
+    x.upstreamDone();
     const refit = await refitAfterRefusal(x.context, err);
     if (!refit) throw err;
     x.request = refit.request;

@@ -2,7 +2,7 @@
 // against policy (403 before any model call), and their tools merged into the model's tools as
 // `mcp__<server>__<tool>` functions ahead of stage 5, which counts them into the prompt, and stage
 // 6, which shapes tools for the model (native or emulated) the same way for MCP tools as for the
-// client's. Chat Completions only (the door that has `chatChunk`): agent clients run their own tools. Synchronous when every catalog is
+// client's. Chat Completions only: agent clients (Codex, Claude Code) run their own tools. Synchronous when every catalog is
 // cached; a promise only while a server connects or re-lists its tools. A server that cannot be
 // reached takes its tools away, never the request: the model is told.
 import { GatewayError } from '../../core';
@@ -32,7 +32,7 @@ export function mcpTools<Req extends ClientRequest, W, C>(
   const request = authorization?.request ?? start.request;
   const tools: readonly unknown[] | undefined = Array.isArray(request.tools) ? request.tools : undefined;
   // The common case costs a scan of `tools`: no MCP entry in the request and no default servers.
-  if (!door.chatChunk || (!deps.mcp?.hasDefaults && !tools?.some(isMcpEntry))) return { request };
+  if (door.api !== 'chat' || !door.chatChunk || (!deps.mcp?.hasDefaults && !tools?.some(isMcpEntry))) return { request };
   const selection = selectServers(deps, { tools, tool_choice: request.tool_choice }, target.entry.name, principal, authorization, requestId);
   if (selection.use.length === 0) return { request };
   const catalogs = selection.use.map((u): ToolCatalog | Promise<ToolCatalog | Error> | Error => {

@@ -41,6 +41,7 @@ export async function toolLoop<Req extends ClientRequest, W, C extends Generatio
         async callModel(next) {
           const round = await nextRound(x, plan, next);
           if (stop.aborted) throw stop.reason;
+          x.upstreamCall();
           const out = await door.call(upstream, upstreamRequest(round), { model: entry, signal: x.cancel, requestId });
           const reply = await assemble(x, round, out);
           if (round.tools && x.tools) addToolStats(x.tools.stats, round.tools.stats);

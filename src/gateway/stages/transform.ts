@@ -1,8 +1,8 @@
 // Stage 9: the upstream's answer as the client will see it. A whole answer is taken into a new
 // turn and rendered at once; a stream gets a codec with explicit per-stream state that the SSE
 // writer runs chunk by chunk (no async layer per token).
-import { GatewayError, type ChatChunk, type Usage } from '../../core';
-import { isChatChunk, isChatCompletion, type ToolStream } from '../../tools';
+import { GatewayError, type ChatChunk, type ChatCompletion, type Usage } from '../../core';
+import { isChatChunk, isChatCompletion, type ToolSession, type ToolStream } from '../../tools';
 import type { Streamed, Whole } from '../../upstreams';
 import { usageWithContext, withContextUsage } from '../context/report';
 import type { Exchange } from '../exchange/exchange';
@@ -37,8 +37,21 @@ export interface ChunkCodec<C> {
 
 export type Answer<C> = { kind: 'json'; body: unknown } | { kind: 'stream'; chunks: AsyncIterable<C>; codec: ChunkCodec<C> };
 
-export function transform<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
-  return present(x, output, x.newTurn(), true);
+/**
+ * Synchronous unless a whole answer holds an invalid emulated tool call: its one constrained retry
+ * runs before the door renders the answer, so every door shows the repaired call.
+ */
+export function transform<Req extends ClientRequest, W, C extends GenerationChunk>(
+  x: Exchange<Req, W, C>,
+  output: Whole<W> | Streamed<C>,
+): Answer<C> | Promise<Answer<C>> {
+  const tools = x.tools;
+  if (output.kind === 'json') x.upstreamDone();
+  if (output.kind === 'json' && tools && isChatCompletion(output.body)) {
+    tools.whole(output.body);
+    if (tools.pendingRetry) return retriedWhole(x, output, output.body, tools);
+  }
+  return present(x, output, x.newTurn(), tools);
 }
 
 /**
@@ -47,24 +60,46 @@ export function transform<Req extends ClientRequest, W, C extends GenerationChun
  * twice, and the tools are not read again.
  */
 export function render<Req extends ClientRequest, W, C extends GenerationChunk>(x: Exchange<Req, W, C>, output: Whole<W> | Streamed<C>): Answer<C> {
-  return present(x, output, new Turn(x.start.deps.clock), false);
+  return present(x, output, new Turn(x.start.deps.clock), undefined);
 }
 
+/** `tools` reads a stream's calls as it passes; a whole answer's were read before. */
 function present<Req extends ClientRequest, W, C extends GenerationChunk>(
   x: Exchange<Req, W, C>,
   output: Whole<W> | Streamed<C>,
   turn: Turn,
-  readTools: boolean,
+  tools: ToolSession | undefined,
 ): Answer<C> {
   const { door } = x.start;
-  const tools = readTools ? x.tools : undefined;
-  if (output.kind === 'json') {
-    if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
-    if (tools && isChatCompletion(output.body)) tools.whole(output.body);
-    const body = door.whole(turn, output.body, x.request, x.target.entry.name);
-    return { kind: 'json', body: x.context ? withContextUsage(body, x.context.report, x.usage()) : body };
-  }
-  return { kind: 'stream', chunks: output.chunks, codec: door.stream?.(x, turn) ?? new StreamCodec(x, turn, tools?.stream()) };
+  if (output.kind === 'json') return { kind: 'json', body: wholeBody(x, output.body, turn) };
+  const stream = tools?.stream();
+  const own = door.stream?.(x, turn);
+  if (!own) return { kind: 'stream', chunks: output.chunks, codec: new StreamCodec(x, turn, stream) };
+  return { kind: 'stream', chunks: output.chunks, codec: stream && door.chatChunk ? new ToolCallsFirst(x, turn, own, stream, door.chatChunk) : own };
+}
+
+function wholeBody<Req extends ClientRequest, W, C>(x: Exchange<Req, W, C>, body: W, turn: Turn, usage?: Usage): unknown {
+  if (x.stream) throw new GatewayError('upstream_error', `Upstream "${x.target.upstream.name}" answered a streamed request with a whole response.`);
+  const shown = x.start.door.whole(turn, body, x.request, x.target.entry.name);
+  // The retry's turn reports the retry's tokens (the door took the first call's from the body).
+  if (usage) turn.usage = usage;
+  return x.context ? withContextUsage(shown, x.context.report, x.usage()) : shown;
+}
+
+/** The constrained retry of a whole answer's invalid call: its call replaces the invalid one. */
+async function retriedWhole<Req extends ClientRequest, W, C extends GenerationChunk>(
+  x: Exchange<Req, W, C>,
+  output: Whole<W>,
+  body: ChatCompletion,
+  tools: ToolSession,
+): Promise<Answer<C>> {
+  const first = x.newTurn();
+  first.usage = body.usage ?? undefined;
+  const retry = await callRetry(x);
+  tools.retried(retry);
+  // The retry is a model call of its own; its turn carries the final answer the record keeps.
+  if (retry) return { kind: 'json', body: wholeBody(x, output.body, x.newTurn(), retry.usage) };
+  return { kind: 'json', body: wholeBody(x, output.body, first) };
 }
 
 /**
@@ -152,4 +187,71 @@ export class StreamCodec<C extends GenerationChunk> implements ChunkCodec<C> {
     });
     return out;
   }
+}
+
+/**
+ * A door's own stream codec (the agent APIs) behind the request's tool stream: the door is handed
+ * the chunks the Chat Completions client would get, tool calls parsed out of an emulated model's
+ * text, so its events carry real calls.
+ */
+class ToolCallsFirst<C extends GenerationChunk> implements ChunkCodec<C> {
+  /** Chunks a tool-call retry produced, handed to the door before the end. */
+  private held: ChatChunk[] = [];
+
+  constructor(
+    private readonly x: Exchange<ClientRequest, unknown, C>,
+    private readonly turn: Turn,
+    private readonly door: ChunkCodec<C>,
+    private readonly tools: ToolStream,
+    private readonly own: (chunk: ChatChunk) => C,
+  ) {}
+
+  begin(): unknown {
+    return this.door.begin?.();
+  }
+
+  chunk(chunk: C): unknown {
+    // Usage-only chunks (and anything not chat) go to the door as they are.
+    if (!isChatChunk(chunk) || chunk.choices.length === 0) return this.door.chunk(chunk);
+    if (chunk.usage) this.turn.usage = chunk.usage;
+    return this.pass(this.tools.push(chunk));
+  }
+
+  settle(): Promise<void> | undefined {
+    return this.tools.pendingRetry ? this.retry() : this.door.settle?.();
+  }
+
+  private async retry(): Promise<void> {
+    const session = this.x.tools;
+    const body = await callRetry(this.x);
+    session?.retried(body);
+    // The door keeps writing into its turn: the retry's tokens are added to it.
+    if (body?.usage) this.turn.usage = addUsage(this.turn.usage, body.usage);
+    this.held = this.tools.take();
+  }
+
+  end(): unknown[] {
+    const out = this.pass([...this.held, ...this.tools.end()]);
+    return [...out, ...this.door.end()];
+  }
+
+  /** The door's output for each chunk, flattened. */
+  private pass(chunks: readonly ChatChunk[]): unknown[] {
+    const out: unknown[] = [];
+    for (const c of chunks) {
+      const shown = this.door.chunk(this.own(c));
+      if (Array.isArray(shown)) out.push(...shown);
+      else if (shown !== undefined) out.push(shown);
+    }
+    return out;
+  }
+}
+
+function addUsage(a: Usage | undefined, b: Usage): Usage {
+  if (!a) return b;
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
 }

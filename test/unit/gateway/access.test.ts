@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashKey, KeyStore, operatorKeyStore } from '../../../src/gateway';
 import { fromAddress, inProcessApp } from '../../helpers/app';
+import { schedulerSnapshot } from '../../helpers/scheduler-snapshot';
 
 const chat = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] });
 const post = (headers: Record<string, string> = {}) => ({ method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: chat });
@@ -25,7 +26,7 @@ describe('anonymous access (no keys configured)', () => {
   });
 
   it('does not make the anonymous local user an admin', async () => {
-    const { app } = inProcessApp({ admin: { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) } });
+    const { app } = inProcessApp({ admin: { ps: () => schedulerSnapshot(), load: async () => ({}), unload: async () => ({}) } });
     const res = await app.request('/admin/ps', {}, fromAddress('127.0.0.1'));
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('permission_denied');
@@ -33,7 +34,7 @@ describe('anonymous access (no keys configured)', () => {
 
   it('makes it an admin only when auth.anonymousAdmin says so', async () => {
     const { app } = inProcessApp({
-      admin: { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) },
+      admin: { ps: () => schedulerSnapshot(), load: async () => ({}), unload: async () => ({}) },
       options: { anonymous: { allowed: true, admin: true } },
     });
     expect((await app.request('/admin/ps', {}, fromAddress('127.0.0.1'))).status).toBe(200);
@@ -46,7 +47,7 @@ describe('anonymous access (no keys configured)', () => {
 });
 
 describe('the operator token', () => {
-  const admin = { ps: () => ({ models: [] }), load: async () => ({}), unload: async () => ({}) };
+  const admin = { ps: () => schedulerSnapshot(), load: async () => ({}), unload: async () => ({}) };
 
   it('grants admin to a loopback caller, with or without configured keys', async () => {
     const keyed = inProcessApp({
@@ -95,7 +96,7 @@ describe('Host and Origin', () => {
   it('refuses a web page of another origin, even a "simple" text/plain POST to an admin route', async () => {
     let loads = 0;
     const { app } = inProcessApp({
-      admin: { ps: () => ({}), load: async () => ({ loads: ++loads }), unload: async () => ({}) },
+      admin: { ps: () => schedulerSnapshot(), load: async () => ({ loads: ++loads }), unload: async () => ({}) },
       options: { anonymous: { allowed: true, admin: true } },
     });
     const res = await app.request(
@@ -106,6 +107,21 @@ describe('Host and Origin', () => {
     expect(res.status).toBe(403);
     expect(loads).toBe(0);
     expect((await app.request('/v1/models', { headers: { origin: 'null' } }, fromAddress('127.0.0.1'))).status).toBe(403);
+  });
+
+  it("refuses another origin or host on /v1/messages in Anthropic's envelope, which its SDKs read", async () => {
+    const { app } = inProcessApp();
+    const body = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] });
+    const refused: Record<string, string>[] = [{ origin: 'https://evil.example' }, { host: 'attacker.example' }];
+    for (const headers of refused) {
+      const res = await app.request(
+        'http://127.0.0.1/v1/messages',
+        { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body },
+        fromAddress('127.0.0.1'),
+      );
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'permission_error', message: expect.any(String) } });
+    }
   });
 
   it('lets a configured origin call, with CORS headers and preflight', async () => {

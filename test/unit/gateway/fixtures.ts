@@ -1,5 +1,6 @@
 // Shared test data for gateway tests: a registry entry with every field set.
 import type { ModelEntry } from '../../../src/registry';
+import type { SchedulerSnapshot } from '../../../src/scheduler';
 
 export const modelEntry = (over: Partial<ModelEntry> = {}): ModelEntry => ({
   name: 'm',
@@ -14,4 +15,15 @@ export const modelEntry = (over: Partial<ModelEntry> = {}): ModelEntry => ({
   status: 'active',
   origin: 'config',
   ...over,
+});
+
+/** The scheduler's snapshot with nothing in it, for admin fakes. */
+export const emptySchedulerSnapshot = (): SchedulerSnapshot => ({
+  at: 0,
+  models: [],
+  resources: [],
+  unbudgeted: { ramBytes: 0, vramBytes: 0 },
+  pools: [],
+  inFlight: 0,
+  queued: 0,
 });

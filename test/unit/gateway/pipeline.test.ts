@@ -213,4 +213,16 @@ describe.each([
     expect(h.upstream.calls.at(-1)).not.toHaveProperty('encoding_format');
     expect(h.finished[0]).toMatchObject({ route: 'embeddings', status: 200, usage: { prompt_tokens: 2 } });
   });
+
+  it('refuses a streamed embeddings request with 400 naming stream, instead of blaming the upstream', async () => {
+    const calls = h.upstream.calls.length;
+    const res = await call(h, '/v1/embeddings', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'embed', input: 'a', stream: true }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string; code: string } }).error).toMatchObject({ param: 'stream', code: 'invalid_request' });
+    expect(h.upstream.calls.length).toBe(calls);
+  });
 });

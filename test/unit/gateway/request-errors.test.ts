@@ -1,10 +1,11 @@
 // Requests the gateway refuses before any upstream call, in process: quotas as rate limits, the
-// wrong method, and documents nested deep enough to overflow a recursive walk.
+// wrong method, documents nested deep enough to overflow a recursive walk, malformed admin paths.
 import { describe, expect, it } from 'vitest';
 import { opaRequestPolicy } from '../../../src/gateway/policy-adapter';
 import { UsageMeter } from '../../../src/gateway/usage-meter';
 import { FakePolicyEngine } from '../../../src/policy';
 import { fromAddress, inProcessApp } from '../../helpers/app';
+import { emptySchedulerSnapshot } from './fixtures';
 
 const local = fromAddress('127.0.0.1');
 const chat = (body: unknown = { model: 'm', messages: [{ role: 'user', content: 'hi' }] }) => ({
@@ -110,5 +111,21 @@ describe('deeply nested bodies', () => {
       local,
     );
     expect(res.status).toBe(200);
+  });
+});
+
+describe('admin paths', () => {
+  it('answers 400 to a model name that is not valid percent-encoding, not a 500', async () => {
+    let loads = 0;
+    const { app } = inProcessApp({
+      admin: { ps: emptySchedulerSnapshot, load: async () => ({ loads: ++loads }), unload: async () => ({}) },
+      options: { anonymous: { allowed: true, admin: true } },
+    });
+    for (const path of ['/admin/models/%/load', '/admin/models/m%zz/unload']) {
+      const res = await app.request(path, { method: 'POST' }, local);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
+    expect(loads).toBe(0);
   });
 });

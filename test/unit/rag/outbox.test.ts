@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock, MemoryLogger } from '../../../src/core';
 import { MemoryExchangeStore, Outbox, Spool, type OutboxEvent, type OutboxItem, type OutboxOptions } from '../../../src/rag';
 import { until } from '../../helpers/wait';
@@ -174,5 +174,76 @@ describe('Outbox', () => {
     await first.close({ timeoutMs: 100 });
     live.splice(live.indexOf(first), 1);
     expect(first.stats().exchange.spooled).toBe(1);
+  });
+
+  describe("when the spool's disk is full", () => {
+    const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+
+    async function fullDisk(store: MemoryExchangeStore, clock: ManualClock, logger = new MemoryLogger()) {
+      const spool = await Spool.open({ dir: tmp(), clock });
+      const real = spool.append.bind(spool);
+      const disk = { full: true };
+      vi.spyOn(spool, 'append').mockImplementation((items) => (disk.full ? Promise.reject(enospc()) : real(items)));
+      const outbox = new Outbox({ spool, store, clock, logger, insertTimeoutMs: 200, retryMinMs: 20, retryMaxMs: 100 });
+      outbox.start();
+      live.push(outbox);
+      return { outbox, disk, logger };
+    }
+
+    it('keeps the records in memory, says so once, and spools them in order when the disk has room', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore();
+      store.down = true;
+      const { outbox, disk, logger } = await fullDisk(store, clock);
+      const events: OutboxEvent['type'][] = [];
+      outbox.onEvent((e) => events.push(e.type));
+      for (let i = 0; i < 5; i++) outbox.push(item(i));
+      await until(() => outbox.stats().spoolDiskFull);
+      // More records arrive and wait behind the held batch; retries follow the back-off.
+      for (let i = 5; i < 8; i++) outbox.push(item(i));
+      clock.advance(20);
+      await until(() => outbox.stats().queueDepth === 8);
+      expect(outbox.stats()).toMatchObject({ spoolDiskFull: true, exchange: { spooled: 0, dropped: 0 } });
+      const said = logger.lines.filter((l) => l.level === 'error' && String(l.msg).includes("spool's disk is full"));
+      expect(said).toHaveLength(1);
+      expect(events.filter((e) => e === 'spool_disk_full')).toHaveLength(1);
+
+      disk.full = false;
+      clock.advance(100);
+      await until(() => outbox.stats().exchange.spooled === 8);
+      expect(outbox.stats()).toMatchObject({ spoolDiskFull: false, exchange: { dropped: 0 } });
+      expect(events).toContain('spool_writable');
+      store.down = false;
+      clock.advance(100);
+      await until(() => outbox.idle());
+      expect([...store.items.values()].map((x) => x.id)).toEqual(Array.from({ length: 8 }, (_, i) => `req-${i}`));
+    });
+
+    it('delivers the held records straight to the store once it is back, however many wait', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore();
+      store.down = true;
+      const { outbox } = await fullDisk(store, clock);
+      // More than the high-water mark (half the capacity) would otherwise send them to the spool.
+      for (let i = 0; i < 6_000; i++) outbox.push(item(i));
+      await until(() => outbox.stats().spoolDiskFull);
+      store.down = false;
+      clock.advance(100);
+      await until(() => outbox.idle(), 10_000);
+      expect(store.of('exchange')).toHaveLength(6_000);
+      expect(outbox.stats()).toMatchObject({ spoolDiskFull: false, exchange: { inserted: 6_000, dropped: 0, spooled: 0 } });
+    });
+
+    it('counts what it still holds at close as lost, with the reason', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore();
+      store.down = true;
+      const { outbox, logger } = await fullDisk(store, clock);
+      for (let i = 0; i < 3; i++) outbox.push(item(i));
+      await until(() => outbox.stats().spoolDiskFull);
+      await outbox.close({ timeoutMs: 1_000 });
+      expect(outbox.stats().exchange.dropped).toBe(3);
+      expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'spool_disk_full')).toBe(true);
+    });
   });
 });

@@ -50,6 +50,11 @@ export class RecordingEffects implements SchedulerEffects {
     this.events.push(event);
   }
 
+  /** Evictions and preemptions: the events the gateway audits (loads are for metrics). */
+  audited(): SchedulerEvent[] {
+    return this.events.filter((e) => e.type === 'eviction' || e.type === 'preemption');
+  }
+
   granted(id: string): boolean {
     return this.grants.some((g) => g.requestId === id);
   }

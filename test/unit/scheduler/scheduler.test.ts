@@ -187,7 +187,21 @@ describe('Scheduler (async facade)', () => {
     runtime.loads[0]!.resolve({});
     await loading;
     await scheduler.unload('a');
-    expect(events).toEqual([{ type: 'eviction', model: 'a', reason: 'manual', freed: { ram: 20 * GiB }, forModel: undefined }]);
+    expect(events.filter((e) => e.type !== 'load')).toEqual([
+      { type: 'eviction', model: 'a', reason: 'manual', freed: { ram: 20 * GiB }, forModel: undefined },
+    ]);
     expect(scheduler.snapshot().models.find((m) => m.id === 'a')!.state).toBe('unloaded');
+  });
+
+  it('reports each request it ends without a lease as a rejection with its reason', async () => {
+    const events: SchedulerEvent[] = [];
+    const { scheduler } = setup({ maxQueuePerModel: 1, onEvent: (e) => events.push(e) });
+    const first = scheduler.acquire('a');
+    const second = scheduler.acquire('a').catch((err: GatewayError) => err.code);
+    expect(await second).toBe('queue_full');
+    expect(events).toEqual([{ type: 'rejection', model: 'a', reason: 'queue_full' }]);
+    scheduler.close();
+    await first.catch(() => undefined);
+    expect(events.at(-1)).toEqual({ type: 'rejection', model: 'a', reason: 'shutting_down' });
   });
 });
