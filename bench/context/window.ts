@@ -62,12 +62,13 @@ async function streamOnce(url: string, body: unknown, ollamaNative: boolean): Pr
   for await (const part of res.body!) {
     buffered += decoder.decode(part, { stream: true });
     // The first token, or the end of an empty answer (the model's first token was its stop).
-    ttftMs ??= /"content":"[^"]|"finish_reason":"|"done":true/.test(buffered) ? performance.now() - started : undefined;
-    const usage = ollamaNative ? /"prompt_eval_count":(\d+)/.exec(buffered) : /"prompt_tokens":(\d+)/.exec(buffered);
+    // Runtimes differ in JSON spacing (llama-cpp-python writes `"content": "…"`).
+    ttftMs ??= /"content":\s*"[^"]|"finish_reason":\s*"|"done":\s*true/.test(buffered) ? performance.now() - started : undefined;
+    const usage = ollamaNative ? /"prompt_eval_count":\s*(\d+)/.exec(buffered) : /"prompt_tokens":\s*(\d+)/.exec(buffered);
     if (usage) promptTokens = Number(usage[1]);
   }
   // A stream that never got that far is a refusal sent as an SSE error event (llama-cpp-python, Aegis after the headers).
-  if (ttftMs === undefined || /"error":/.test(buffered)) throw new Error(`refused: ${buffered.slice(0, 200)}`);
+  if (ttftMs === undefined || /"error":\s*[{"]/.test(buffered)) throw new Error(`refused: ${buffered.slice(0, 200)}`);
   return { ttftMs, headers: res.headers, promptTokens };
 }
 
