@@ -1,7 +1,7 @@
 // The import rules of docs/architecture.md, checked in `npm test` (npm run check:deps):
 // core ← config ← {upstreams, registry, scheduler, policy, context, tools, protocols, mcp, rag,
-// metrics} ← gateway ← cli. Siblings in the middle row meet only in gateway and cli.
-const siblings = 'upstreams|registry|scheduler|policy|context|tools|protocols|mcp|rag|metrics';
+// metrics, integrations} ← gateway ← cli. Siblings in the middle row meet only in gateway and cli.
+const siblings = 'upstreams|registry|scheduler|policy|context|tools|protocols|mcp|rag|metrics|integrations';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -45,7 +45,7 @@ module.exports = {
       name: 'only-upstreams-and-registry-read-config-types',
       severity: 'error',
       comment: 'scheduler, policy, rag and metrics own their sections; config composes them, so they must not import config back.',
-      from: { path: '^src/(scheduler|policy|context|tools|protocols|mcp|rag|metrics)/' },
+      from: { path: '^src/(scheduler|policy|context|tools|protocols|mcp|rag|metrics|integrations)/' },
       to: { path: '^src/config/' },
     },
     {

@@ -3,8 +3,9 @@
 //
 // The gateway's deps are built once. What a reload or a discovery round changes (upstreams, keys,
 // catalog, options) is a new GatewaySnapshot swapped in whole; exchanges keep the one they began with.
-import { readFileSync } from 'node:fs';
-import { serve, type ServerType } from '@hono/node-server';
+import { chmodSync, lstatSync, readFileSync, unlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createAdaptorServer, serve, type ServerType } from '@hono/node-server';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, keySchema, watchConfig, type AegisConfig, type ConfigWatcher, type ModelConfig } from '../config';
@@ -21,6 +22,7 @@ import {
   type GatewayOptions,
   type GatewaySnapshot,
   type LocalTokenizerLoader,
+  type MemorySearch,
   type ModelGate,
   type RecordingState,
   type RequestPolicy,
@@ -91,6 +93,10 @@ export interface Extension {
   started?(): void | Promise<void>;
   /** A durable store of the Responses API's responses; a bounded in-memory one when absent. */
   responseStore?: ResponseStore;
+  /** rag_search at `/mcp` (the record store's search). */
+  memory?: MemorySearch;
+  /** Called once the gateway's deps exist (what needs the pipeline itself, e.g. the RAG embedder). */
+  attach?(deps: GatewayDeps): void;
   /** Versioned entries from the registry store (MongoDB or file) and their promoted versions. */
   registry?(): Promise<{ entries: ModelEntry[]; promoted: Record<string, string> }>;
 }
@@ -129,6 +135,7 @@ export class GatewayRuntime {
   private readonly templateTools = new Map<string, ToolSupport>();
   private stored: { entries: ModelEntry[]; promoted: Record<string, string> } = { entries: [], promoted: {} };
   private server: ServerType | undefined;
+  private socketServer: ServerType | undefined;
   private readonly logger: Logger;
   private readonly extension: Extension;
   /** The address the listener is bound to, once it is. */
@@ -161,6 +168,8 @@ export class GatewayRuntime {
       audit: extension.audit,
       operator: options.operatorToken,
       responseStore: extension.responseStore ?? memoryResponseStore(config, ctx.clock),
+      memory: extension.memory,
+      mcpEndpoint: mcpEndpointSettings(config),
       // Sized once from the config it starts with: the caches' bounds take effect at a restart.
       context: new ContextService({
         clock: ctx.clock,
@@ -184,6 +193,7 @@ export class GatewayRuntime {
       () => this.upstreamHealth(),
     );
     if (config.metrics.principals) ctx.metrics.enablePrincipals();
+    extension.attach?.(this.deps);
   }
 
   static async create(config: AegisConfig, options: GatewayRuntimeOptions): Promise<GatewayRuntime> {
@@ -370,9 +380,34 @@ export class GatewayRuntime {
     });
   }
 
+  /**
+   * Also serves the app on a Unix socket path or a Windows named pipe (`\\.\pipe\aegis`; node's
+   * `listen({ path })` takes both). A socket file a previous run left behind is replaced, and the new
+   * one is readable by this user only: anyone who can open it is served as a local caller.
+   */
+  listenSocket(path: string): Promise<string> {
+    const pipe = process.platform === 'win32' && path.startsWith('\\\\');
+    if (!pipe) removeStaleSocket(path);
+    const server = createAdaptorServer({ fetch: this.app.fetch });
+    this.socketServer = server;
+    const http = server as { keepAliveTimeout?: number; headersTimeout?: number };
+    http.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    http.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    return new Promise((done, fail) => {
+      server.once('error', fail);
+      server.listen({ path }, () => {
+        server.off('error', fail);
+        if (!pipe) chmodSync(path, 0o600);
+        done(path);
+      });
+    });
+  }
+
   /** Stops accepting, waits (bounded) for in-flight exchanges, then closes upstreams. */
   async close(graceMs = this.config.server.shutdownGraceMs): Promise<void> {
     clearInterval(this.discoveryTimer);
+    const socket = this.socketServer;
+    const socketClosed = socket ? new Promise<void>((r) => socket.close(() => r())) : undefined;
     const server = this.server;
     if (server) {
       const closed = new Promise<void>((r) => server.close(() => r()));
@@ -381,11 +416,32 @@ export class GatewayRuntime {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await closed;
     }
+    if (socket && socketClosed) {
+      (socket as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await socketClosed;
+    }
     await this.extension.close?.();
     await Promise.all([...this.current.upstreams.values()].map((u) => u.close().catch(() => {})));
   }
 
   private async inFlight(): Promise<number> {
     return this.deps.metrics.inFlight.all().reduce((s, c) => s + c.value, 0);
+  }
+}
+
+/** The `/mcp` endpoint's settings from the config (a relative consultations folder is the working directory's). */
+function mcpEndpointSettings(config: AegisConfig): GatewayDeps['mcpEndpoint'] {
+  const { enabled, maxTasks, taskTtlSeconds } = config.mcp.endpoint;
+  if (!enabled) return false;
+  const dir = config.integrations.consultations.dir;
+  return { maxTasks, taskTtlMs: taskTtlSeconds * 1_000, ...(dir ? { consultationsDir: resolve(dir) } : {}) };
+}
+
+/** Removes a socket file left by an earlier run; anything else at that path is left alone (listen then fails). */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // Nothing there.
   }
 }

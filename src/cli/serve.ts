@@ -35,6 +35,7 @@ export async function serveCommand(args: ParsedArgs): Promise<number> {
     logger.warn('no API keys configured: serving unauthenticated on loopback only (add auth.keys to aegis.yaml, see `aegis keys create`)');
   }
   const { url, port: boundPort } = await runtime.listen(host, port);
+  if (config.server.socket) logger.info({ socket: await runtime.listenSocket(config.server.socket) }, 'aegis listening on a local socket');
   const operator = writeOperatorToken(runtimeDir(), { url, port: boundPort, token: operatorToken });
   const models = runtime.snapshot.catalog.current().map((m) => m.name);
   logger.info({ url, config: file ?? '(embedded defaults)', upstreams: config.upstreams.map((u) => `${u.name}:${u.type}`), models }, 'aegis listening');

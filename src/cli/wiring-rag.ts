@@ -4,7 +4,7 @@ import type { AegisConfig } from '../config';
 import type { ExchangeFinished, ExchangeSink, Logger } from '../core';
 import type { AuditSink } from '../gateway';
 import { metricNames } from '../metrics';
-import { exchangeRecord, openRagStorage, recordObligations, type DropReason, type EmbeddedStoreConfig, type RagStorage } from '../rag';
+import { exchangeRecord, openRagStorage, recordObligations, type DropReason, type EmbeddedStoreConfig, type Embedder, type RagStorage } from '../rag';
 import type { RuntimeContext } from './runtime';
 
 /** Every DropReason (the `satisfies` fails to compile when src/rag adds one). */
@@ -35,6 +35,8 @@ export interface RagWiringOptions {
   cwd?: string;
   /** MONGODB_URI from the environment (read by the composition root only). */
   mongoUri?: string;
+  /** Embeds records and queries (`rag.embeddingModel`). */
+  embedder?: Embedder;
 }
 
 export interface WiredRag {
@@ -50,7 +52,7 @@ export interface WiredRag {
 export async function wireRag(
   ctx: Pick<RuntimeContext, 'clock' | 'metrics'>,
   config: AegisConfig,
-  { logger, cwd, mongoUri }: RagWiringOptions,
+  { logger, cwd, mongoUri, embedder }: RagWiringOptions,
 ): Promise<WiredRag | undefined> {
   const rag = config.rag;
   if (!rag.enabled) return undefined;
@@ -70,6 +72,7 @@ export async function wireRag(
     spool: rag.spool,
     queue: rag.queue,
     redaction: rag.redaction,
+    embedder,
     cwd,
     clock: ctx.clock,
     logger: logger.child({ component: 'rag' }),

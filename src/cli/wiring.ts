@@ -4,12 +4,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AegisConfig } from '../config';
 import type { ExchangeSink, Logger } from '../core';
-import type { AuditSink, RequestPolicy } from '../gateway';
+import { gatewayEmbedder, type AuditSink, type RequestPolicy } from '../gateway';
 import { opaRequestPolicy } from '../gateway/policy-adapter';
 import { UsageMeter } from '../gateway/usage-meter';
 import type { Histogram } from 'prom-client';
 import { metricNames } from '../metrics';
 import { policyData, startPolicyEngine, type PolicyEngine, type RunningPolicy } from '../policy';
+import type { Embedder } from '../rag';
 import { durableResponseStore } from './durable-responses';
 import { openRegistry, storedModels } from './registry-store';
 import type { Extension, RuntimeContext } from './runtime';
@@ -107,7 +108,9 @@ function teeAudit(...sinks: (AuditSink | undefined)[]): AuditSink | undefined {
 export function extendRuntime(options: WiringOptions) {
   return async function extend(ctx: RuntimeContext, config: AegisConfig): Promise<Extension> {
     // Recording first: the policy and the scheduler audit through it.
-    const rag = await wireRag(ctx, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri });
+    // The embedder runs through the gateway's pipeline, which exists only once the deps do (attach).
+    const embedder = config.rag.embeddingModel ? new LateEmbedder() : undefined;
+    const rag = await wireRag(ctx, config, { logger: options.logger, cwd: options.cwd, mongoUri: options.mongoUri, embedder });
     const audit = teeAudit(rag?.audit, options.audit);
     const policy = await wirePolicy(ctx, config, options, audit);
     const scheduler = await wireScheduler(ctx, config, options.logger, ctx.clock, audit);
@@ -123,6 +126,10 @@ export function extendRuntime(options: WiringOptions) {
       // Stored responses live beside the records, so a conversation survives a restart.
       responseStore: rag ? durableResponseStore(rag.storage.responses, () => ctx.clock.now()) : undefined,
       recording: rag ? () => rag.storage.stats() : undefined,
+      memory: rag?.storage.search,
+      attach(deps) {
+        if (embedder && config.rag.embeddingModel) embedder.use(gatewayEmbedder(deps, config.rag.embeddingModel));
+      },
       sinks: [policy?.sink, rag?.sink].filter((s): s is ExchangeSink => s !== undefined),
       registry: () => storedModels(registry.store),
       async started() {
@@ -166,8 +173,24 @@ function restartNeeded(before: AegisConfig, after: AegisConfig, logger: Logger):
   if (before.policy.enabled !== after.policy.enabled || before.policy.bundle !== after.policy.bundle || before.policy.watch !== after.policy.watch)
     keys.push('policy (enabled, bundle, watch)');
   if (before.server.host !== after.server.host || before.server.port !== after.server.port) keys.push('server.host/port');
+  if (before.server.socket !== after.server.socket) keys.push('server.socket');
+  if (!same(before.integrations, after.integrations)) keys.push('integrations');
+  if (!same(before.mcp.endpoint, after.mcp.endpoint)) keys.push('mcp.endpoint');
   if (before.logging.level !== after.logging.level) keys.push('logging.level');
   // Series are registered once; metrics.requireKey applies at once (it is a gateway option).
   if (before.metrics.principals !== after.metrics.principals) keys.push('metrics.principals');
   if (keys.length > 0) logger.warn({ keys }, 'config reloaded; these changes take effect after a restart');
+}
+
+/** An embedder whose implementation arrives after it is handed out; until then it fails (text search, records pending). */
+class LateEmbedder implements Embedder {
+  private target: Embedder | undefined;
+
+  use(target: Embedder): void {
+    this.target = target;
+  }
+
+  embed(texts: string[]): Promise<number[][]> {
+    return this.target ? this.target.embed(texts) : Promise.reject(new Error('the embedding model is not wired yet'));
+  }
 }

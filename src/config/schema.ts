@@ -2,6 +2,7 @@
 import { z } from 'zod';
 // Subsystems own their sections; these files import nothing but zod and their own folder.
 import { contextConfigSchema, modelContextSchema } from '../context/config-schema';
+import { integrationsConfigSchema } from '../integrations/config-schema';
 import { mcpConfigSchema } from '../mcp/config-schema';
 import { metricsConfigSchema } from '../metrics/config-schema';
 import { policyConfigSchema } from '../policy/config-schema';
@@ -140,6 +141,11 @@ export const configSchema = z.strictObject({
       allowedHosts: z.array(z.string().min(1).toLowerCase()).optional(),
       /** Origins (`https://app.example`) whose web pages may call the gateway; `"*"` for any. */
       allowedOrigins: z.array(z.string().min(1).toLowerCase()).default([]),
+      /**
+       * Also listen on this Unix socket path or Windows named pipe (`\\.\pipe\aegis`): the same
+       * routes and keys, for agents on the same host. Its callers count as local (loopback).
+       */
+      socket: z.string().min(1).optional(),
     })
     .prefault({}),
   auth: z
@@ -195,6 +201,7 @@ export const configSchema = z.strictObject({
   tools: toolsConfigSchema.prefault({}),
   metrics: metricsConfigSchema.prefault({}),
   mcp: mcpConfigSchema.prefault({}),
+  integrations: integrationsConfigSchema,
 });
 
 export type AegisConfig = z.infer<typeof configSchema>;

@@ -92,6 +92,11 @@ export interface ExchangeFinished {
   decision?: ExchangeDecision;
   /** How tools were served and what came of it, when the request had tools (src/tools). */
   tools?: ExchangeToolStats;
+  /**
+   * What the exchange belongs to beyond its request, kept with its record and RAG document (the
+   * MCP tool that ran it, the consultation it answered: `{ mcp_tool: 'consult', consultation: id }`).
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Tool-call counters of one exchange (src/tools fills them in). */

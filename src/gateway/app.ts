@@ -10,6 +10,8 @@ import { accessGuard } from './middleware/access';
 import { auth, requireRole, type AuthOptions } from './middleware/auth';
 import { requestId } from './middleware/request-id';
 import { MemoryResponseStore } from './agents/response-store';
+import { withMemoryServer } from './mcp-endpoint/memory-server';
+import { mcpEndpointRoutes } from './mcp-endpoint/route';
 import { inferenceRoutes } from './routes/inference';
 import { anthropicErrors, messagesRoutes } from './routes/messages';
 import { modelRoutes } from './routes/models';
@@ -18,7 +20,9 @@ import { adminRoutes, publicOperationRoutes } from './routes/operations';
 import { metricsSink, promptLogSink } from './sinks';
 import { RecentErrors, statusRoutes } from './status';
 
-export function createApp(deps: GatewayDeps): Hono {
+export function createApp(given: GatewayDeps): Hono {
+  // The organisation's memory joins the MCP servers models may use, as the built-in server `aegis`.
+  const deps: GatewayDeps = given.memory ? { ...given, mcp: withMemoryServer(given.mcp, given.memory, () => given.clock.now()) } : given;
   const app = new Hono();
   const options = () => deps.snapshot().options;
   app.use('*', requestId({ now: () => deps.clock.now() }));
@@ -54,6 +58,7 @@ export function createApp(deps: GatewayDeps): Hono {
   openApiRoute(app);
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
+  if (deps.mcpEndpoint !== false) app.use('/mcp', authenticate);
   // The gateway's own metrics hear of an exchange first; then whatever the composition root added.
   const recentErrors = new RecentErrors();
   const sinks = [metricsSink(deps.metrics), recentErrors, promptLogSink(deps.logger, () => options().logPrompts), ...(deps.sinks ?? [])];
@@ -61,6 +66,7 @@ export function createApp(deps: GatewayDeps): Hono {
   inferenceRoutes(app, target);
   responsesRoutes(app, target, deps.responseStore ?? new MemoryResponseStore({ clock: deps.clock }));
   messagesRoutes(app, target);
+  if (deps.mcpEndpoint !== false) mcpEndpointRoutes(app, target, deps.mcpEndpoint ?? {});
   // A person opens the status page in a browser: the key may come as Basic credentials.
   statusRoutes(app, deps, { authenticate: auth({ ...authOptions, basic: true }), errors: recentErrors });
   modelRoutes(app, deps);

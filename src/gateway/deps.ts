@@ -83,6 +83,27 @@ export interface RequestPolicy {
   }): Authorization<R>;
   /** Decides one MCP tool call the tool loop wants to run; absent = every call is allowed. */
   checkTool?(input: { principal: Principal; route: ExchangeRoute; model: ModelEntry; call: ToolInvocation }): ToolDecision;
+  /**
+   * Decides one call of a tool Aegis offers at `/mcp` (`tool_decision` for server `aegis`, route
+   * `mcp`); absent = every call is allowed. A chat or consult call is then decided again as an exchange.
+   */
+  checkEndpointTool?(input: { principal: Principal; tool: string; arguments: Record<string, unknown> }): ToolDecision;
+  /** Whether the principal may send chat requests to `model` (for list_models; nothing is counted). */
+  mayUse?(input: { principal: Principal; model: ModelEntry }): boolean;
+}
+
+/** The organisation's memory as the MCP endpoint's `rag_search` sees it (src/rag's RagSearch). */
+export interface MemorySearch {
+  search(query: string, k: number): Promise<{ method: string; results: { id: string; score: number; text: string; metadata?: Record<string, unknown> }[] }>;
+}
+
+/** The MCP endpoint at `/mcp`: its async tasks and the consultation folder. */
+export interface McpEndpointSettings {
+  /** Async tasks kept at most, and how long a finished one's result is kept. */
+  maxTasks?: number;
+  taskTtlMs?: number;
+  /** `integrations.consultations.dir`: responses are also written there. */
+  consultationsDir?: string;
 }
 
 /** The MCP servers as the gateway sees them (src/mcp's McpPool): tool catalogs and tool calls. */
@@ -164,6 +185,10 @@ export interface GatewayDeps {
   readonly responseStore?: ResponseStore;
   /** Context fitting (src/context): per-model counters, remembered cuts, learned context lengths. */
   readonly context?: ContextService;
+  /** rag_search at `/mcp`; without it the tool answers that no memory is configured. */
+  readonly memory?: MemorySearch;
+  /** The MCP endpoint at `/mcp` (mounted unless `false`). */
+  readonly mcpEndpoint?: McpEndpointSettings | false;
   /** Live state of a model (loaded or not) for /v1/models. */
   readonly modelState?: (entry: ModelEntry) => { loaded?: boolean } | undefined;
 }

@@ -1,5 +1,6 @@
 // Public surface of src/gateway.
 export { createApp } from './app';
+export { gatewayEmbedder, embedderPrincipal } from './mcp-endpoint/embed';
 export * from './deps';
 export { chatDoor, completionsDoor, embeddingsDoor } from './routes/inference';
 export type { ClientRequest, FrontDoor, SchemaDoor } from './exchange/front-door';

@@ -79,6 +79,20 @@ export function opaRequestPolicy(engine: PolicyEngine, clock: Clock, usage: Usag
       };
     },
 
+    checkEndpointTool({ principal, tool, arguments: args }) {
+      const nowMs = clock.now();
+      const requestInput = buildPolicyInput({ principal, route: { method: 'POST', path: '/mcp', endpoint: 'mcp' }, nowMs });
+      const d = engine.decide(buildToolCallInput(requestInput, { server: 'aegis', tool, arguments: args }, nowMs));
+      return { id: d.id, allow: d.allow, reasons: d.reasons };
+    },
+
+    mayUse({ principal, model }) {
+      const input = buildPolicyInput({ principal, route: { method: 'POST', path: '/v1/chat/completions', endpoint: 'chat' }, model, nowMs: clock.now() });
+      const d = engine.decide(input);
+      // A spent quota still leaves the model the caller's: it is listed.
+      return d.allow || isQuotaDenial(d);
+    },
+
     // `tool_decision` for one call of the MCP loop. Its audit entry is the loop's (one per call,
     // with the outcome), so nothing is audited here.
     checkTool({ principal, route, model, call }) {

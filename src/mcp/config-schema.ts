@@ -67,6 +67,16 @@ export const mcpConfigSchema = z
     connectTimeoutMs: positive.default(15_000),
     /** Back-off between failed connection attempts to one server, doubling up to the maximum. */
     reconnect: z.strictObject({ initialDelayMs: duration.default(1_000), maxDelayMs: duration.default(60_000) }).prefault({}),
+    /** The MCP server Aegis itself offers at `/mcp` (agents call local models through it). */
+    endpoint: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** Async tasks (`chat` with `async: true`) kept at once; when all run, a new one is refused. */
+        maxTasks: z.number().int().min(1).max(100_000).default(256),
+        /** How long a finished task's answer can still be fetched. */
+        taskTtlSeconds: z.number().int().positive().default(3_600),
+      })
+      .prefault({}),
   })
   .superRefine((section, ctx) => {
     const seen = new Set<string>();

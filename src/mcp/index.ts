@@ -15,3 +15,4 @@ export { parseArguments, type ParsedArguments } from './arguments';
 export { argumentsHash, ran, type ToolCallOutcome, type ToolCallRecord } from './call-record';
 export { runCall, type CallLimits, type ToolInvocation, type ToolPorts, type ToolVerdict } from './run-call';
 export { ownCalls, runToolLoop, type LoopLimits, type LoopOptions, type LoopPorts, type LoopResult, type ModelReply, type NextRound } from './loop';
+export * from './endpoint';

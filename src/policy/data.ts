@@ -82,7 +82,7 @@ export const defaultPolicyData: PolicyData = {
     user: {
       endpoints: ['chat', 'completions', 'embeddings', 'models', 'mcp'],
       model_groups: ['general'],
-      mcp: { aegis: ['chat', 'list_models', 'rag_search'] },
+      mcp: { aegis: ['chat', 'list_models', 'rag_search', 'consult', 'task_status', 'task_result'] },
     },
     batch: {
       endpoints: ['chat', 'completions', 'embeddings', 'models'],

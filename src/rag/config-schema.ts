@@ -19,6 +19,12 @@ export const ragConfigSchema = z.strictObject({
     .strictObject({ patterns: z.array(z.strictObject({ name: z.string().optional(), regex: z.string(), flags: z.string().optional() })).optional() })
     .optional(),
   collections: z.record(z.string(), z.string()).optional(),
+  /**
+   * A model with the embeddings capability: records are embedded with it as they are stored, and
+   * rag_search queries too (cosine or `$vectorSearch` instead of text), through the gateway's own
+   * embeddings door. Unset: records stay `pending` for the organisation's pipeline, search is text.
+   */
+  embeddingModel: z.string().min(1).optional(),
   fieldMapping: z.record(z.string(), z.unknown()).optional(),
   /** Days exchange records (and stored responses) are kept; unset keeps them until the byte cap. */
   retentionDays: z.number().positive().optional(),

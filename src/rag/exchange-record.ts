@@ -98,5 +98,6 @@ export function exchangeRecord(e: ExchangeFinished): ExchangeRecord {
     complete: e.status === 200 && e.finishReason != null,
     decisionId: e.decision?.id,
     decision: e.decision ? { reasons: e.decision.reasons } : undefined,
+    ...(e.labels ? { labels: { ...e.labels } } : {}),
   };
 }

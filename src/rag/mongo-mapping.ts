@@ -72,6 +72,7 @@ export function ragDocument(record: ExchangeRecord, mapping: FieldMapping, embed
       upstream: record.upstream,
       status: record.status,
       decisionId: record.decisionId,
+      labels: record.labels,
     }),
     [mapping.status]: embedding ? mapping.embeddedStatus : mapping.pendingStatus,
   };

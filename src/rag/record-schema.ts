@@ -63,6 +63,10 @@ export const exchangeRecordSchema = z
     complete: z.boolean(),
     decisionId: z.string().optional(),
     decision: z.object({ reasons: z.array(z.string()) }).optional(),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('What the exchange belongs to, e.g. { mcp_tool: "consult", consultation: "OPS-014-ANALYST" }.'),
   })
   .describe('One finished exchange as Aegis records it (the RAG store and `aegis records`).');
 

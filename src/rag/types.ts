@@ -82,6 +82,8 @@ export interface ExchangeRecord {
    * outbox item per request) and the store writes it to the audit log (see decision-audit.ts).
    */
   decision?: { reasons: string[] };
+  /** What the exchange belongs to (ExchangeFinished.labels): e.g. the consultation it answered. */
+  labels?: Record<string, string>;
 }
 
 export type AuditOutcome = 'allow' | 'deny' | 'ok' | 'error';

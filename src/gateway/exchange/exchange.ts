@@ -39,6 +39,8 @@ export interface ExchangeStart<Req extends ClientRequest, W, C> {
   request: Req;
   /** The strategy the client asked for with `x-aegis-truncate`. */
   truncate?: Strategy;
+  /** Published with the finished exchange (ExchangeFinished.labels), e.g. the consultation it answers. */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** Where the exchange goes: the resolved model and the upstream that serves it. */
@@ -56,8 +58,9 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
   readonly turns: Turn[] = [];
   /** The lease on the model, held from the acquire stage to finish, across every turn. */
   lease: Lease | undefined;
-  /** What the exchange waits for, for streaming clients' keep-alive comments. */
-  progress = '';
+  /** Told of each new `progress` (the MCP endpoint's progress notifications). */
+  private progressListeners: ((progress: string) => void)[] | undefined;
+  private progressText = '';
   /** What the context step did (chat doors); replaced when a refusal made it fit again. */
   context: ContextState<Req> | undefined;
   /** The MCP tools it offers and the request tool rounds start from (stage 4a); undefined without. */
@@ -87,6 +90,21 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     public tools?: ToolSession,
   ) {
     start.deps.metrics.series.of(seriesRoute(start.door), target.entry.name).inFlight.inc();
+  }
+
+  /** What the exchange waits for, for streaming clients' keep-alive comments. */
+  get progress(): string {
+    return this.progressText;
+  }
+
+  set progress(text: string) {
+    this.progressText = text;
+    if (this.progressListeners) for (const f of this.progressListeners) f(text);
+  }
+
+  /** Calls `f` with every new progress text until the exchange finishes. */
+  onProgress(f: (progress: string) => void): void {
+    (this.progressListeners ??= []).push(f);
   }
 
   get stream(): boolean {
@@ -204,6 +222,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
     // A call still open failed or was cut (client gone, preempted): its time so far was the upstream's.
     this.upstreamDone();
     this.lease?.release();
+    this.progressListeners = undefined;
     const { deps, door, requestId, startedAt, principal } = this.start;
     const { entry } = this.target;
     const finalStatus = this.clientGone ? 499 : status;
@@ -241,6 +260,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
       mcpCalls: this.mcpCalls.length > 0 ? this.mcpCalls : undefined,
       decision: this.decision,
       tools: this.tools?.stats,
+      labels: this.start.labels,
     };
     if (this.context && event.context?.reported !== undefined && finalStatus === 200) {
       const { model } = this.context.plan;

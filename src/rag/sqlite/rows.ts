@@ -94,6 +94,7 @@ export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'
     upstream: record.upstream,
     status: record.status,
     decisionId: record.decisionId,
+    labels: record.labels,
   });
   const blob = vector && vector.length > 0 ? unitVectorBlob(vector) : undefined;
   const row: RagRow = {

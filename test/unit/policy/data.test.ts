@@ -41,7 +41,7 @@ describe('policy data', () => {
       tools: [],
       tool_prefixes: [''],
       tools_on_disallowed: 'remove',
-      mcp: { aegis: ['chat', 'list_models', 'rag_search'] },
+      mcp: { aegis: ['chat', 'list_models', 'rag_search', 'consult', 'task_status', 'task_result'] },
       images: true,
       secrets_allowed: [],
       log_rag: true,
