@@ -429,7 +429,7 @@ export class GatewayRuntime {
   }
 }
 
-/** The `/mcp` endpoint's settings from the config (a relative consultations folder is the working directory's). */
+/** The `/mcp` endpoint's settings from the config (a relative consultations folder was resolved next to the config file). */
 function mcpEndpointSettings(config: AegisConfig): GatewayDeps['mcpEndpoint'] {
   const { enabled, maxTasks, taskTtlSeconds } = config.mcp.endpoint;
   if (!enabled) return false;

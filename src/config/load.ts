@@ -87,7 +87,12 @@ export function loadConfigFile(file: string, env: Env = process.env): AegisConfi
  * from (a service manager's working directory is rarely the config's).
  */
 function resolvePaths(config: AegisConfig, dir: string): AegisConfig {
-  const keysFile = config.auth.keysFile;
-  if (keysFile === undefined || isAbsolute(keysFile)) return config;
-  return { ...config, auth: { ...config.auth, keysFile: resolve(dir, keysFile) } };
+  const near = (path: string | undefined) => (path === undefined || isAbsolute(path) ? path : resolve(dir, path));
+  const { keysFile } = config.auth;
+  const consultations = config.integrations.consultations;
+  return {
+    ...config,
+    auth: { ...config.auth, keysFile: near(keysFile) },
+    integrations: { ...config.integrations, consultations: { ...consultations, dir: near(consultations.dir) } },
+  };
 }

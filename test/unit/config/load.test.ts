@@ -56,4 +56,13 @@ describe('loadConfigFile', () => {
     writeFileSync(file, `auth:\n  keysFile: ${join(dir, 'abs.yaml')}\n`);
     expect(loadConfigFile(file).auth.keysFile).toBe(join(dir, 'abs.yaml'));
   });
+
+  it('resolves a relative integrations.consultations.dir next to the config file too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-cfg-'));
+    const file = join(dir, 'aegis.yaml');
+    writeFileSync(file, 'integrations:\n  consultations:\n    dir: decisions/outbox\n');
+    expect(loadConfigFile(file).integrations.consultations.dir).toBe(join(dir, 'decisions', 'outbox'));
+    writeFileSync(file, '{}\n');
+    expect(loadConfigFile(file).integrations.consultations.dir).toBeUndefined();
+  });
 });
