@@ -82,6 +82,12 @@ export interface RunResult {
   waitsByClass: Record<string, number[]>;
   failed: Record<string, number>;
   budgetViolations: number;
+  /** Loads by why the model was not resident (`first`, or how it last left: `budget`, `ttl`, …), for policies that know. */
+  loadsByCause: Record<string, number>;
+  /** Evictions to make room (Aegis only, for the bound's comparison). */
+  budgetEvictions: number;
+  /** Of those, evictions of a model needed again before an idle, at least as large model that stayed. */
+  evictionsAgainstFuture: number;
 }
 
 export class SimEnv {
@@ -105,6 +111,9 @@ export class SimEnv {
       waitsByClass: {},
       failed: {},
       budgetViolations: 0,
+      loadsByCause: {},
+      budgetEvictions: 0,
+      evictionsAgainstFuture: 0,
     };
   }
 
@@ -121,8 +130,9 @@ export class SimEnv {
   }
 
   /** Every load start: count it, and check the policy's own books against the budget. */
-  loadStarted(residentBytes: number): void {
+  loadStarted(residentBytes: number, cause?: string): void {
     this.result.coldLoads += 1;
+    if (cause !== undefined) this.result.loadsByCause[cause] = (this.result.loadsByCause[cause] ?? 0) + 1;
     if (residentBytes > this.trace.budgetBytes + 1) this.result.budgetViolations += 1;
   }
 

@@ -16,6 +16,9 @@ export interface Row {
   failed: number;
   failedByCode: Record<string, number>;
   budgetViolations: number;
+  loadsByCause: Record<string, number>;
+  budgetEvictions: number;
+  evictionsAgainstFuture: number;
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -38,6 +41,8 @@ export function aggregate(results: readonly RunResult[]): Row[] {
     const all = ascending(runs.flatMap((r) => [...r.waits, ...r.timeoutWaits]));
     const failedByCode: Record<string, number> = {};
     for (const r of runs) for (const [code, n] of Object.entries(r.failed)) failedByCode[code] = (failedByCode[code] ?? 0) + n;
+    const loadsByCause: Record<string, number> = {};
+    for (const r of runs) for (const [cause, n] of Object.entries(r.loadsByCause)) loadsByCause[cause] = (loadsByCause[cause] ?? 0) + n;
     const classes = [...new Set(runs.flatMap((r) => Object.keys(r.waitsByClass)))].sort();
     const p99ByClass = Object.fromEntries(classes.map((c) => [c, percentile(ascending(runs.flatMap((r) => r.waitsByClass[c] ?? [])), 99)]));
     return {
@@ -52,6 +57,9 @@ export function aggregate(results: readonly RunResult[]): Row[] {
       failed: Object.values(failedByCode).reduce((s, n) => s + n, 0),
       failedByCode,
       budgetViolations: runs.reduce((s, r) => s + r.budgetViolations, 0),
+      loadsByCause,
+      budgetEvictions: runs.reduce((s, r) => s + r.budgetEvictions, 0),
+      evictionsAgainstFuture: runs.reduce((s, r) => s + r.evictionsAgainstFuture, 0),
     };
   });
 }
@@ -59,7 +67,7 @@ export function aggregate(results: readonly RunResult[]): Row[] {
 const sec = (ms: number) => (ms / 1000).toFixed(1);
 
 /** Loads normalised by the work done: a policy that drops requests also skips their loads. */
-function loadsPer100Served(r: Row): number {
+export function loadsPer100Served(r: Row): number {
   const served = r.requests - r.failed;
   return served === 0 ? 0 : (100 * r.coldLoads) / served;
 }
