@@ -7,3 +7,4 @@ export * from './openai';
 export * from './exchange';
 export * from './sse';
 export * from './same-shape';
+export * from './ids';

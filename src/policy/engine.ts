@@ -1,7 +1,7 @@
 // The OPA-wasm PolicyEngine: decides synchronously from the live bundle and data, and swaps in a new
 // bundle or data document only once it loads and passes the self-check; a failure keeps the old one.
-import { createHash, randomUUID } from 'node:crypto';
-import { silentLogger, systemClock, type Clock, type Logger } from '../core';
+import { createHash } from 'node:crypto';
+import { silentLogger, systemClock, timeOrderedUuid, type Clock, type Logger } from '../core';
 import { ENTRYPOINTS, bundleRevision, type PolicyBundle } from './bundle';
 import { defaultPolicyData, type PolicyData } from './data';
 import { failClosed, isPolicyOutput, toDecision } from './decision';
@@ -115,11 +115,12 @@ export class WasmPolicyEngine implements PolicyEngine {
     selfCheckCases = [],
     logger = silentLogger,
     clock = systemClock,
-    newId = randomUUID,
+    newId,
   }: WasmPolicyEngineOptions): Promise<WasmPolicyEngine> {
     const live = await instantiate(await compilePolicy(bundle.wasm), bundle, data, selfCheckCases, clock.now());
     logger.info({ revision: live.revision, source_sha256: bundle.manifest.source_sha256 }, 'policy loaded');
-    return new WasmPolicyEngine(live, selfCheckCases, logger, clock, newId);
+    // Decision ids key audit rows: time-ordered (core/ids.ts).
+    return new WasmPolicyEngine(live, selfCheckCases, logger, clock, newId ?? (() => timeOrderedUuid(clock.now())));
   }
 
   decide(input: PolicyInput): Decision {

@@ -1,7 +1,6 @@
 // The gateway-facing ports on top of the outbox: redact, apply the policy's logging obligations,
 // enqueue. Both never throw and never wait, so MongoDB can never fail a client request.
-import { randomUUID } from 'node:crypto';
-import { systemClock, silentLogger, type Clock, type Logger } from '../core';
+import { systemClock, silentLogger, timeOrderedUuid, type Clock, type Logger } from '../core';
 import { decisionAudit } from './decision-audit';
 import type { Outbox } from './outbox';
 import { defaultSecretPatterns, patternsWith, redactRecord, redactValue, type RedactionPattern } from './redact';
@@ -89,7 +88,7 @@ export class OutboxAuditSink implements AuditSink {
 
   record(event: AuditEventInput, obligations: Pick<RecordObligations, 'redact'> = {}): void {
     try {
-      const stamped = { ...event, id: event.id ?? randomUUID(), time: event.time ?? new Date(this.clock.now()).toISOString() };
+      const stamped = { ...event, id: event.id ?? timeOrderedUuid(this.clock.now()), time: event.time ?? new Date(this.clock.now()).toISOString() };
       const data = redactValue(stamped, patternsWith(this.patterns, obligations.redact));
       this.outbox.push({ kind: 'audit', id: data.id, data });
     } catch (err) {

@@ -1,14 +1,13 @@
 // What both agent doors do at the edge, after translating the client's body: new ids, the
 // headers that say what the translation changed (tools dropped, max_tokens clamped), and SSE
 // framing for codecs that frame their own events.
-import { randomUUID } from 'node:crypto';
-import { sseData, type ChatRequest, type GatewayError, type Logger } from '../../core';
+import { sseData, timeOrderedUuid, type ChatRequest, type GatewayError, type Logger } from '../../core';
 import type { GatewaySnapshot } from '../deps';
 import type { SseFraming } from '../sse-response';
 
-/** `resp_…`, `msg_…`, `call_…`: OpenAI's and Anthropic's id shapes, random like theirs. */
+/** `resp_…`, `msg_…`, `call_…`: OpenAI's and Anthropic's id shapes; time-ordered, as stored responses are keyed by them. */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+  return `${prefix}_${timeOrderedUuid().replace(/-/g, '')}`;
 }
 
 export const DROPPED_TOOLS_HEADER = 'x-aegis-dropped-tools';

@@ -1,8 +1,7 @@
 // Texts embedded by a gateway model through the embeddings door and the whole pipeline (policy,
 // scheduler, metrics), for the record store: what it stores and what rag_search asks for. These
 // exchanges are not recorded, or recording a record would embed and record again.
-import { randomUUID } from 'node:crypto';
-import type { EmbeddingResponse } from '../../core';
+import { timeOrderedUuid, type EmbeddingResponse } from '../../core';
 import type { GatewayDeps } from '../deps';
 import type { Principal } from '../keys';
 import { prepareExchange, serveExchange } from '../pipeline';
@@ -22,7 +21,7 @@ export function gatewayEmbedder(deps: GatewayDeps, model: string, principal: Pri
         snapshot: deps.snapshot(),
         door: embeddingsDoor,
         request: { model, input: texts },
-        requestId: `req_${randomUUID()}`,
+        requestId: `req_${timeOrderedUuid()}`,
         startedAt: deps.clock.now(),
         principal,
       });

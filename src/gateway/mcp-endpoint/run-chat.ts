@@ -1,8 +1,7 @@
 // A chat the MCP endpoint runs (tools `chat` and `consult`): a whole request through the same
 // pipeline and front door as POST /v1/chat/completions — policy, context, scheduler, recording —
 // with the scheduler's progress reported to the MCP client while it waits for the model.
-import { randomUUID } from 'node:crypto';
-import type { ChatCompletion, ChatMessage, ChatRequest, Usage } from '../../core';
+import { timeOrderedUuid, type ChatCompletion, type ChatMessage, type ChatRequest, type Usage } from '../../core';
 import type { Principal } from '../keys';
 import { prepareExchange, serveExchange } from '../pipeline';
 import { chatDoor } from '../routes/inference';
@@ -27,7 +26,7 @@ export interface RunChatOptions {
 }
 
 export async function runChat({ deps, sinks }: DoorTarget, { principal, request, labels, progress, signal }: RunChatOptions): Promise<ChatRun> {
-  const requestId = `req_${randomUUID()}`;
+  const requestId = `req_${timeOrderedUuid()}`;
   const body = { ...request, stream: false } as ChatRequest;
   const prepared = prepareExchange({
     deps,

@@ -1,6 +1,6 @@
 // Gives every request an id (the client's X-Request-Id when it is sane) and echoes it back.
-import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
+import { timeOrderedUuid } from '../../core';
 import './context';
 
 export interface RequestIdOptions {
@@ -9,12 +9,14 @@ export interface RequestIdOptions {
   now?: () => number;
 }
 
-export function requestId({ headerName = 'x-request-id', generator = () => `req_${randomUUID()}`, now = Date.now }: RequestIdOptions = {}): MiddlewareHandler {
+export function requestId({ headerName = 'x-request-id', generator, now = Date.now }: RequestIdOptions = {}): MiddlewareHandler {
+  // Time-ordered: the request id keys the exchange record (core/ids.ts says why).
+  const newId = generator ?? (() => `req_${timeOrderedUuid(now())}`);
   // Not async: Hono's dispatcher awaits what a middleware returns, so a wrapper promise per
   // middleware and request would only add work.
   return function requestIdMiddleware(c, next) {
     const given = c.req.header(headerName);
-    const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : generator();
+    const id = given && /^[\w.:-]{1,128}$/.test(given) ? given : newId();
     c.set('requestId', id);
     c.set('startedAt', now());
     c.header(headerName, id);
