@@ -6,7 +6,7 @@ import { doorRounds, type BenchOptions } from './options';
 import { maxRps, type FixedRatePoint, type RoundOf, type RunResults } from './results';
 import { saturate, warmUp, type SaturationResult } from './saturation';
 import { streamLoad } from './sse-load';
-import { processOf, type Target, type TargetId } from './targets';
+import { isStageTarget, processOf, type Target, type TargetId } from './targets';
 
 export type Log = (line: string) => void;
 
@@ -88,7 +88,7 @@ export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResu
  * verdict compares them here, where a difference is the door's work rather than queueing.
  */
 export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
-  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === 'aegis-full');
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === 'aegis-full' && !isStageTarget(t.id));
   const capacity = maxRps(out, 'aegis-full').median;
   if (live.length < 2 || !live.some((t) => t.id === 'aegis-full') || !Number.isFinite(capacity)) return;
   await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
@@ -111,9 +111,50 @@ export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResul
   }
 }
 
+/**
+ * Issue 28's latency rows: direct, thin and Aegis full (and the other process targets that can carry
+ * it) at fractions of Aegis full's own max RPS, interleaved, at least three rounds even in --quick.
+ * Unlike the fixed rates (fractions of direct's max, above Aegis full's one-core capacity), every
+ * gateway here runs below saturation, so Aegis full − thin per round is Aegis' own work.
+ */
+export async function ownRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  const capacity = maxRps(out, 'aegis-full').median;
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === t.id);
+  if (!live.some((t) => t.id === 'aegis-full') || !Number.isFinite(capacity)) return;
+  await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
+  out.ownRates = o.ownRates
+    .filter((f) => f > 0 && f <= 1)
+    .map((spec) => {
+      const rate = Math.max(1, Math.round(spec * capacity));
+      return { spec, rate, label: `${Math.round(spec * 100)} % of Aegis full's max (${rate} RPS)`, rounds: {} };
+    });
+  for (const point of out.ownRates) {
+    for (let round = 0; round < doorRounds(o); round++) {
+      for (const t of rotate(live, round)) {
+        const own = maxRps(out, t.id).median;
+        if (t.id !== 'direct' && point.rate > 0.9 * own) {
+          push(point.rounds, t.id, { skipped: `above this target's capacity (max ${fmt(own)} RPS)` });
+          continue;
+        }
+        try {
+          await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
+          const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
+          push(point.rounds, t.id, r);
+          log(
+            `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+          );
+        } catch (err) {
+          push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
+        }
+      }
+    }
+  }
+}
+
 export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
   await setMock(fleet.mockUrl, { ...o.stream });
-  const live = fleet.targets.filter((t: Target) => !t.failure);
+  // The stage shapes are max-RPS rows (and profiled); their streams are not timed.
+  const live = fleet.targets.filter((t: Target) => !t.failure && !isStageTarget(t.id));
   const rounds = o.quick ? 1 : o.rounds;
   for (let round = 0; round < rounds; round++) {
     for (const t of rotate(live, round)) {
