@@ -206,7 +206,7 @@ function streamingSection(r: RunResults): string {
     .filter((id) => !isStageTarget(id))
     .map((id) => {
       const m = measured(r.streaming[id]);
-      if (!m.length) return [label(id), skippedWhy(r.streaming[id]) ?? 'not measured', '', '', '', '', '', ''];
+      if (!m.length) return [label(id), skippedWhy(r.streaming[id]) ?? 'not measured', '', '', '', '', '', '', ''];
       const med = (f: (x: (typeof m)[number]) => number) => medianOf(r.streaming[id], f);
       const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
       return [
@@ -219,6 +219,7 @@ function streamingSection(r: RunResults): string {
           2,
         )}`,
         `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
+        id === 'direct' || id === 'thin' ? '–' : signed(addedPerRound(r.streaming[id], r.streaming.thin, (x) => x.ttft.p50)),
         `${n(
           med((x) => x.gap.p50),
           3,
@@ -233,7 +234,7 @@ function streamingSection(r: RunResults): string {
       ];
     });
   const errs = ids(r).flatMap((id) => measured(r.streaming[id]).flatMap((x) => x.errorSamples.map((e) => `- ${label(id)}: ${e}`)));
-  return `## Streaming overhead\n\n${r.options.streamConcurrency} concurrent clients, mock TTFT ${s.ttftMs} ms then ${s.tokens} tokens every ${s.gapMs} ms, ${r.options.streamSeconds} s per run. TTFT from the send to the first token; gaps between tokens as delivered to the client (tokens arriving in one read count as 0 ms, "coalesced").\n\n${table(['target', 'TTFT p50 / p99 (ms)', 'added TTFT p50 / p99', 'gap p50 / p99 (ms)', 'added gap p50 / p99', 'streams', 'errors', 'coalesced'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
+  return `## Streaming overhead\n\n${r.options.streamConcurrency} concurrent clients, mock TTFT ${s.ttftMs} ms then ${s.tokens} tokens every ${s.gapMs} ms, ${r.options.streamSeconds} s per run. TTFT from the send to the first token; gaps between tokens as delivered to the client (tokens arriving in one read count as 0 ms, "coalesced").\n\n${table(['target', 'TTFT p50 / p99 (ms)', 'added TTFT p50 / p99', 'TTFT p50 over thin', 'gap p50 / p99 (ms)', 'added gap p50 / p99', 'streams', 'errors', 'coalesced'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
 }
 
 /** Issue 28: the restated latency rows, TTFT over thin, the wave-2 stage shapes, stage costs and the previous run. */
