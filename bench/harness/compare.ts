@@ -117,7 +117,7 @@ export function compareRuns(r: RunResults, previous: PreviousRun): Comparison[] 
     if (x.name.startsWith('max RPS:') && perCore && perCore !== x)
       x.cause =
         perCore.worse <= REGRESSION
-          ? `RPS per CPU-second ${perCore.worse > 0 ? 'fell' : 'rose'} only ${(100 * Math.abs(perCore.worse)).toFixed(0)} %: the target got less CPU on a busier box, not more work per request`
+          ? `RPS per CPU-second ${perCore.worse > 0 ? `fell only ${(100 * perCore.worse).toFixed(0)} %` : `held (${(100 * -perCore.worse).toFixed(0)} % better)`}: the target got less CPU on a busier box, not more work per request`
           : `RPS per CPU-second fell ${(100 * perCore.worse).toFixed(0)} % too: more work per request (see the stage costs and the profile)`;
     else if (x.unit === 'ms') x.cause = 'latency: compare the send lag and "others on core 1" of both runs before blaming code';
   }
