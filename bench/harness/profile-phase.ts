@@ -9,10 +9,26 @@ import { repoRoot, stopChild } from './processes';
 import { stageCosts, summarizeProfile, type ProfileSegment } from './profile';
 import type { RunResults } from './results';
 import { saturate, warmUp } from './saturation';
-import { fullPipelineConfig, STAGE_TARGETS, type TargetId } from './targets';
+import { request } from 'undici';
+import { fullPipelineConfig, STAGE_TARGETS, type Target, type TargetId } from './targets';
 import type { StageShape } from './workload';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1_000n);
+
+async function probe(target: Target): Promise<string> {
+  try {
+    const res = await request(`${target.url}${target.path}`, {
+      method: 'POST',
+      headers: target.headers,
+      body: target.shape.whole,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    return `HTTP ${res.statusCode}: ${(await res.body.text()).slice(0, 200)}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 export async function profilePhase(
   mockUrl: string,
@@ -52,7 +68,14 @@ export async function profilePhase(
       const r = await saturate(target, { connections: o.connections, seconds: o.profileSeconds, mockPid });
       const toUs = nowUs();
       const ok = Math.round(r.rps * o.profileSeconds);
-      segments.push({ shape, fromUs, toUs, requests: ok });
+      const bad = r.errors + r.non2xx + r.timeouts;
+      // What went wrong, when something did: one more request's answer (the run's own are not kept).
+      const failure = bad ? await probe(target) : undefined;
+      segments.push({ shape, fromUs, toUs, requests: ok, failed: bad, failure });
+      if (bad)
+        out.errors.push(
+          `profiled run (${shape}): ${bad} of its requests failed (${r.errors} errors, ${r.non2xx} non-2xx, ${r.timeouts} timeouts); one request after it: ${failure}`,
+        );
       if (shape === 'chat') {
         rps = r.rps;
         failed = r.errors + r.non2xx + r.timeouts;

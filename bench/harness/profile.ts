@@ -211,6 +211,9 @@ export interface StageCost {
   /** The request shape profiled (chat = the common case). */
   shape: string;
   requests: number;
+  /** Requests that failed in the window, and what one request answered after it (their costs are the error path's). */
+  failed?: number;
+  failure?: string;
   seconds: number;
   /** Busy (non-idle) µs of the profiled process per request. */
   busyUsPerRequest: number;
@@ -221,6 +224,8 @@ export interface ProfileSegment extends ProfileWindow {
   shape: string;
   /** Requests answered 2xx in the window. */
   requests: number;
+  failed?: number;
+  failure?: string;
 }
 
 /** µs per request by stage in each segment of the profile (one saturation run of one request shape each). */
@@ -267,6 +272,8 @@ export function stageCosts(file: string, repoRoot: string, segments: ProfileSegm
     return {
       shape: seg.shape,
       requests: seg.requests,
+      failed: seg.failed,
+      failure: seg.failure,
       seconds: (seg.toUs - seg.fromUs) / 1e6,
       busyUsPerRequest: per(busy),
       stages: order.map((stage) => ({ stage, usPerRequest: per(us.get(stage) ?? 0), percent: busy ? (100 * (us.get(stage) ?? 0)) / busy : 0 })),

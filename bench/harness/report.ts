@@ -319,7 +319,12 @@ function stageCostSection(r: RunResults): string {
   ]);
   rows.push(['**busy, all**', ...costs.flatMap((c) => [n(c.busyUsPerRequest, 1), '100'])]);
   const head = ['stage', ...costs.flatMap((c) => [`${c.shape} µs/req`, `${c.shape} %`])];
-  const runs = costs.map((c) => `${c.shape} ${n(c.requests)} requests in ${n(c.seconds, 1)} s`).join(', ');
+  const runs = costs
+    .map(
+      (c) =>
+        `${c.shape} ${n(c.requests)} requests in ${n(c.seconds, 1)} s${c.failed ? ` (**${c.failed} failed**: its column is the error path's; one request after it: ${c.failure ?? '?'})` : ''}`,
+    )
+    .join(', ');
   return `### Stage costs (profile at saturation)\n\nThe profiled Aegis full (\`--cpu-prof\`, pinned like the measured one) at saturation, one run per request shape (${runs}), windowed by the profiler's clock. Each sample goes to the stage of the innermost frame on its stack that is a stage function (\`STAGE_FRAMES\` in \`harness/profile.ts\`: authenticate = \`authMiddleware\`, parse = \`readJsonBody\`, 3–10 the functions of \`src/gateway/stages/*\`, finish = \`Exchange.finish\`, record = \`src/cli/wiring-rag.ts\` and \`src/rag/\`), callees included. µs of the profiled process per request, the profiler's own cost included, so compare rows within a run. "${OUTSIDE_STAGE}" is the HTTP server, Hono, undici's socket work and GC: no Aegis frame on the stack.\n\n${table(head, rows, ['l', ...costs.flatMap(() => ['r', 'r'] as const)])}`;
 }
 
