@@ -1,5 +1,6 @@
 // The interleaved measurement phases: in every round each target runs in turn (the order rotates
 // per round), after a warm-up, so slow drift of a shared box hits all targets alike.
+import { request } from 'undici';
 import { setMock, type Fleet } from './fleet';
 import { openLoop, type OpenLoopResult } from './open-loop';
 import { doorRounds, type BenchOptions } from './options';
@@ -19,6 +20,16 @@ function push<T>(map: Partial<Record<TargetId, T[]>>, id: TargetId, value: T): v
   (map[id] ??= []).push(value);
 }
 
+/** One whole request to `t`: its status and the start of its body. */
+export async function probeOnce(t: Target): Promise<string> {
+  try {
+    const res = await request(`${t.url}${t.path}`, { method: 'POST', headers: t.headers, body: t.shape.whole, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    return `HTTP ${res.statusCode} ${String(res.headers['x-aegis-context'] ?? '')}: ${(await res.body.text()).slice(0, 300)}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
@@ -31,6 +42,11 @@ export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunRes
         await warmUp(t, o.warmupSeconds, o.connections);
         const r = await saturate(t, { connections: o.connections, seconds: o.saturationSeconds, mockPid: fleet.mock.pid });
         push(out.saturation, t.id, r);
+        // The run keeps no answers: one more request says what the failing ones were.
+        if (r.non2xx + r.errors + r.timeouts > 0)
+          out.errors.push(
+            `saturation r${round + 1} ${t.id}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts; one request after it: ${await probeOnce(t)}`,
+          );
         log(
           `  saturation r${round + 1} ${t.id.padEnd(15)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`,
         );
