@@ -1,6 +1,8 @@
 // A mock OpenAI-compatible upstream on loopback, run in its own process by bench/run.ts: a fixed
 // delay for whole answers, and SSE streams with a time to first token, a token count and an
 // inter-token gap. `POST /__mock/config` changes the knobs between phases; `GET /__mock/stats` counts.
+// A request with a `response_format` (Aegis' emulated tools decode under a schema) is answered as
+// the schema's plain-answer branch, `{"response": "<the tokens>"}`, which Aegis' tool parser reads as content.
 //   tsx bench/mock-upstream.ts --port 9001 [--delay-ms 0] [--ttft-ms 20] [--tokens 20] [--gap-ms 10]
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { flag, parseArgs } from '../src/cli/args';
@@ -19,7 +21,7 @@ export interface MockKnobs {
 const args = parseArgs(process.argv.slice(2));
 const num = (name: string, fallback: number) => Number(flag(args, name) ?? fallback);
 const knobs: MockKnobs = { delayMs: num('delay-ms', 0), ttftMs: num('ttft-ms', 20), tokens: num('tokens', 20), gapMs: num('gap-ms', 10) };
-const stats = { requests: 0, streamsOpen: 0, streamsDone: 0, streamsAborted: 0 };
+const stats = { requests: 0, constrained: 0, streamsOpen: 0, streamsDone: 0, streamsAborted: 0 };
 let seq = 0;
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -42,6 +44,7 @@ interface ChatBody {
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   messages?: { content?: unknown }[];
+  response_format?: unknown;
 }
 
 function promptTokens(body: ChatBody): number {
@@ -51,7 +54,8 @@ function promptTokens(body: ChatBody): number {
 
 function whole(res: ServerResponse, body: ChatBody, k: MockKnobs): void {
   const id = `chatcmpl-mock-${++seq}`;
-  const content = Array.from({ length: k.tokens }, (_, i) => `t${i} `).join('');
+  const text = Array.from({ length: k.tokens }, (_, i) => `t${i} `).join('');
+  const content = body.response_format ? JSON.stringify({ response: text }) : text;
   const prompt = promptTokens(body);
   sendJson(res, 200, {
     id,
@@ -83,16 +87,19 @@ function stream(res: ServerResponse, body: ChatBody, k: MockKnobs): void {
     else stats.streamsDone++;
   };
   res.on('close', () => done(!res.writableFinished));
+  // Constrained: the JSON answer's opening goes with the first token, its closing before the finish.
+  const open = body.response_format ? '{\\"response\\":\\"' : '';
+  const close = body.response_format ? `${head}{"content":"\\"}"},"finish_reason":null}]}\n\n` : '';
   const next = () => {
     if (finished) return;
     if (i < k.tokens) {
-      const delta = i === 0 ? `{"role":"assistant","content":"t${i} "}` : `{"content":"t${i} "}`;
+      const delta = i === 0 ? `{"role":"assistant","content":"${open}t${i} "}` : `{"content":"t${i} "}`;
       res.write(`${head}${delta},"finish_reason":null}]}\n\n`);
       i++;
       timer = setTimeout(next, k.gapMs);
       return;
     }
-    let tail = `${head}{},"finish_reason":"stop"}]}\n\n`;
+    let tail = `${close}${head}{},"finish_reason":"stop"}]}\n\n`;
     if (body.stream_options?.include_usage) {
       const prompt = promptTokens(body);
       tail += `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${model},"choices":[],"usage":{"prompt_tokens":${prompt},"completion_tokens":${k.tokens},"total_tokens":${prompt + k.tokens}}}\n\n`;
@@ -117,6 +124,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (req.method === 'POST' && url.endsWith('/chat/completions')) {
     stats.requests++;
     const body = JSON.parse(await readBody(req)) as ChatBody;
+    if (body.response_format) stats.constrained++;
     const k = { ...knobs };
     if (body.stream === true) return stream(res, body, k);
     if (k.delayMs > 0) setTimeout(() => whole(res, body, k), k.delayMs);

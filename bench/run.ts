@@ -9,15 +9,16 @@ import { GATEWAY_CPUS, startFleet, type Fleet } from './harness/fleet';
 import { holdPhase } from './harness/hold-phase';
 import { machineInfo, sourceStamp } from './harness/machine';
 import { parseOptions, type BenchOptions } from './harness/options';
-import { doorRatePhase, fixedRatePhase, saturationPhase, streamingPhase, type Log } from './harness/phases';
-import { checkDoor, checkPipeline, directoryBytes, fileBytes } from './harness/pipeline-check';
+import { doorRatePhase, fixedRatePhase, ownRatePhase, saturationPhase, streamingPhase, type Log } from './harness/phases';
+import { checkDoor, checkPipeline, checkStage, directoryBytes, fileBytes } from './harness/pipeline-check';
 import { probePolicy } from './harness/policy-probe';
 import { readProc } from './harness/proc-stats';
 import { installTeardown, logTail, repoRoot, running, stopAll } from './harness/processes';
 import { profilePhase } from './harness/profile-phase';
 import { renderReport } from './harness/report';
 import type { RunResults } from './harness/results';
-import { processOf, type ProcessTargetId } from './harness/targets';
+import { isStageTarget, processOf, STAGE_TARGETS, type ProcessTargetId } from './harness/targets';
+import { previousFullRun } from './harness/compare';
 
 const log: Log = (line) => process.stdout.write(`${line}\n`);
 
@@ -51,7 +52,7 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
     const config = t.id === processOf(t.id) ? fleet.configs.get(t.id as ProcessTargetId) : undefined;
     if (config && !t.failure) out.pipeline[t.id] = await checkPipeline(t, config);
   }
-  const doors = fleet.targets.filter((t) => processOf(t.id) === 'aegis-full');
+  const doors = fleet.targets.filter((t) => processOf(t.id) === 'aegis-full' && !isStageTarget(t.id));
   if (doors.length > 1) {
     out.doors = {};
     for (const t of doors) out.doors[t.id] = await checkDoor(t);
@@ -65,6 +66,21 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
         out.errors.push(`the ${c.door} door's request counted ${c.promptTokens} prompt tokens, chat's ${chatTokens}: the requests are not equivalent`);
     }
   }
+  const stages = fleet.targets.filter((t) => isStageTarget(t.id));
+  if (stages.length) {
+    out.stages = {};
+    for (const t of stages) {
+      const c = await checkStage(t, fleet.mockUrl);
+      out.stages[t.id] = c;
+      log(
+        `  stage ${c.stage}: whole ${c.whole ? 'ok' : `FAILED ${c.why ?? ''}`}, x-aegis-context ${c.context ?? 'none'}${c.stage === 'tools' ? `, constrained upstream request ${c.constrainedUpstream ? 'yes' : 'no'}` : ''}`,
+      );
+      if (c.stage === 'fit' && c.whole && !(c.dropped && c.dropped > 0))
+        out.errors.push(`the fit shape was not counted and cut (x-aegis-context: ${c.context ?? 'none'}): its row does not measure fitting`);
+      if (c.stage === 'tools' && c.whole && !c.constrainedUpstream)
+        out.errors.push('the tools shape did not reach the mock as a constrained request: its row does not measure the emulation path');
+    }
+  }
   const phase = async (name: string, run: () => Promise<void>) => {
     log(name);
     const t = performance.now();
@@ -73,6 +89,7 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
   };
   await phase('saturation (max RPS)', () => saturationPhase(fleet, o, out, log));
   await phase('fixed rates (added latency)', () => fixedRatePhase(fleet, o, out, log));
+  await phase("Aegis full's own rates (added latency over thin)", () => ownRatePhase(fleet, o, out, log));
   if (out.doors) await phase('front doors at a fixed rate', () => doorRatePhase(fleet, o, out, log));
   await phase('streaming (TTFT and inter-token overhead)', () => streamingPhase(fleet, o, out, log));
   await phase(`${o.holdStreams} concurrent open streams`, () => holdPhase(fleet, o, out, log));
@@ -89,7 +106,18 @@ async function measure(fleet: Fleet, o: BenchOptions, out: RunResults, workDir: 
       out.errors.push(
         'src/ changed while the benchmark ran (a shared working tree): the profiled Aegis, started last, ran newer code than the measured targets.',
       );
-    await phase('CPU profile of Aegis (full) at saturation', () => profilePhase(fleet.mockUrl, fleet.mock.pid, workDir, o, out, profileFile, log));
+    await phase('CPU profile of Aegis (full) at saturation', () =>
+      profilePhase(
+        fleet.mockUrl,
+        fleet.mock.pid,
+        workDir,
+        o,
+        out,
+        profileFile,
+        log,
+        o.stages.filter((s) => out.stages?.[STAGE_TARGETS[s]]?.whole),
+      ),
+    );
   }
 }
 
@@ -164,6 +192,7 @@ async function main(argv: string[]): Promise<number> {
   machine.loadAvgEnd = loadavg().map((v) => Math.round(v * 100) / 100);
   if (out.profile?.file) out.profile.file = relative(repoRoot, out.profile.file);
 
+  out.previous = previousFullRun(outDir, stem);
   const md = renderReport(out, out.command!);
   writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify(out, null, 1)}\n`);
   writeFileSync(join(outDir, `${stem}.md`), md);

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { freePort, repoRoot, startChild, waitReady, type Child } from './processes';
 import {
   DOOR_TARGETS,
+  STAGE_TARGETS,
   TARGET_LABELS,
   fullPipelineConfig,
   minimalConfig,
@@ -16,7 +17,7 @@ import {
   type Target,
   type TargetId,
 } from './targets';
-import { countOf, expectedText, requestShape, type Door } from './workload';
+import { countOf, expectedText, requestShape, stageShape, type Door, type StageShape } from './workload';
 
 export const GATEWAY_CPUS = '1';
 const PORTKEY_BIN = 'node_modules/@portkey-ai/gateway/build/start-server.js';
@@ -106,10 +107,11 @@ async function startOne(
   return { child, url };
 }
 
-/** The target for `id` at `url`: its door's request shape and headers. */
+/** The target for `id` at `url`: its door's (or stage shape's) request and headers. */
 export function makeTarget(id: TargetId, url: string, pid: number, mockUrl: string): Target {
+  const stage = Object.entries(STAGE_TARGETS).find(([, t]) => t === id)?.[0] as StageShape | undefined;
   const door = (Object.entries(DOOR_TARGETS).find(([, t]) => t === id)?.[0] ?? 'chat') as Door;
-  const shape = requestShape(door);
+  const shape = stage ? stageShape(stage) : requestShape(door);
   return { id, label: TARGET_LABELS[id], url, shape, path: shape.path, headers: targetHeaders(id, mockUrl), pid };
 }
 

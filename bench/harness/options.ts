@@ -3,8 +3,8 @@
 //   npm run bench -- --quick           ≈ 2 min, for development
 //   npm run bench -- --hold 10m        any option overrides its preset (see `usage`)
 import { flag, parseArgs } from '../../src/cli/args';
-import { DOOR_TARGETS, PROCESS_TARGETS, TARGET_ORDER, type ProcessTargetId, type TargetId } from './targets';
-import { DEFAULT_DOORS, DOORS, type Door } from './workload';
+import { DOOR_TARGETS, PROCESS_TARGETS, STAGE_TARGETS, TARGET_ORDER, type ProcessTargetId, type TargetId } from './targets';
+import { DEFAULT_DOORS, DOORS, STAGE_SHAPES, type Door, type StageShape } from './workload';
 
 export interface BenchOptions {
   quick: boolean;
@@ -12,6 +12,8 @@ export interface BenchOptions {
   targets: TargetId[];
   /** Aegis full's front doors (issue 22); chat is always measured, as the others' baseline. */
   doors: Door[];
+  /** Wave-2 stage shapes sent to Aegis full beside chat (issue 28): `fit`, `tools`. */
+  stages: StageShape[];
   /** Interleaved rounds; the report takes the median of the round figures. */
   rounds: number;
   /** Once per target before the first round: JIT and pools (round 1 ran ~40 % slower without it). */
@@ -25,6 +27,8 @@ export interface BenchOptions {
   rateSeconds: number;
   /** The front doors' fixed rate: this fraction of Aegis full's (chat) max RPS, so the doors are compared below saturation on any box. */
   doorRate: number;
+  /** Issue 28's latency rates: fractions of Aegis full's own max RPS, thin and direct at the same rate (older files lack it). */
+  ownRates: number[];
   /** Streaming overhead at low concurrency. */
   streamConcurrency: number;
   streamSeconds: number;
@@ -46,7 +50,9 @@ export interface BenchOptions {
 
 export const usage = `usage: npm run bench -- [--quick] [--hold 5m] [--rounds N] [--targets direct,thin,aegis-full,aegis-min,portkey]
   [--doors chat,responses,messages[,responses-store]] (Aegis full's front doors; chat always)
+  [--stages fit,tools|none] (wave-2 stage shapes through Aegis full's chat door)
   [--seconds S] [--initial-warmup S] [--warmup S] [--connections C] [--rates 0.25,0.5,500] [--rate-seconds S] [--door-rate 0.25]
+  [--own-rates 0.25,0.5] (fractions of Aegis full's own max RPS; thin and direct at the same rates)
   [--stream-concurrency C] [--stream-seconds S] [--streams 1000] [--hold-gap-ms 100] [--other-hold S]
   [--no-profile] [--profile-seconds S] [--no-pin] [--out bench/results] [--max-minutes M]
   npm run bench -- --render bench/results/<run>.json   (rewrite that run's .md from its JSON)`;
@@ -80,7 +86,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   const doors = (flag(args, 'doors')?.split(',') ?? [...DEFAULT_DOORS]) as Door[];
   for (const d of doors) if (!DOORS.includes(d)) throw new Error(`unknown door ${d} (known: ${DOORS.join(', ')})`);
   if (!doors.includes('chat')) doors.unshift('chat');
-  const doorTargets = targets.includes('aegis-full') ? doors.map((d) => DOOR_TARGETS[d]) : [];
+  const stagesFlag = flag(args, 'stages');
+  const stages = (stagesFlag === 'none' ? [] : (stagesFlag?.split(',') ?? [...STAGE_SHAPES])) as StageShape[];
+  for (const s of stages) if (!STAGE_SHAPES.includes(s)) throw new Error(`unknown stage shape ${s} (known: ${STAGE_SHAPES.join(', ')}, or none)`);
+  const doorTargets: TargetId[] = targets.includes('aegis-full') ? [...doors.map((d) => DOOR_TARGETS[d]), ...stages.map((s) => STAGE_TARGETS[s])] : [];
   // 100 ms (10 tokens/s, a CPU box's pace) keeps core 0 (mock + client) below saturation at 1,000
   // streams; --hold-gap-ms 50 reproduces benchmarking.md's C3 pace, where the harness core saturates.
   const holdGap = num('hold-gap-ms', 100, 100);
@@ -88,6 +97,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     quick,
     targets: TARGET_ORDER.filter((t) => (targets as TargetId[]).includes(t) || doorTargets.includes(t)),
     doors: DOORS.filter((d) => doors.includes(d)),
+    stages: STAGE_SHAPES.filter((x) => stages.includes(x)),
     rounds: num('rounds', 3, 2),
     initialWarmupSeconds: dur('initial-warmup', 5, 2),
     warmupSeconds: dur('warmup', 2, 1),
@@ -96,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     rates: (flag(args, 'rates') ?? '0.25,0.5,500').split(',').map(Number),
     rateSeconds: dur('rate-seconds', 5, 2),
     doorRate: num('door-rate', 0.25, 0.25),
+    ownRates: (flag(args, 'own-rates') ?? '0.25,0.5').split(',').map(Number),
     streamConcurrency: num('stream-concurrency', 10, 10),
     streamSeconds: dur('stream-seconds', 6, 2),
     stream: { ttftMs: 20, tokens: 20, gapMs: 10 },

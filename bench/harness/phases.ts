@@ -1,12 +1,13 @@
 // The interleaved measurement phases: in every round each target runs in turn (the order rotates
 // per round), after a warm-up, so slow drift of a shared box hits all targets alike.
+import { request } from 'undici';
 import { setMock, type Fleet } from './fleet';
 import { openLoop, type OpenLoopResult } from './open-loop';
 import { doorRounds, type BenchOptions } from './options';
 import { maxRps, type FixedRatePoint, type RoundOf, type RunResults } from './results';
 import { saturate, warmUp, type SaturationResult } from './saturation';
 import { streamLoad } from './sse-load';
-import { processOf, type Target, type TargetId } from './targets';
+import { isStageTarget, processOf, type Target, type TargetId } from './targets';
 
 export type Log = (line: string) => void;
 
@@ -17,6 +18,16 @@ function rotate<T>(list: T[], by: number): T[] {
 
 function push<T>(map: Partial<Record<TargetId, T[]>>, id: TargetId, value: T): void {
   (map[id] ??= []).push(value);
+}
+
+/** One whole request to `t`: its status and the start of its body. */
+export async function probeOnce(t: Target): Promise<string> {
+  try {
+    const res = await request(`${t.url}${t.path}`, { method: 'POST', headers: t.headers, body: t.shape.whole, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    return `HTTP ${res.statusCode} ${String(res.headers['x-aegis-context'] ?? '')}: ${(await res.body.text()).slice(0, 300)}`;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
@@ -31,6 +42,11 @@ export async function saturationPhase(fleet: Fleet, o: BenchOptions, out: RunRes
         await warmUp(t, o.warmupSeconds, o.connections);
         const r = await saturate(t, { connections: o.connections, seconds: o.saturationSeconds, mockPid: fleet.mock.pid });
         push(out.saturation, t.id, r);
+        // The run keeps no answers: one more request says what the failing ones were.
+        if (r.non2xx + r.errors + r.timeouts > 0)
+          out.errors.push(
+            `saturation r${round + 1} ${t.id}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts; one request after it: ${await probeOnce(t)}`,
+          );
         log(
           `  saturation r${round + 1} ${t.id.padEnd(15)} ${fmt(r.rps)} rps  p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms  errors ${r.errors + r.non2xx + r.timeouts}  target ${fmt(r.targetCores, 2)} cores, core busy ${r.coreBusy.map((b) => fmt(b, 2)).join('/')}`,
         );
@@ -88,7 +104,7 @@ export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResu
  * verdict compares them here, where a difference is the door's work rather than queueing.
  */
 export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
-  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === 'aegis-full');
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === 'aegis-full' && !isStageTarget(t.id));
   const capacity = maxRps(out, 'aegis-full').median;
   if (live.length < 2 || !live.some((t) => t.id === 'aegis-full') || !Number.isFinite(capacity)) return;
   await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
@@ -111,9 +127,50 @@ export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResul
   }
 }
 
+/**
+ * Issue 28's latency rows: direct, thin and Aegis full (and the other process targets that can carry
+ * it) at fractions of Aegis full's own max RPS, interleaved, at least three rounds even in --quick.
+ * Unlike the fixed rates (fractions of direct's max, above Aegis full's one-core capacity), every
+ * gateway here runs below saturation, so Aegis full − thin per round is Aegis' own work.
+ */
+export async function ownRatePhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
+  const capacity = maxRps(out, 'aegis-full').median;
+  const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === t.id);
+  if (!live.some((t) => t.id === 'aegis-full') || !Number.isFinite(capacity)) return;
+  await setMock(fleet.mockUrl, { delayMs: 0, tokens: o.stream.tokens });
+  out.ownRates = o.ownRates
+    .filter((f) => f > 0 && f <= 1)
+    .map((spec) => {
+      const rate = Math.max(1, Math.round(spec * capacity));
+      return { spec, rate, label: `${Math.round(spec * 100)} % of Aegis full's max (${rate} RPS)`, rounds: {} };
+    });
+  for (const point of out.ownRates) {
+    for (let round = 0; round < doorRounds(o); round++) {
+      for (const t of rotate(live, round)) {
+        const own = maxRps(out, t.id).median;
+        if (t.id !== 'direct' && point.rate > 0.9 * own) {
+          push(point.rounds, t.id, { skipped: `above this target's capacity (max ${fmt(own)} RPS)` });
+          continue;
+        }
+        try {
+          await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
+          const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
+          push(point.rounds, t.id, r);
+          log(
+            `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+          );
+        } catch (err) {
+          push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
+        }
+      }
+    }
+  }
+}
+
 export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
   await setMock(fleet.mockUrl, { ...o.stream });
-  const live = fleet.targets.filter((t: Target) => !t.failure);
+  // The stage shapes are max-RPS rows (and profiled); their streams are not timed.
+  const live = fleet.targets.filter((t: Target) => !t.failure && !isStageTarget(t.id));
   const rounds = o.quick ? 1 : o.rounds;
   for (let round = 0; round < rounds; round++) {
     for (const t of rotate(live, round)) {

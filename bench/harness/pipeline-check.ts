@@ -5,7 +5,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { BENCH_ADMIN_KEY, PIPELINE_SECTIONS, sectionEnabled, type Target } from './targets';
-import type { Door } from './workload';
+import type { Door, StageShape } from './workload';
 
 export interface PipelineCheck {
   /** Config sections that turn a subsystem on (of scheduler, policy, rag). */
@@ -101,4 +101,37 @@ export function directoryBytes(dir: string): number {
 /** Size of one file (0 when it does not exist, as a WAL after a clean close). */
 export function fileBytes(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+/** A wave-2 stage shape (issue 28), checked after the smoke test: what the stage it exercises did. */
+export interface StageCheck {
+  stage: StageShape;
+  /** A whole answer carrying exactly the mock's text (the smoke test; for `tools` through the tool parser). */
+  whole: boolean;
+  why?: string;
+  /** `x-aegis-context` of a whole answer: prompt tokens sent, messages dropped, how counted (exact, local, estimate). */
+  context?: string;
+  tokens?: number;
+  dropped?: number;
+  counted?: string;
+  /** `tools`: the upstream got a constrained request (`response_format`), i.e. the emulation path ran. */
+  constrainedUpstream?: boolean;
+}
+
+export async function checkStage(target: Target, mockUrl: string): Promise<StageCheck> {
+  const stage = target.shape.stage!;
+  const check: StageCheck = { stage, whole: !target.failure, why: target.failure };
+  if (target.failure) return check;
+  const constrained = async () => ((await status(`${mockUrl}/__mock/stats`, {}).then((r) => JSON.parse(r.text))) as { constrained?: number }).constrained ?? 0;
+  const before = await constrained();
+  const ok = await status(`${target.url}${target.path}`, { method: 'POST', headers: target.headers, body: target.shape.whole });
+  const after = await constrained();
+  const context = String(ok.headers['x-aegis-context'] ?? '');
+  const field = (name: string) => new RegExp(`${name}=([^;]+)`).exec(context)?.[1];
+  check.context = context || undefined;
+  check.tokens = field('tokens') === undefined ? undefined : Number(field('tokens'));
+  check.dropped = field('dropped') === undefined ? undefined : Number(field('dropped'));
+  check.counted = field('counted')?.trim();
+  check.constrainedUpstream = after > before;
+  return check;
 }

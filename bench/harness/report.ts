@@ -4,8 +4,11 @@
 import { n, ratio, short, signed, table } from './markdown';
 import { doorRounds } from './options';
 import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type RoundOf, type RunResults } from './results';
-import { TARGET_LABELS, processOf, type TargetId } from './targets';
-import { doorRatePoint, doorTargets, doorVerdicts, profileHint, verdicts, type Verdict } from './verdicts';
+import { compareRuns, LATENCY_FLOOR_MS } from './compare';
+import { OUTSIDE_STAGE } from './profile';
+import { FIT_CONTEXT, TARGET_LABELS, isStageTarget, processOf, type TargetId } from './targets';
+import { FIT_TURNS } from './workload';
+import { doorRatePoint, doorTargets, doorVerdicts, issue28Verdicts, profileHint, stageTargets, verdicts, WAVE1, type Verdict } from './verdicts';
 
 const ids = (r: RunResults): TargetId[] => r.targets.map((t) => t.id);
 const label = (id: TargetId) => TARGET_LABELS[id];
@@ -199,36 +202,150 @@ function fixedRateSection(r: RunResults): string {
 
 function streamingSection(r: RunResults): string {
   const s = r.options.stream;
-  const rows = ids(r).map((id) => {
-    const m = measured(r.streaming[id]);
-    if (!m.length) return [label(id), skippedWhy(r.streaming[id]) ?? 'not measured', '', '', '', '', '', ''];
-    const med = (f: (x: (typeof m)[number]) => number) => medianOf(r.streaming[id], f);
-    const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
+  const rows = ids(r)
+    .filter((id) => !isStageTarget(id))
+    .map((id) => {
+      const m = measured(r.streaming[id]);
+      if (!m.length) return [label(id), skippedWhy(r.streaming[id]) ?? 'not measured', '', '', '', '', '', '', ''];
+      const med = (f: (x: (typeof m)[number]) => number) => medianOf(r.streaming[id], f);
+      const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
+      return [
+        label(id),
+        `${n(
+          med((x) => x.ttft.p50),
+          2,
+        )} / ${n(
+          med((x) => x.ttft.p99),
+          2,
+        )}`,
+        `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
+        id === 'direct' || id === 'thin' ? '–' : signed(addedPerRound(r.streaming[id], r.streaming.thin, (x) => x.ttft.p50)),
+        `${n(
+          med((x) => x.gap.p50),
+          3,
+        )} / ${n(
+          med((x) => x.gap.p99),
+          3,
+        )}`,
+        `${add((x) => x.gap.p50)} / ${add((x) => x.gap.p99)}`,
+        String(m.reduce((a, x) => a + x.streams, 0)),
+        String(m.reduce((a, x) => a + x.errors, 0)),
+        String(m.reduce((a, x) => a + x.coalesced, 0)),
+      ];
+    });
+  const errs = ids(r).flatMap((id) => measured(r.streaming[id]).flatMap((x) => x.errorSamples.map((e) => `- ${label(id)}: ${e}`)));
+  return `## Streaming overhead\n\n${r.options.streamConcurrency} concurrent clients, mock TTFT ${s.ttftMs} ms then ${s.tokens} tokens every ${s.gapMs} ms, ${r.options.streamSeconds} s per run. TTFT from the send to the first token; gaps between tokens as delivered to the client (tokens arriving in one read count as 0 ms, "coalesced").\n\n${table(['target', 'TTFT p50 / p99 (ms)', 'added TTFT p50 / p99', 'TTFT p50 over thin', 'gap p50 / p99 (ms)', 'added gap p50 / p99', 'streams', 'errors', 'coalesced'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
+}
+
+/** Issue 28: the restated latency rows, TTFT over thin, the wave-2 stage shapes, stage costs and the previous run. */
+function issue28Section(r: RunResults): string {
+  const parts = [
+    `## Targets (issue 28)\n\nLatency at ${(r.options.ownRates ?? []).map((x) => `${Math.round(x * 100)} %`).join(' and ') || 'fractions'} of Aegis full's own max RPS (this run's saturation median), direct, thin and Aegis full at the same rate, open loop, ${r.options.rateSeconds} s per run, ${doorRounds(r.options)} interleaved rounds; "over thin" is Aegis full − thin per round, median over rounds. TTFT and gaps from the streaming phase (the same ${r.options.streamConcurrency} clients against each target, so the same stream rate). The stage shapes run interleaved with chat in the saturation rounds, in the same Aegis full process. The old issue-7 rows at 25 % of direct's max stay above, marked superseded.\n\n${verdictTable(issue28Verdicts(r))}`,
+  ];
+  for (const p of r.ownRates ?? []) {
+    const rows = ids(r)
+      .filter((id) => p.rounds[id] !== undefined)
+      .map((id) => {
+        const m = measured(p.rounds[id]);
+        if (!m.length) return [label(id), skippedWhy(p.rounds[id]) ?? 'not measured', '', '', '', '', ''];
+        const pick = (f: (x: (typeof m)[number]) => number) => medianOf(p.rounds[id], f);
+        const over = (base: TargetId) =>
+          id === base
+            ? '(baseline)'
+            : `${signed(addedPerRound(p.rounds[id], p.rounds[base], (x) => x.latency.p50))} / ${signed(addedPerRound(p.rounds[id], p.rounds[base], (x) => x.latency.p99))}`;
+        return [
+          label(id),
+          `${n(
+            pick((x) => x.latency.p50),
+            3,
+          )} / ${n(
+            pick((x) => x.latency.p99),
+            3,
+          )}`,
+          over('direct'),
+          id === 'direct' ? '–' : over('thin'),
+          n(pick((x) => x.achievedRps)),
+          String(m.reduce((a, x) => a + x.errors + x.unfinished + x.dropped, 0)),
+          n(
+            pick((x) => x.sendLagP99Ms),
+            2,
+          ),
+        ];
+      });
+    parts.push(
+      `### ${p.label}\n\n${table(['target', 'p50 / p99 (ms)', 'over direct p50 / p99 (ms)', 'over thin p50 / p99 (ms)', 'achieved RPS', 'errors + dropped', 'send lag p99 (ms)'], rows)}`,
+    );
+  }
+  parts.push(stageShapeSection(r), stageCostSection(r), comparisonSection(r));
+  return parts.filter(Boolean).join('\n\n');
+}
+
+function stageShapeSection(r: RunResults): string {
+  const shapes = stageTargets(r);
+  if (!shapes.length) return '';
+  const full = maxRps(r, 'aegis-full').median;
+  const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
+  const rows = (['aegis-full', ...shapes] as TargetId[]).map((id) => {
+    const c = r.stages?.[id];
+    const what =
+      id === 'aegis-full'
+        ? 'the bench prompt, no tools (the common case)'
+        : c
+          ? `${c.whole ? 'answer ok' : `**failed**: ${c.why ?? ''}`}; \`x-aegis-context\`: ${c.context ?? 'none'}${c.stage === 'tools' ? `; constrained upstream request: ${c.constrainedUpstream ? 'yes' : '**no**'}` : ''}`
+          : 'not checked';
     return [
       label(id),
-      `${n(
-        med((x) => x.ttft.p50),
-        2,
-      )} / ${n(
-        med((x) => x.ttft.p99),
-        2,
-      )}`,
-      `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
-      `${n(
-        med((x) => x.gap.p50),
-        3,
-      )} / ${n(
-        med((x) => x.gap.p99),
-        3,
-      )}`,
-      `${add((x) => x.gap.p50)} / ${add((x) => x.gap.p99)}`,
-      String(m.reduce((a, x) => a + x.streams, 0)),
-      String(m.reduce((a, x) => a + x.errors, 0)),
-      String(m.reduce((a, x) => a + x.coalesced, 0)),
+      n(maxRps(r, id).median),
+      id === 'aegis-full' ? '(baseline)' : ratio(maxRps(r, id).median, full),
+      ratio(maxRps(r, id).median, maxRps(r, 'thin').median),
+      ratio(maxRps(r, id).median, maxRps(r, 'portkey').median, 1),
+      n(perCore(id)),
+      what,
     ];
   });
-  const errs = ids(r).flatMap((id) => measured(r.streaming[id]).flatMap((x) => x.errorSamples.map((e) => `- ${label(id)}: ${e}`)));
-  return `## Streaming overhead\n\n${r.options.streamConcurrency} concurrent clients, mock TTFT ${s.ttftMs} ms then ${s.tokens} tokens every ${s.gapMs} ms, ${r.options.streamSeconds} s per run. TTFT from the send to the first token; gaps between tokens as delivered to the client (tokens arriving in one read count as 0 ms, "coalesced").\n\n${table(['target', 'TTFT p50 / p99 (ms)', 'added TTFT p50 / p99', 'gap p50 / p99 (ms)', 'added gap p50 / p99', 'streams', 'errors', 'coalesced'], rows)}${errs.length ? `\n\nFirst errors:\n${errs.slice(0, 10).join('\n')}` : ''}`;
+  return `### Wave-2 stage shapes (max RPS)\n\nThrough Aegis full's chat door, same process, interleaved with chat in every saturation round: \`fit\` sends a ${FIT_TURNS}-turn conversation (~14,000 characters) to a model with a ${FIT_CONTEXT}-token context, so the context stage counts (the mock has no tokenize endpoint: the calibrated estimate) and cuts, remembering the cut for the conversation as a client resending it would get; \`tools\` sends the bench prompt with three tools to a model with \`capabilities.tools: emulated\`, so the tools stage renders them into the prompt and asks for a constrained answer (\`response_format\`), which the mock answers as \`{"response": "<text>"}\` and Aegis' parser turns back into content. The wave-1 figure for the common case: ${WAVE1.rps} RPS (${WAVE1.run}).\n\n${table(['shape', 'max RPS', '/ common case', '/ thin', '/ Portkey', 'RPS per CPU-second', 'checked'], rows, ['l', 'r', 'r', 'r', 'r', 'r', 'l'])}`;
+}
+
+function stageCostSection(r: RunResults): string {
+  const costs = r.profile?.stageCosts;
+  if (!costs?.length) return `### Stage costs\n\n${r.profile ? (r.profile.error ?? 'Not measured.') : 'Not measured (--no-profile).'}`;
+  const stages = costs[0]!.stages.map((s) => s.stage);
+  const rows = stages.map((stage) => [
+    stage,
+    ...costs.flatMap((c) => {
+      const s = c.stages.find((x) => x.stage === stage);
+      return [n(s?.usPerRequest, 1), n(s?.percent, 1)];
+    }),
+  ]);
+  rows.push(['**busy, all**', ...costs.flatMap((c) => [n(c.busyUsPerRequest, 1), '100'])]);
+  const head = ['stage', ...costs.flatMap((c) => [`${c.shape} µs/req`, `${c.shape} %`])];
+  const runs = costs
+    .map(
+      (c) =>
+        `${c.shape} ${n(c.requests)} requests in ${n(c.seconds, 1)} s${c.failed ? ` (**${c.failed} failed**: its column is the error path's; one request after it: ${c.failure ?? '?'})` : ''}`,
+    )
+    .join(', ');
+  return `### Stage costs (profile at saturation)\n\nThe profiled Aegis full (\`--cpu-prof\`, pinned like the measured one) at saturation, one run per request shape (${runs}), windowed by the profiler's clock. Each sample goes to the stage of the innermost frame on its stack that is a stage function (\`STAGE_FRAMES\` in \`harness/profile.ts\`: authenticate = \`authMiddleware\`, parse = \`readJsonBody\`, 3–10 the functions of \`src/gateway/stages/*\`, finish = \`Exchange.finish\`, record = \`src/cli/wiring-rag.ts\` and \`src/rag/\`), callees included. µs of the profiled process per request, the profiler's own cost included, so compare rows within a run. "${OUTSIDE_STAGE}" is the HTTP server, Hono, undici's socket work and GC: no Aegis frame on the stack.\n\n${table(head, rows, ['l', ...costs.flatMap(() => ['r', 'r'] as const)])}`;
+}
+
+function comparisonSection(r: RunResults): string {
+  const p = r.previous;
+  if (!p) return '### Compared with the previous full run\n\nNo earlier full run in the results folder.';
+  const cs = compareRuns(r, p);
+  const regressions = cs.filter((c) => c.regression);
+  const digits = (u: string) => (u === 'ms' ? 3 : u === 'µs' ? 1 : 0);
+  const rows = cs.map((c) => [
+    c.name,
+    `${n(c.before, digits(c.unit))} ${c.unit}`,
+    `${n(c.after, digits(c.unit))} ${c.unit}`,
+    `${c.worse > 0 ? 'worse' : 'better'} ${(100 * Math.abs(c.worse)).toFixed(1)} %`,
+    c.regression ? `**regression**${c.cause ? `: ${c.cause}` : ''}` : '',
+  ]);
+  const named = regressions.length
+    ? `Regressions over 5 %: ${regressions.map((c) => `${c.name} (${(100 * c.worse).toFixed(0)} %)`).join('; ')}.`
+    : 'No row is more than 5 % worse.';
+  const quick = r.options.quick ? ' This run is a quick one (fewer, shorter rounds): its figures are indicative against a full run.' : '';
+  return `### Compared with the previous full run\n\n${p.file.replace(/\.json$/, '.md')} (${p.date.slice(0, 16)}, ${p.gitSha}, load average at start ${p.loadAvgStart.join(' ')}; this run: ${r.machine.loadAvgStart.join(' ')}). Every row both runs have; a regression is more than 5 % worse (latency rows also by more than ${LATENCY_FLOOR_MS} ms). A max-RPS regression whose RPS per CPU-second held is the box, not the code.${quick}\n\n${named}\n\n${table(['row', 'previous', 'this run', 'change', ''], rows, ['l', 'r', 'r', 'l', 'l'])}`;
 }
 
 function holdSection(r: RunResults): string {
@@ -315,6 +432,7 @@ export function renderReport(r: RunResults, command: string): string {
     machineSection(r),
     verdictSection(r),
     doorSection(r),
+    issue28Section(r),
     pipelineSection(r),
     failures.length || errors.length ? `## Problems in this run\n\n${[...failures, ...errors].join('\n')}` : '',
     saturationSection(r),

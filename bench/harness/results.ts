@@ -3,9 +3,10 @@
 import type { MachineInfo } from './machine';
 import type { OpenLoopResult } from './open-loop';
 import type { BenchOptions } from './options';
-import type { DoorCheck, PipelineCheck } from './pipeline-check';
+import type { DoorCheck, PipelineCheck, StageCheck } from './pipeline-check';
 import type { PolicyProbeResult } from './policy-probe';
-import type { ProfileSummary } from './profile';
+import type { ProfileSummary, StageCost } from './profile';
+import type { PreviousRun } from './compare';
 import type { SaturationResult } from './saturation';
 import type { StreamLoadResult } from './sse-load';
 import { median, medianIqr } from './stats';
@@ -74,10 +75,23 @@ export interface RunResults {
   fixedRates: FixedRatePoint[];
   /** Aegis full's front doors and chat at one rate below its capacity (`--door-rate`; older files lack it). */
   doorRate?: FixedRatePoint;
+  /** The wave-2 stage shapes, checked before measuring (issue 28; older files lack it). */
+  stages?: Partial<Record<TargetId, StageCheck>>;
+  /** Issue 28's latency rates: fractions of Aegis full's own max RPS (older files lack it). */
+  ownRates?: FixedRatePoint[];
   streaming: Partial<Record<TargetId, RoundOf<StreamLoadResult>[]>>;
   hold: Partial<Record<TargetId, RoundOf<HoldResult>>>;
   policy?: PolicyProbeResult;
-  profile?: ProfileSummary & { file?: string; error?: string; rps?: number; failed?: number };
+  profile?: ProfileSummary & {
+    file?: string;
+    error?: string;
+    rps?: number;
+    failed?: number;
+    /** µs of the profiled process per request by pipeline stage, one entry per request shape profiled (issue 28). */
+    stageCosts?: StageCost[];
+  };
+  /** The previous full run's comparable rows, read when this run's files were written (issue 28). */
+  previous?: PreviousRun;
   errors: string[];
   teardown: { childrenLeft: number };
 }

@@ -4,13 +4,15 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashKey } from '../../src/gateway';
-import type { Door, RequestShape } from './workload';
+import type { Door, RequestShape, StageShape } from './workload';
 
 /** A process to measure; `aegis-full` takes chat, the other front doors are the door targets below. */
 export type ProcessTargetId = 'direct' | 'aegis-full' | 'aegis-min' | 'thin' | 'portkey';
 /** Aegis full reached through another front door: the same process, another request shape. */
 export type DoorTargetId = 'aegis-responses' | 'aegis-messages' | 'aegis-responses-store';
-export type TargetId = ProcessTargetId | DoorTargetId;
+/** Aegis full through chat with a request that makes a wave-2 stage work (issue 28): the same process, another request. */
+export type StageTargetId = 'aegis-fit' | 'aegis-tools';
+export type TargetId = ProcessTargetId | DoorTargetId | StageTargetId;
 
 export const TARGET_LABELS: Record<TargetId, string> = {
   direct: '(a) direct to mock',
@@ -18,6 +20,8 @@ export const TARGET_LABELS: Record<TargetId, string> = {
   'aegis-responses': '(b) Aegis full, Responses door',
   'aegis-messages': '(b) Aegis full, Messages door',
   'aegis-responses-store': '(b) Aegis full, Responses door, store: true',
+  'aegis-fit': '(b) Aegis full, 30-turn conversation fitted',
+  'aegis-tools': '(b) Aegis full, tools request (emulated)',
   'aegis-min': '(c) Aegis minimal',
   portkey: '(d) Portkey 1.x',
   thin: '(e) thin pass-through',
@@ -34,17 +38,39 @@ export const DOOR_TARGETS: Record<Door, TargetId> = {
   'responses-store': 'aegis-responses-store',
 };
 
-/** The order targets are listed in; each round rotates it so no target always goes first. */
-export const TARGET_ORDER: TargetId[] = ['direct', 'thin', 'aegis-full', 'aegis-responses', 'aegis-messages', 'aegis-responses-store', 'aegis-min', 'portkey'];
+/** The target of each wave-2 stage shape (issue 28). */
+export const STAGE_TARGETS: Record<StageShape, StageTargetId> = { fit: 'aegis-fit', tools: 'aegis-tools' };
 
-/** The process a target's requests go to (a door target's is Aegis full's). */
+/** The order targets are listed in; each round rotates it so no target always goes first. */
+export const TARGET_ORDER: TargetId[] = [
+  'direct',
+  'thin',
+  'aegis-full',
+  'aegis-responses',
+  'aegis-messages',
+  'aegis-responses-store',
+  'aegis-fit',
+  'aegis-tools',
+  'aegis-min',
+  'portkey',
+];
+
+/** Whether a target is one of the wave-2 stage shapes. */
+export const isStageTarget = (id: TargetId): id is StageTargetId => id === 'aegis-fit' || id === 'aegis-tools';
+
+/** The process a target's requests go to (a door's or a stage shape's is Aegis full's). */
 export function processOf(id: TargetId): ProcessTargetId {
-  return id === 'aegis-responses' || id === 'aegis-messages' || id === 'aegis-responses-store' ? 'aegis-full' : id;
+  return id === 'aegis-responses' || id === 'aegis-messages' || id === 'aegis-responses-store' || isStageTarget(id) ? 'aegis-full' : id;
 }
 
 export const BENCH_KEY = 'aegis-bench-key-0123456789abcdefghijklmnop';
 export const BENCH_ADMIN_KEY = 'aegis-bench-admin-key-0123456789abcdefghij';
 export const BENCH_MODEL = 'bench-model';
+/** The `fit` shape's model: a context of 2,048 tokens, which the 30-turn conversation (~3,900 by the estimate) exceeds. */
+export const FIT_MODEL = 'bench-model-fit';
+export const FIT_CONTEXT = 2_048;
+/** The `tools` shape's model: tools emulated (rendered into the prompt, the answer decoded under a schema and parsed). */
+export const TOOLS_MODEL = 'bench-model-tools';
 
 /** The bench key's policy role: the shipped `user` grant (src/policy/data.ts), minus the quotas. */
 export const BENCH_ROLE = 'bench';
@@ -86,8 +112,19 @@ export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'ae
     // parallel ≥ peak concurrency: the scheduler grants one lease per slot (default 1), so a smaller
     // figure measures queueing in front of the model instead of gateway overhead. A config
     // footprint keeps the scheduler from estimating one.
+    // The stage shapes' models (issue 28) share the mock's model; the bench prompt's requests never name them.
     models: [
       { name: BENCH_MODEL, upstream: 'mock', upstreamModel: 'mock-model', contextLength: 8_192, parallel: 4_096, footprint: { ramBytes: 64 * 2 ** 20 } },
+      { name: FIT_MODEL, upstream: 'mock', upstreamModel: 'mock-model', contextLength: FIT_CONTEXT, parallel: 4_096, footprint: { ramBytes: 64 * 2 ** 20 } },
+      {
+        name: TOOLS_MODEL,
+        upstream: 'mock',
+        upstreamModel: 'mock-model',
+        contextLength: 8_192,
+        capabilities: { tools: 'emulated' },
+        parallel: 4_096,
+        footprint: { ramBytes: 64 * 2 ** 20 },
+      },
     ],
     discovery: { intervalMs: 0 },
     // Request logging off during throughput runs (benchmarking.md §6.1); warnings still land in the log file.
@@ -102,8 +139,8 @@ export function fullPipelineConfig(mockUrl: string, workDir = join(tmpdir(), 'ae
     // Every exchange recorded (redacted) into the embedded SQLite store; the run's children get no
     // MONGODB_URI. The report shows what recording left on disk (database and spool) after the run.
     rag: { spool: { dir: join(workDir, 'spool') }, embedded: { path: join(workDir, 'aegis.db') } },
-    // TODO(gateway owner): context counting: add whatever setting turns on prompt token counting
-    // before the upstream call once it exists (the policy adapter estimates 4 characters a token).
+    // Context fitting (stage 5) and tool planning (stage 6) are always on with their defaults: the
+    // mock has no tokenize endpoint, so prompts near a limit are counted by the calibrated estimate.
   };
 }
 
@@ -146,6 +183,8 @@ export function targetHeaders(id: TargetId, mockUrl: string): Record<string, str
     case 'aegis-min':
     case 'aegis-responses':
     case 'aegis-responses-store':
+    case 'aegis-fit':
+    case 'aegis-tools':
       return { ...json, authorization: `Bearer ${BENCH_KEY}` };
     // As Anthropic's SDKs and Claude Code send it (the auth middleware takes either form).
     case 'aegis-messages':

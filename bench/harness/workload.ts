@@ -2,7 +2,7 @@
 // 250 tokens, so context counting and policy content scans have something to read), whole or
 // streamed; and the same request as Aegis' other front doors take it (issue 22): the Responses API
 // at /v1/responses and Anthropic Messages at /v1/messages, translated onto the same chat pipeline.
-import { BENCH_MODEL } from './targets';
+import { BENCH_MODEL, FIT_MODEL, TOOLS_MODEL } from './targets';
 
 const SYSTEM = 'You are a concise reviewer.';
 const PROMPT = [
@@ -39,9 +39,20 @@ export const DOORS: readonly Door[] = ['chat', 'responses', 'messages', 'respons
 /** What `--doors` defaults to, in the full run and in --quick. */
 export const DEFAULT_DOORS: readonly Door[] = ['chat', 'responses', 'messages'];
 
+/**
+ * Requests that make Aegis full's wave-2 stages work (issue 28), sent through chat to the same
+ * process: `fit`, a 30-turn conversation to a model whose context is too small for it (the context
+ * stage counts and cuts); `tools`, the bench prompt with three tools to a model whose tools are
+ * emulated (the tools stage plans a constrained call, the answer goes through the tool parser).
+ */
+export type StageShape = 'fit' | 'tools';
+export const STAGE_SHAPES: readonly StageShape[] = ['fit', 'tools'];
+
 /** One door's request and how to read its answers. */
 export interface RequestShape {
   door: Door;
+  /** Set for the wave-2 stage shapes (chat requests of another kind). */
+  stage?: StageShape;
   path: string;
   /** The request body, whole and streamed (built once: every request of a load sends the same). */
   whole: string;
@@ -104,6 +115,89 @@ function responsesBody(stream: boolean, store: boolean): string {
 
 function messagesBody(stream: boolean): string {
   return JSON.stringify({ model: BENCH_MODEL, max_tokens: MAX_TOKENS, system: SYSTEM, messages: [{ role: 'user', content: PROMPT }], stream });
+}
+
+/** Turns of the `fit` conversation, and the context of its model (targets.ts): 30 turns are ~3,900 tokens by the estimate. */
+export const FIT_TURNS = 30;
+
+/** 30 user/assistant exchanges of ~270 characters each way, then the bench prompt: the client resends the whole conversation. */
+export function fitBody(stream: boolean): string {
+  const messages: { role: string; content: string }[] = [{ role: 'system', content: SYSTEM }];
+  for (let i = 1; i < FIT_TURNS; i++) {
+    messages.push({
+      role: 'user',
+      content: `Turn ${i}: here is the next part of the change to review. ${PROMPT.slice((i * 37) % 200, ((i * 37) % 200) + 220)}`,
+    });
+    messages.push({
+      role: 'assistant',
+      content: `Noted for turn ${i}. The part on ${['latency', 'memory', 'error handling', 'the spool'][i % 4]} reads correctly so far; the risks I see are listed at the end once the whole change is in.`,
+    });
+  }
+  messages.push({ role: 'user', content: PROMPT });
+  return JSON.stringify({ model: FIT_MODEL, messages, max_tokens: MAX_TOKENS, stream });
+}
+
+/** Three tools, as an agent's request carries them (parameters with types, enums and required keys). */
+export const BENCH_TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'search_code',
+      description: 'Search the repository for a symbol or text and return matching lines.',
+      parameters: {
+        type: 'object',
+        properties: { query: { type: 'string', description: 'Text or symbol to find' }, path: { type: 'string', description: 'Folder to search in' } },
+        required: ['query'],
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'run_tests',
+      description: 'Run the test suite or one test file and report failures.',
+      parameters: {
+        type: 'object',
+        properties: { file: { type: 'string' }, timeout_s: { type: 'integer', minimum: 1, maximum: 600 } },
+        required: [],
+      },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'open_issue',
+      description: 'File an issue for a risk found in review.',
+      parameters: {
+        type: 'object',
+        properties: {
+          title: { type: 'string' },
+          severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+          body: { type: 'string' },
+        },
+        required: ['title', 'severity'],
+      },
+    },
+  },
+];
+
+export function toolsBody(stream: boolean): string {
+  return JSON.stringify({
+    model: TOOLS_MODEL,
+    messages: [
+      { role: 'system', content: SYSTEM },
+      { role: 'user', content: PROMPT },
+    ],
+    tools: BENCH_TOOLS,
+    max_tokens: MAX_TOKENS,
+    stream,
+  });
+}
+
+/** A wave-2 stage shape: a chat request of another kind, read as chat. */
+export function stageShape(stage: StageShape): RequestShape {
+  const body = stage === 'fit' ? fitBody : toolsBody;
+  return { ...requestShape('chat'), stage, whole: body(false), streamed: body(true) };
 }
 
 export function requestShape(door: Door): RequestShape {
