@@ -50,7 +50,7 @@ describe.skipIf(!ollama || !llamacpp)('agent doors on real small models', () => 
         expect(body.output[0]!.content[0]!.text.length).toBeGreaterThan(0);
         expect(body.usage.output_tokens).toBeGreaterThan(0);
 
-        const streamed = await post('/v1/responses', { model, input: 'Count to three.', max_output_tokens: 12, stream: true });
+        const streamed = await post('/v1/responses', { model, input: 'Count to three.', max_output_tokens: 12, stream: true, temperature: 0 });
         const events = parseSse(await streamed.text());
         expect(typesOf(events).slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
         expect(typesOf(events)).toContain('response.output_text.delta');
@@ -59,14 +59,20 @@ describe.skipIf(!ollama || !llamacpp)('agent doors on real small models', () => 
       });
 
       it('answers a Messages request, whole and streamed', async () => {
-        const res = await post('/v1/messages', { model, max_tokens: 12, messages: [{ role: 'user', content: 'Say hello.' }] });
+        const res = await post('/v1/messages', { model, max_tokens: 12, temperature: 0, messages: [{ role: 'user', content: 'Say hello.' }] });
         expect(res.status).toBe(200);
         const body = (await res.json()) as { type: string; content: { type: string; text: string }[]; stop_reason: string };
         expect(body.type).toBe('message');
         expect(body.content[0]!.text.length).toBeGreaterThan(0);
         expect(['end_turn', 'max_tokens']).toContain(body.stop_reason);
 
-        const streamed = await post('/v1/messages', { model, max_tokens: 12, stream: true, messages: [{ role: 'user', content: 'Count to three.' }] });
+        const streamed = await post('/v1/messages', {
+          model,
+          max_tokens: 12,
+          stream: true,
+          temperature: 0,
+          messages: [{ role: 'user', content: 'Count to three.' }],
+        });
         const events = parseSse(await streamed.text());
         expect(events[0]!.event).toBe('message_start');
         expect(typesOf(events)).toContain('content_block_delta');
