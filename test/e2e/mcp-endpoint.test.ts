@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +22,8 @@ import { world } from '../world/use-world';
 const [llamacpp, ferret, agentspy] = await Promise.all([world('llamacpp'), world('ferretdb'), world('agentspy')]);
 
 const userKey = 'aegis-mcp-user-key-0000000000000000';
-const fixture = readFileSync(new URL('../fixtures/consultation-example.md', import.meta.url), 'utf8');
+const fixturePath = fileURLToPath(new URL('../fixtures/consultation-example.md', import.meta.url));
+const fixture = readFileSync(fixturePath, 'utf8');
 
 /** A small corpus for rag_search's text path; `backup-rotation` is the one a backup query should find. */
 const corpus = [
@@ -177,15 +179,41 @@ describe.skipIf(!llamacpp || !ferret)('agents delegate to a real local model ove
     }
   });
 
-  it.skipIf(!agentspy)("answers the Python SDK's client (mcp from PyPI)", async () => {
-    const { stdout } = await promisify(execFile)(agentspy!.python, [join(import.meta.dirname, 'python', 'mcp_chat.py'), `${gw.url}/mcp`, userKey, 'smol'], {
-      timeout: 60_000,
+  it.skipIf(!agentspy)("answers the Python SDK's client (mcp from PyPI): chat, consult, key and policy", async () => {
+    const script = join(import.meta.dirname, 'python', 'mcp_client.py');
+    const { stdout } = await promisify(execFile)(agentspy!.python, [script, `${gw.url}/mcp`, userKey, 'smol', 'smol-restricted', fixturePath], {
+      timeout: 90_000,
     });
-    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as { tools: string[]; answer: string; is_error: boolean };
+    type Reply = { text: string; is_error: boolean };
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      tools: string[];
+      chat: Reply;
+      consult: Reply & { document: string; file: string };
+      denied: Reply;
+      no_key: { raised: string | null; message: string | null; status: number | null };
+    };
     expect(out.tools).toEqual(['chat', 'list_models', 'rag_search', 'consult', 'task_status', 'task_result']);
-    expect(out.is_error).toBe(false);
-    expect(out.answer.length).toBeGreaterThan(0);
-    process.stderr.write(`\n[mcp-endpoint] python client answer: ${JSON.stringify(out.answer)}\n`);
+    expect(out.chat.is_error).toBe(false);
+    expect(out.chat.text.length).toBeGreaterThan(0);
+
+    expect(out.consult.is_error, out.consult.text).toBe(false);
+    const front = parseYaml(/^---\n([\s\S]*?)\n---/.exec(out.consult.document)![1]!) as Record<string, unknown>;
+    expect(front).toMatchObject({ type: 'consultation-response', parent: 'OPS-014-ANALYST', consultant: 'smol@1', status: 'answered' });
+    // The TypeScript consult test above already answered this consultation with the same model; the
+    // second response takes the next free name and leaves the first file alone.
+    const second = 'OPS-014-ANALYST.smol.response-2.md';
+    expect(readdirSync(consultations).sort()).toEqual([second, 'OPS-014-ANALYST.smol.response.md']);
+    expect(out.consult.file).toBe(join(consultations, second));
+    expect(readFileSync(join(consultations, second), 'utf8')).toBe(out.consult.document);
+
+    expect(out.denied.is_error).toBe(true);
+    expect(out.denied.text).toContain('policy_denied');
+    // Without a key the 401 surfaces in the Python client as an exception, not as a tool result.
+    expect(out.no_key).toMatchObject({ raised: expect.any(String), status: 401 });
+    process.stderr.write(
+      `\n[mcp-endpoint] python client: chat answer ${JSON.stringify(out.chat.text)}; no key: ${out.no_key.raised} ${JSON.stringify(out.no_key.message)} (HTTP ${out.no_key.status})\n` +
+        `[mcp-endpoint] python consultation response:\n${out.consult.document}\n`,
+    );
   });
 });
 
