@@ -24,7 +24,7 @@ export {
   type MongoRagSearchOptions,
 } from './search';
 export { SpoolRagSearch, type SpoolRagSearchOptions } from './spool-search';
-export { openRagStorage, type RagStorage, type RagStorageConfig } from './storage';
+export { defaultLingerMs, openRagStorage, type RagStorage, type RagStorageConfig } from './storage';
 export {
   openRecordStore,
   createMongoClient,

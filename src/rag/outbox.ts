@@ -13,6 +13,12 @@ export interface OutboxOptions {
   /** Queue depth above which batches go to the spool instead of waiting on a slow store. */
   highWater?: number;
   batchSize?: number;
+  /**
+   * How long the first record of a batch may wait for company before the batch goes out (0: at
+   * once). Each insert has a fixed cost (a transaction and its commit, a round trip): under load
+   * it is spread over the records of a few milliseconds instead of paid by every record alone.
+   */
+  lingerMs?: number;
   /** An insert slower than this counts as a failure: the batch is spooled (a late success only makes duplicates). */
   insertTimeoutMs?: number;
   retryMinMs?: number;
@@ -36,6 +42,8 @@ export class Outbox {
   private readonly listeners = new Set<(e: OutboxEvent) => void>();
   private inFlight: readonly OutboxItem[] = [];
   private wake?: () => void;
+  /** Until then (or a full batch, or closing) the pump leaves a batch that started arriving alone. */
+  private lingerUntil = 0;
   private pumping?: Promise<void>;
   private closing = false;
   private closed = false;
@@ -62,6 +70,7 @@ export class Outbox {
     capacity = 10_000,
     highWater,
     batchSize = 100,
+    lingerMs = 0,
     insertTimeoutMs = 10_000,
     retryMinMs = 500,
     retryMaxMs = 30_000,
@@ -70,7 +79,7 @@ export class Outbox {
     this.spool = spool;
     this.clock = clock;
     this.logger = logger;
-    this.limits = { capacity, highWater: highWater ?? Math.floor(capacity / 2), batchSize, insertTimeoutMs, retryMinMs, retryMaxMs };
+    this.limits = { capacity, highWater: highWater ?? Math.floor(capacity / 2), batchSize, lingerMs, insertTimeoutMs, retryMinMs, retryMaxMs };
   }
 
   start(): void {
@@ -84,9 +93,13 @@ export class Outbox {
       this.drop(countByKind([item]), refused);
       return false;
     }
+    // Records that arrive during an insert keep the passed deadline: they go out right after it.
+    const first = this.queue.length === 0 && this.inFlight.length === 0;
+    if (first && this.limits.lingerMs > 0) this.lingerUntil = this.clock.now() + this.limits.lingerMs;
     this.queue.push(item);
     this.counters[item.kind].enqueued++;
-    this.wake?.();
+    // The first record wakes the pump to set its timer; then only a full batch wakes it early.
+    if (first || this.limits.lingerMs <= 0 || this.queue.length >= this.limits.batchSize) this.wake?.();
     return true;
   }
 
@@ -154,7 +167,7 @@ export class Outbox {
     for (;;) {
       if (this.abandoned) return;
       let worked = false;
-      if (this.queue.length > 0 && (this.closing || this.clock.now() >= this.spoolRetryAt)) {
+      if (this.queue.length > 0 && (this.closing || this.clock.now() >= this.spoolRetryAt) && !this.lingering()) {
         this.inFlight = this.queue.splice(0, this.limits.batchSize);
         await this.deliver(this.inFlight);
         this.inFlight = [];
@@ -166,11 +179,20 @@ export class Outbox {
       }
       if (worked) continue;
       if (this.closing) return;
-      const waits = [this.store && this.spool.hasPending() ? this.retryAt : undefined, this.queue.length > 0 ? this.spoolRetryAt : undefined].filter(
-        (t): t is number => t !== undefined,
-      );
+      const waits = [
+        this.store && this.spool.hasPending() ? this.retryAt : undefined,
+        this.queue.length > 0 ? Math.max(this.spoolRetryAt, this.lingerUntil) : undefined,
+      ].filter((t): t is number => t !== undefined);
       await this.sleep(waits.length > 0 ? Math.max(1, Math.min(...waits) - this.clock.now()) : undefined);
     }
+  }
+
+  /**
+   * True while a batch smaller than `batchSize` may still wait for more records. Records that
+   * arrived during an insert go out with the next batch at once: they have waited already.
+   */
+  private lingering(): boolean {
+    return !this.closing && this.queue.length < this.limits.batchSize && this.clock.now() < this.lingerUntil;
   }
 
   private sleep(ms?: number): Promise<void> {

@@ -19,6 +19,9 @@ import type { AuditSink, Embedder, ExchangeRecorder } from './types';
 
 export { createMongoClient, databaseFromUri } from './open-store';
 
+/** How long a batch waits for company (`rag.queue.lingerMs`); see the Outbox's `lingerMs`. */
+export const defaultLingerMs = 20;
+
 export interface RagStorageConfig {
   /** MongoDB as the store; without a URI or client the embedded store is used. */
   mongodb?: MongoStoreConfig;
@@ -26,7 +29,7 @@ export interface RagStorageConfig {
   /** An already opened store (tests, the bench): `mongodb` and `embedded` are then ignored. */
   store?: RecordStore;
   spool?: { dir?: string; segmentBytes?: number; maxBytes?: number; fsyncIntervalMs?: number; fsyncEveryRecords?: number };
-  queue?: { capacity?: number; batchSize?: number; insertTimeoutMs?: number; retryMinMs?: number; retryMaxMs?: number };
+  queue?: { capacity?: number; batchSize?: number; lingerMs?: number; insertTimeoutMs?: number; retryMinMs?: number; retryMaxMs?: number };
   /** Operator regexes redacted on top of the built-in secret patterns. */
   redaction?: { patterns?: PatternConfig[] };
   embedder?: Embedder;
@@ -100,9 +103,10 @@ export async function openRagStorage(config: RagStorageConfig = {}): Promise<Rag
     logger.info({ spool: spool.dir, bytes: spool.pendingBytes(), store: store.location }, 'the spool holds records from an earlier run; storing them');
   }
 
-  // The embedded writer splits a batch into bounded transactions itself, and larger batches spread
-  // each commit (and FTS5's flush of new terms) over more records.
-  const queue = { ...(store.backend === 'sqlite' ? { batchSize: 500 } : {}), ...config.queue };
+  // Each insert has a fixed cost (SQLite's commit and FTS5's flush of new terms, MongoDB's round
+  // trip) that a lone record would pay in full: a batch waits a moment for company. The embedded
+  // writer splits a large batch into bounded transactions itself.
+  const queue = { lingerMs: defaultLingerMs, ...(store.backend === 'sqlite' ? { batchSize: 500 } : {}), ...config.queue };
   const outbox = new Outbox({ store, spool, ...queue, clock, logger });
   outbox.start();
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, MemoryLogger } from '../../../src/core';
-import { openRagStorage, Spool, SqliteRecordStore, type RagStorage, type RagStorageConfig } from '../../../src/rag';
+import { defaultLingerMs, openRagStorage, Spool, SqliteRecordStore, type RagStorage, type RagStorageConfig } from '../../../src/rag';
 import { until } from '../../helpers/wait';
 import { makeRecord } from './fixtures';
 
@@ -35,6 +35,7 @@ describe('embedded recording', () => {
     // About 2.5 KB per record: 200 of them are five times the cap.
     const total = 200;
     for (let i = 0; i < total; i++) s.recorder.record(makeRecord(i, { answer: `${i} ${'z'.repeat(2_000)}` }));
+    clock.advance(defaultLingerMs); // the batch's wait for company
     await until(() => s.idle(), 10_000, 'records stored');
     expect(s.health().bytes).toBeGreaterThan(5 * maxBytes);
     // Retention runs every 15 s on the storage's clock, so the cap holds within 30 s of being passed.
@@ -56,6 +57,7 @@ describe('embedded recording', () => {
     store.db.pragma(`max_page_count = ${Number(store.db.pragma('page_count', { simple: true }))}`);
     const s = await storage({ store, spool: { dir: join(dir, 'spool') }, clock, logger });
     for (let i = 0; i < 30; i++) s.recorder.record(makeRecord(i, { answer: 'q'.repeat(3_000) }));
+    clock.advance(defaultLingerMs);
     await until(() => s.stats().exchange.spooled === 30, 5_000, 'records spooled');
     expect(s.health().diskFull).toBe(true);
     expect(s.stats()).toMatchObject({ storeUp: false, exchange: { dropped: 0 } });

@@ -246,4 +246,70 @@ describe('Outbox', () => {
       expect(logger.lines.some((l) => l.level === 'error' && l.reason === 'spool_disk_full')).toBe(true);
     });
   });
+
+  describe('lingering for a fuller batch', () => {
+    // Lets the pump run as far as it can without the clock moving.
+    const settle = () => new Promise<void>((r) => setImmediate(r));
+    const inserted = (store: MemoryExchangeStore) => store.of('exchange').map((i) => i.id);
+
+    it('sends the first records together once the first has waited lingerMs', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore({ clock });
+      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 20 });
+      outbox.push(item(0));
+      clock.advance(5);
+      outbox.push(item(1));
+      outbox.push(item(2));
+      clock.advance(14);
+      await settle();
+      expect(store.calls).toBe(0);
+      clock.advance(1);
+      await until(() => outbox.idle());
+      expect(store.calls).toBe(1);
+      expect(inserted(store)).toEqual(['req-0', 'req-1', 'req-2']);
+    });
+
+    it('sends a full batch at once', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore({ clock });
+      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 1_000, batchSize: 4 });
+      for (let i = 0; i < 6; i++) outbox.push(item(i));
+      await until(() => store.calls === 1);
+      expect(inserted(store)).toEqual(['req-0', 'req-1', 'req-2', 'req-3']);
+      // The two left over wait out the first record's linger.
+      await settle();
+      expect(store.calls).toBe(1);
+      clock.advance(1_000);
+      await until(() => outbox.idle());
+      expect(store.calls).toBe(2);
+    });
+
+    it('sends what arrived during an insert right after it, without a new wait', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore({ clock });
+      store.delayMs = 10;
+      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 20 });
+      outbox.push(item(0));
+      clock.advance(20);
+      await until(() => store.calls === 1);
+      outbox.push(item(1));
+      outbox.push(item(2));
+      store.delayMs = 0;
+      clock.advance(10); // the first insert lands
+      await until(() => outbox.idle());
+      expect(store.calls).toBe(2);
+      expect(inserted(store)).toEqual(['req-0', 'req-1', 'req-2']);
+    });
+
+    it('does not keep a lingering batch from close', async () => {
+      const clock = new ManualClock();
+      const store = new MemoryExchangeStore({ clock });
+      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 60_000 });
+      outbox.push(item(0));
+      await settle();
+      await outbox.close({ timeoutMs: 1_000 });
+      expect(inserted(store)).toEqual(['req-0']);
+      expect(outbox.stats().exchange).toMatchObject({ inserted: 1, spooled: 0 });
+    });
+  });
 });
