@@ -23,6 +23,12 @@ export const MARGINS: Record<CountKind, CalibrationOptions> = {
 const WARM_SAMPLES = 5;
 /** Errors remembered: the margin follows the worst of the recent ones. */
 const WINDOW = 64;
+/**
+ * The ratio stays within this factor of 1 either way. One report may differ by that much, and a
+ * count that reached `observe` uncorrected would otherwise push the ratio further on every answer
+ * until every prompt looked too long for the model.
+ */
+const MAX_RATIO = 4;
 
 export class Calibration {
   private ratio = 1;
@@ -51,12 +57,12 @@ export class Calibration {
    */
   observe(counted: number, reported: number): void {
     // A runtime that reports nothing useful (0, or a count of something else) teaches nothing.
-    if (counted <= 0 || reported <= 0 || reported / counted > 4 || reported / counted < 0.25) return;
+    if (counted <= 0 || reported <= 0 || reported / counted > MAX_RATIO || reported / counted < 1 / MAX_RATIO) return;
     this.errors.push(Math.max(0, (reported - counted) / reported));
     if (this.errors.length > WINDOW) this.errors.shift();
     this.samples++;
     const alpha = Math.max(1 / this.samples, 0.1);
-    this.ratio *= 1 + alpha * (reported / counted - 1);
+    this.ratio = Math.min(MAX_RATIO, Math.max(1 / MAX_RATIO, this.ratio * (1 + alpha * (reported / counted - 1))));
   }
 
   state(): { ratio: number; samples: number; margin: number } {

@@ -153,7 +153,8 @@ export class PromptCounter {
     return {
       // Not calibrated: the bound holds for any vocabulary, and a ratio learned from estimates could only loosen it.
       bound: 2 * fixed + 32 + bytes + images * IMAGE_TOKENS + messages.length * (framing + 2),
-      estimate: Math.ceil(other + bytes / 3.6),
+      // Corrected like every count: calibration observes it against the runtime's report.
+      estimate: this.calibration.correct(Math.ceil(other + bytes / 3.6)),
     };
   }
 

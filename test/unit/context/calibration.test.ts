@@ -30,4 +30,14 @@ describe('Calibration', () => {
     c.observe(1000, 10_000);
     expect(c.state()).toMatchObject({ samples: 0, ratio: 1 });
   });
+
+  it('keeps its ratio within 4x however long the reports disagree', () => {
+    // Counts that reached observe uncorrected: without the bound the ratio compounds on every answer.
+    const c = new Calibration(MARGINS.estimate);
+    for (let i = 0; i < 500; i++) c.observe(1000, 3000);
+    expect(c.correct(1000)).toBe(4000);
+    const low = new Calibration(MARGINS.estimate);
+    for (let i = 0; i < 500; i++) low.observe(1000, 300);
+    expect(low.correct(1000)).toBe(250);
+  });
 });

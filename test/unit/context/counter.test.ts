@@ -72,4 +72,14 @@ describe('PromptCounter', () => {
     expect(later.total / first.total).toBeGreaterThan(1.4);
     expect(later.total / first.total).toBeLessThan(1.6);
   });
+
+  it('reports its byte estimate corrected, so learning from it settles instead of compounding', () => {
+    const counter = new PromptCounter(new FakeTokenizer({ kind: 'estimate', renders: false }));
+    const reported = 3 * counter.quick(ms, undefined).estimate;
+    // What the gateway does with a prompt that needed no counting: its estimate meets the runtime's report.
+    for (let i = 0; i < 200; i++) counter.calibration.observe(counter.quick(ms, undefined).estimate, reported);
+    const settled = counter.quick(ms, undefined).estimate;
+    expect(settled / reported).toBeGreaterThan(0.97);
+    expect(settled / reported).toBeLessThan(1.03);
+  });
 });
