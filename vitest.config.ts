@@ -1,6 +1,7 @@
 // Three projects: `unit` (pure, no test world, fast), `fault` (the fault suite and property tests:
-// real sockets and fakes, no test world; test/fault/README.md) and `world` (integration, e2e and
-// test-world smoke tests that ask the global setup for real runtimes, MongoDB and opa).
+// real sockets and fakes; only the MongoDB outage asks the test world, for FerretDB;
+// test/fault/README.md) and `world` (integration, e2e and test-world smoke tests that ask the
+// global setup for real runtimes, MongoDB and opa).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -16,6 +17,8 @@ export default defineConfig({
         test: {
           name: 'fault',
           include: ['test/fault/**/*.test.ts'],
+          // The controller starts nothing until a file asks (`world('ferretdb')` in mongo-outage).
+          globalSetup: ['test/world/global-setup.ts'],
           testTimeout: 60_000,
           // Load, sockets and child processes: one file at a time, after the unit tests' group.
           maxWorkers: 1,
