@@ -20,7 +20,7 @@ export const policyConfigSchema = z.strictObject({
   source: z.string().optional(),
   /** Reload when the bundle changes (default true). */
   watch: z.boolean().optional(),
-  /** Merged over the shipped defaults (data.ts); `roles: { batch: null }` removes one. */
+  /** Merged field by field over the shipped defaults (mergePolicyData); `null` removes a key. */
   data: policyDataSchema.optional(),
   /** Decision cases every new bundle or data document must pass before it serves. */
   self_check: z.array(z.custom<DecisionCase>(isPlainObject, 'expected a decision case')).optional(),

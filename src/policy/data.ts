@@ -132,25 +132,25 @@ export const defaultPolicyData: PolicyData = {
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
- * `overrides` (aegis.yaml `policy.data`) over `base`: object sections merge one level deep, so a
- * config can add or replace one role or group without restating the others, and `name: null`
- * removes one; any other value replaces the section.
+ * `patch` over `base`: objects merge recursively, a null deletes the key (also inside an object that
+ * lands where there was none), anything else replaces.
+ */
+export function mergeDeep(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(patch)) {
+    const current = out[k];
+    if (v === null) delete out[k];
+    else out[k] = isPlainObject(v) ? mergeDeep(isPlainObject(current) ? current : {}, v) : v;
+  }
+  return out;
+}
+
+/**
+ * `overrides` (aegis.yaml `policy.data`) over `base`, field by field at every depth, so a config can
+ * change one field of one role (`roles.user.max_tokens`) without restating the role's grants. Arrays
+ * and scalars replace; `null` removes a key at any depth (`roles: { batch: null }` drops a role).
  */
 export function mergePolicyData(base: PolicyData, overrides: Partial<PolicyData> | undefined): PolicyData {
   if (!overrides) return base;
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) {
-    const current = merged[key];
-    if (!isPlainObject(current) || !isPlainObject(value)) {
-      merged[key] = value;
-      continue;
-    }
-    const section: Record<string, unknown> = { ...current };
-    for (const [name, entry] of Object.entries(value)) {
-      if (entry === null) delete section[name];
-      else section[name] = entry;
-    }
-    merged[key] = section;
-  }
-  return merged as unknown as PolicyData;
+  return mergeDeep(base as unknown as Record<string, unknown>, overrides as Record<string, unknown>) as unknown as PolicyData;
 }

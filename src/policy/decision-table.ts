@@ -1,6 +1,6 @@
 // Decision-table cases: an input, optional data, and the decision expected. The same format drives
 // the vitest suite, `aegis policy test` and the engine's self-check of a new bundle or data.
-import type { PolicyData } from './data';
+import { mergeDeep, type PolicyData } from './data';
 import type { Decision, PolicyInput } from './types';
 
 export interface DecisionExpectation {
@@ -29,16 +29,6 @@ export interface DecisionTable {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `patch` over `base`: objects merge recursively, a null deletes the key, anything else replaces. */
-export function mergeDeep(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = isObject(v) && isObject(out[k]) ? mergeDeep(out[k] as Record<string, unknown>, v) : v;
-  }
-  return out;
-}
 
 export function caseInput(table: Pick<DecisionTable, 'base_input'>, c: Pick<DecisionCase, 'input'>): PolicyInput {
   return mergeDeep(table.base_input ?? {}, c.input) as unknown as PolicyInput;

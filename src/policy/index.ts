@@ -58,6 +58,7 @@ export {
 } from './bundle';
 export {
   defaultPolicyData,
+  mergeDeep,
   mergePolicyData,
   type ArgumentRule,
   type ModelGroup,
@@ -69,7 +70,7 @@ export {
 export { validatePolicyData } from './validate-data';
 export { selfCheck, shapeProblems, type Decide } from './self-check';
 export { preparePolicyData, type PreparedData } from './prepare-data';
-export { caseInput, expectationProblems, mergeDeep, type DecisionCase, type DecisionExpectation, type DecisionTable } from './decision-table';
+export { caseInput, expectationProblems, type DecisionCase, type DecisionExpectation, type DecisionTable } from './decision-table';
 export { runDecisionTable, type CaseResult } from './run-table';
 export { defaultPolicyConfig, policyData, readBundle, startPolicyEngine, type PolicyConfig, type RunningPolicy, type StartPolicyOptions } from './load';
 export { policyConfigSchema } from './config-schema';

@@ -7,11 +7,40 @@ describe('policy data', () => {
     expect(validatePolicyData(defaultPolicyData)).toEqual([]);
   });
 
-  it('merges config over the defaults one level deep, null removing an entry', () => {
+  it('merges config over the defaults, adding entries and null removing one', () => {
     const merged = mergePolicyData(defaultPolicyData, { roles: { ops: { endpoints: ['admin'] }, batch: null as never }, blocked_keys: ['k_9'] });
     expect(Object.keys(merged.roles).sort()).toEqual(['admin', 'local', 'ops', 'readonly', 'user']);
     expect(merged.model_groups).toBe(defaultPolicyData.model_groups);
     expect(merged.blocked_keys).toEqual(['k_9']);
+  });
+
+  it("changes one field of a shipped role without losing the role's grants", () => {
+    const merged = mergePolicyData(defaultPolicyData, { roles: { user: { max_tokens: 512 } } });
+    expect(merged.roles.user).toEqual({ ...defaultPolicyData.roles.user, max_tokens: 512 });
+    expect(defaultPolicyData.roles.user!.max_tokens).toBeUndefined();
+  });
+
+  it('merges nested objects at any depth and null removes a nested field', () => {
+    const merged = mergePolicyData(defaultPolicyData, {
+      roles: { batch: { quotas: { tokens_per_day: null as never } }, admin: { mcp: { github: ['search_*'] } } },
+      defaults: { quotas: { requests_per_minute: 30 } },
+    });
+    expect(merged.roles.batch!.quotas).toEqual({ requests_per_minute: 600 });
+    expect(merged.roles.batch!.max_tokens).toBe(8192);
+    expect(merged.roles.admin!.mcp).toEqual({ '*': ['*'], github: ['search_*'] });
+    expect(merged.defaults).toEqual({ ...defaultPolicyData.defaults, quotas: { requests_per_minute: 30, tokens_per_day: 2_000_000 } });
+  });
+
+  it('leaves no null behind in an entry the defaults lack', () => {
+    const merged = mergePolicyData(defaultPolicyData, { roles: { ops: { endpoints: ['chat'], max_tokens: null as never } } });
+    expect(merged.roles.ops).toEqual({ endpoints: ['chat'] });
+  });
+
+  it('replaces arrays and scalars whole', () => {
+    const merged = mergePolicyData(defaultPolicyData, { roles: { user: { endpoints: ['chat'] } }, content: { deny: [] } });
+    expect(merged.roles.user!.endpoints).toEqual(['chat']);
+    expect(merged.roles.user!.model_groups).toEqual(['general']);
+    expect(merged.content.deny).toEqual([]);
   });
 
   it('reports mistyped fields, unknown fields and unknown groups', () => {
