@@ -5,10 +5,9 @@ import { silentLogger, systemClock, timeOrderedUuid, type Clock, type Logger } f
 import { ENTRYPOINTS, bundleRevision, type PolicyBundle } from './bundle';
 import { defaultPolicyData, type PolicyData } from './data';
 import { failClosed, isPolicyOutput, toDecision } from './decision';
-import type { DecisionCase } from './decision-table';
 import { compilePolicy, PolicyEvaluator, type CompiledPolicy } from './evaluator';
 import { preparePolicyData } from './prepare-data';
-import { selfCheck } from './self-check';
+import { selfCheck, type SelfCheckCase } from './self-check';
 import type { Decision, PolicyEngine, PolicyInput } from './types';
 import { validatePolicyData } from './validate-data';
 
@@ -17,7 +16,7 @@ export interface WasmPolicyEngineOptions {
   /** The operator's data, already merged over the defaults (mergePolicyData); defaults if omitted. */
   data?: PolicyData;
   /** Cases every new bundle or data document must pass before it serves. */
-  selfCheckCases?: readonly DecisionCase[];
+  selfCheckCases?: readonly SelfCheckCase[];
   logger?: Logger;
   clock?: Clock;
   newId?: () => string;
@@ -72,7 +71,7 @@ function strictDecide(live: Live, input: PolicyInput, id: string): Decision {
   return toDecision(out, id, live.revision);
 }
 
-async function instantiate(module: CompiledPolicy, bundle: PolicyBundle, data: PolicyData, cases: readonly DecisionCase[], now: number): Promise<Live> {
+async function instantiate(module: CompiledPolicy, bundle: PolicyBundle, data: PolicyData, cases: readonly SelfCheckCase[], now: number): Promise<Live> {
   const dataProblems = validatePolicyData(data);
   if (dataProblems.length > 0) throw new Error(`invalid policy data: ${dataProblems.join('; ')}`);
   const evaluator = await PolicyEvaluator.create(module, preparePolicyData(data));
@@ -102,7 +101,7 @@ export class WasmPolicyEngine implements PolicyEngine {
 
   private constructor(
     private live: Live,
-    private readonly cases: readonly DecisionCase[],
+    private readonly cases: readonly SelfCheckCase[],
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly newId: () => string,

@@ -68,7 +68,7 @@ export {
   type RoleSchedule,
 } from './data';
 export { validatePolicyData } from './validate-data';
-export { selfCheck, shapeProblems, type Decide } from './self-check';
+export { selfCheck, shapeProblems, type Decide, type SelfCheckCase } from './self-check';
 export { preparePolicyData, type PreparedData } from './prepare-data';
 export { caseInput, expectationProblems, type DecisionCase, type DecisionExpectation, type DecisionTable } from './decision-table';
 export { runDecisionTable, type CaseResult } from './run-table';

@@ -7,6 +7,9 @@ import type { Decision, PolicyInput } from './types';
 
 export type Decide = (input: PolicyInput) => Decision;
 
+/** A decision case without `data`: it runs against the candidate's own data, which it cannot change. */
+export type SelfCheckCase = Omit<DecisionCase, 'data'>;
+
 const PROBE_TIME = { now_ms: 0, hour_utc: 12, weekday: 3 };
 
 function probeRequest(roles: string[]): PolicyInput {
@@ -59,7 +62,7 @@ function attempt(label: string, decide: Decide, input: PolicyInput, problems: st
 }
 
 /** Every problem found; empty means the candidate may serve. `cases` run against the candidate's data. */
-export function selfCheck(decide: Decide, data: PolicyData, cases: readonly DecisionCase[] = []): string[] {
+export function selfCheck(decide: Decide, data: PolicyData, cases: readonly SelfCheckCase[] = []): string[] {
   const problems: string[] = [];
   for (const [label, roles] of [
     ['no roles', []],
