@@ -117,6 +117,16 @@ export interface Usage {
   completion_tokens_details?: { reasoning_tokens?: number | null } | null;
 }
 
+/** `b` added to `a` (the usage of two model calls as one); the token details are not summed. */
+export function addUsage(a: Usage | undefined, b: Usage): Usage {
+  if (!a) return b;
+  return {
+    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
+    completion_tokens: a.completion_tokens + b.completion_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}
+
 export interface ChatCompletion {
   id: string;
   object: 'chat.completion';

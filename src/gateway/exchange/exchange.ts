@@ -2,6 +2,7 @@
 // upstream calls (client gone, preemption), the lease it holds on the model across every turn, the
 // turns themselves, and the once-only finish that releases the lease and publishes the result.
 import {
+  addUsage,
   Cancellation,
   GatewayError,
   toGatewayError,
@@ -204,13 +205,7 @@ export class Exchange<Req extends ClientRequest = ClientRequest, W = unknown, C 
         this.estimated.add(turn);
       }
       if (!turn.usage) continue;
-      total = total
-        ? {
-            prompt_tokens: total.prompt_tokens + turn.usage.prompt_tokens,
-            completion_tokens: total.completion_tokens + turn.usage.completion_tokens,
-            total_tokens: total.total_tokens + turn.usage.total_tokens,
-          }
-        : turn.usage;
+      total = addUsage(total, turn.usage);
     }
     return total;
   }

@@ -1,7 +1,7 @@
 // Stage 9: the upstream's answer as the client will see it. A whole answer is taken into a new
 // turn and rendered at once; a stream gets a codec with explicit per-stream state that the SSE
 // writer runs chunk by chunk (no async layer per token).
-import { GatewayError, type ChatChunk, type ChatCompletion, type Usage } from '../../core';
+import { addUsage, GatewayError, type ChatChunk, type ChatCompletion, type Usage } from '../../core';
 import { isChatChunk, isChatCompletion, type ToolSession, type ToolStream } from '../../tools';
 import type { Streamed, Whole } from '../../upstreams';
 import { usageWithContext, withContextUsage } from '../context/report';
@@ -245,13 +245,4 @@ class ToolCallsFirst<C extends GenerationChunk> implements ChunkCodec<C> {
     }
     return out;
   }
-}
-
-function addUsage(a: Usage | undefined, b: Usage): Usage {
-  if (!a) return b;
-  return {
-    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-    completion_tokens: a.completion_tokens + b.completion_tokens,
-    total_tokens: a.total_tokens + b.total_tokens,
-  };
 }
