@@ -4,6 +4,21 @@ import { GatewayError } from '../core';
 import type { Decision } from '../policy';
 import type { UsageFacts, UsageMeter } from './usage-meter';
 
+/**
+ * Every rate-limit header a quota denial may carry, as OpenAI names them. The OpenAPI document lists
+ * them on 429 and CORS exposes them to browser clients, both from this list.
+ */
+export const RATE_LIMIT_HEADERS = [
+  'x-ratelimit-limit-requests',
+  'x-ratelimit-remaining-requests',
+  'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens',
+  'x-ratelimit-remaining-tokens',
+  'x-ratelimit-reset-tokens',
+] as const;
+
+export type RateLimitHeader = (typeof RATE_LIMIT_HEADERS)[number];
+
 /** OpenAI's duration format for the reset headers: `1s`, `6m0s`, `1h2m3s`. */
 export function resetDuration(ms: number): string {
   const total = Math.max(1, Math.ceil(ms / 1000));
@@ -18,7 +33,8 @@ export function quotaExceededError(decision: Decision, principalId: string, fact
   const reset = usage.resetIn(principalId, rpm);
   const requestsOut = rpm !== null && facts.requests_last_minute >= rpm;
   const tokensOut = tpd !== null && facts.tokens_today >= tpd;
-  const headers: Record<string, string> = {};
+  // Typed by the list, so a header written here cannot be missing from it.
+  const headers: Partial<Record<RateLimitHeader, string>> = {};
   if (rpm !== null) {
     headers['x-ratelimit-limit-requests'] = String(rpm);
     headers['x-ratelimit-remaining-requests'] = String(Math.max(0, rpm - facts.requests_last_minute));

@@ -1,5 +1,6 @@
 // The error responses of every route: OpenAI's envelope (Anthropic's on /v1/messages), with the
 // codes each status carries, as src/core/errors.ts and src/protocols/messages render them.
+import { RATE_LIMIT_HEADERS } from '../quota-error';
 import type { JsonSchema } from './json-schema';
 
 /** Statuses every route may answer besides its own: a refused Host/Origin, a wrong method, a bug. */
@@ -128,12 +129,3 @@ export function errorComponents(): Record<string, JsonSchema> {
   }
   return out;
 }
-
-export const RATE_LIMIT_HEADERS = [
-  'x-ratelimit-limit-requests',
-  'x-ratelimit-remaining-requests',
-  'x-ratelimit-reset-requests',
-  'x-ratelimit-limit-tokens',
-  'x-ratelimit-remaining-tokens',
-  'x-ratelimit-reset-tokens',
-] as const;

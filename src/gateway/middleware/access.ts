@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { GatewayError } from '../../core';
+import { RATE_LIMIT_HEADERS } from '../quota-error';
 import './context';
 
 /** A loopback address as a socket reports it (IPv4, IPv6, or IPv4-mapped IPv6). */
@@ -107,16 +108,4 @@ export function accessGuard({ allowedHosts, allowedOrigins }: AccessOptions): Mi
 }
 
 /** Response headers a browser client may read: ids, routing and rate limits. */
-const EXPOSED_HEADERS = [
-  'x-request-id',
-  'x-aegis-model',
-  'x-aegis-upstream',
-  'x-aegis-decision-id',
-  'retry-after',
-  'x-ratelimit-limit-requests',
-  'x-ratelimit-remaining-requests',
-  'x-ratelimit-reset-requests',
-  'x-ratelimit-limit-tokens',
-  'x-ratelimit-remaining-tokens',
-  'x-ratelimit-reset-tokens',
-].join(', ');
+const EXPOSED_HEADERS = ['x-request-id', 'x-aegis-model', 'x-aegis-upstream', 'x-aegis-decision-id', 'retry-after', ...RATE_LIMIT_HEADERS].join(', ');

@@ -2,6 +2,7 @@
 // token, Host and Origin checks against DNS rebinding and cross-site requests.
 import { describe, expect, it } from 'vitest';
 import { hashKey, KeyStore, operatorKeyStore } from '../../../src/gateway';
+import { RATE_LIMIT_HEADERS } from '../../../src/gateway/quota-error';
 import { fromAddress, inProcessApp } from '../../helpers/app';
 import { schedulerSnapshot } from '../../helpers/scheduler-snapshot';
 
@@ -130,6 +131,9 @@ describe('Host and Origin', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example');
     expect(res.headers.get('access-control-expose-headers')).toMatch(/x-request-id/);
+    // A browser client backs off from a quota denial only if it may read the headers it carries.
+    const exposed = res.headers.get('access-control-expose-headers')!.split(', ');
+    for (const h of ['retry-after', ...RATE_LIMIT_HEADERS]) expect(exposed, h).toContain(h);
     const pre = await app.request(
       '/v1/chat/completions',
       {
