@@ -86,10 +86,8 @@ abstract class CellFamily<C extends { labels: Labels }> {
   abstract render(): string;
 }
 
-export class CounterFamily extends CellFamily<CounterCell> {
-  protected make(labels: Labels): CounterCell {
-    return new CounterCell(labels);
-  }
+/** A family whose cells hold one number each (counters, gauges): one sample line per cell. */
+abstract class ValueFamily<C extends { labels: Labels; value: number }> extends CellFamily<C> {
   render(): string {
     return (
       this.header() +
@@ -100,17 +98,15 @@ export class CounterFamily extends CellFamily<CounterCell> {
   }
 }
 
-export class GaugeFamily extends CellFamily<GaugeCell> {
+export class CounterFamily extends ValueFamily<CounterCell> {
+  protected make(labels: Labels): CounterCell {
+    return new CounterCell(labels);
+  }
+}
+
+export class GaugeFamily extends ValueFamily<GaugeCell> {
   protected make(labels: Labels): GaugeCell {
     return new GaugeCell(labels);
-  }
-  render(): string {
-    return (
-      this.header() +
-      this.all()
-        .map((c) => `${this.def.name}${labelText(c.labels)} ${number(c.value)}\n`)
-        .join('')
-    );
   }
 }
 

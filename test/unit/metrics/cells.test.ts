@@ -1,7 +1,7 @@
 // The per-request families render exactly what Prometheus' text format expects: cumulative,
 // upper-inclusive buckets, +Inf, _sum and _count, escaped label values, one line per label set.
 import { describe, expect, it } from 'vitest';
-import { CounterFamily, HistogramFamily } from '../../../src/metrics/cells';
+import { CounterFamily, GaugeFamily, HistogramFamily } from '../../../src/metrics/cells';
 
 describe('cell families', () => {
   it('renders a histogram with cumulative, upper-inclusive buckets', () => {
@@ -28,5 +28,12 @@ describe('cell families', () => {
     c.cell('a"b\\c', 'prompt').inc(3);
     expect(c.all()).toHaveLength(1);
     expect(c.render()).toContain('y_total{model="a\\"b\\\\c",kind="prompt"} 5\n');
+  });
+
+  it('renders a gauge as one sample per label set, going down as well as up', () => {
+    const g = new GaugeFamily({ name: 'z_in_flight', help: 'Z.', labels: ['model'], kind: 'gauge' });
+    g.cell('m').inc(3);
+    g.cell('m').dec();
+    expect(g.render()).toBe('# HELP z_in_flight Z.\n# TYPE z_in_flight gauge\nz_in_flight{model="m"} 2\n');
   });
 });
