@@ -36,6 +36,8 @@ export interface UpstreamCall {
 export type UpstreamBody = Dispatcher.ResponseData['body'];
 
 export class UpstreamClient {
+  /** Requests with a body (generations, embeddings, tokenizing) sent and not yet answered in full. */
+  inFlight = 0;
   /** The base URL split once: undici's top-level request() would parse a URL on every call. */
   private readonly origin: string;
   private readonly prefix: string;
@@ -57,6 +59,9 @@ export class UpstreamClient {
     const headers: Record<string, string> = { accept: 'application/json, text/event-stream', ...call.headers };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    // Counted from before the request goes out: a runtime may send no headers until its first token.
+    const tracked = call.body !== undefined;
+    if (tracked) this.inFlight++;
     let res: Dispatcher.ResponseData;
     try {
       res = await this.dispatcher.request({
@@ -70,8 +75,11 @@ export class UpstreamClient {
         headersTimeout: call.headersTimeout,
       });
     } catch (err) {
+      if (tracked) this.inFlight--;
       throw transportError(this.name, err, call.signal);
     }
+    // Read to the end, failed or cancelled: the body closes once either way.
+    if (tracked) res.body.once('close', () => this.inFlight--);
     if (res.statusCode >= 200 && res.statusCode < 300) return res.body;
     const text = await res.body.text().catch(() => '');
     throw statusError(this.name, res.statusCode, text, res.headers['retry-after']);

@@ -87,6 +87,8 @@ export class OpenAICompatibleUpstream implements Upstream {
   protected readonly client: UpstreamClient;
   private readonly dispatcher;
   private readonly tokenizers = new Map<UpstreamClient, { found: Promise<RuntimeTokenizer | undefined> }>();
+  /** The models the last listing found. */
+  private listed?: DiscoveredModel[];
 
   constructor(
     protected readonly config: UpstreamConfig,
@@ -185,14 +187,24 @@ export class OpenAICompatibleUpstream implements Upstream {
     }
   }
 
+  /**
+   * While a request is in flight the last list stands, and an answering upstream is up:
+   * llama-cpp-python ends a running completion early (`data: [DONE]` after the role chunk) when
+   * any other request reaches it, a GET /v1/models included (its `interrupt_requests`, on by
+   * default), so a periodic probe would cut a client's answer short.
+   */
   async listModels(): Promise<DiscoveredModel[]> {
+    if (this.client.inFlight > 0 && this.listed) return this.listed;
     const res = await this.client.json<{ data?: { id: string; meta?: { n_ctx_train?: number } }[] }>('/v1/models', {
       headersTimeout: this.config.timeouts.healthMs,
     });
-    return (res.data ?? []).map((m) => ({ id: m.id, contextLength: m.meta?.n_ctx_train }));
+    this.listed = (res.data ?? []).map((m) => ({ id: m.id, contextLength: m.meta?.n_ctx_train }));
+    return this.listed;
   }
 
+  /** See listModels: a request in flight is the proof of life a probe would disturb. */
   health(): Promise<boolean> {
+    if (this.client.inFlight > 0) return Promise.resolve(true);
     return this.client.reachable('/v1/models', this.config.timeouts.healthMs);
   }
 
