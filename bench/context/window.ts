@@ -68,7 +68,8 @@ async function streamOnce(url: string, body: unknown, ollamaNative: boolean): Pr
     if (usage) promptTokens = Number(usage[1]);
   }
   // A stream that never got that far is a refusal sent as an SSE error event (llama-cpp-python, Aegis after the headers).
-  if (ttftMs === undefined || /"error":\s*[{"]/.test(buffered)) throw new Error(`refused: ${buffered.slice(0, 200)}`);
+  const error = /"error":\s*[{"]/.exec(buffered);
+  if (ttftMs === undefined || error) throw new Error(`refused: ${buffered.slice(error ? Math.max(0, error.index - 40) : 0, (error?.index ?? 0) + 400)}`);
   return { ttftMs, headers: res.headers, promptTokens };
 }
 
