@@ -48,13 +48,16 @@ export function readConstrained(text: string, catalog: ToolCatalog, ids: CallIds
     const value: Record<string, unknown> = { ...parsed.value };
     if (typeof value.response === 'string' && !('tool_calls' in value)) return { content: value.response, calls: [], invalid: [], repairs: 0 };
     let raws = rawCallsOf(value, catalog);
-    if (raws && truncated && parsed.repaired) {
+    if (truncated && parsed.repaired) {
       // Cut off by max_tokens: the calls written in full stand, the one cut off is dropped rather
-      // than repaired into a call that only looks complete.
+      // than repaired into a call that only looks complete. It goes before the shape check: cut
+      // before its name was written (`{`, `{"name":`), it repairs to no call at all, which would
+      // otherwise turn the whole list, complete calls too, into plain text.
       const scan = new ConstrainedParser();
       scan.push(text);
-      raws = raws.slice(0, scan.completed);
-      if (raws.length === 0) return { content: '', calls: [], invalid: [{ raw: text, reason: 'the call was cut off (max_tokens)' }], repairs: 0 };
+      if (Array.isArray(value.tool_calls)) raws = rawCallsOf(value.tool_calls.slice(0, scan.completed), catalog) ?? [];
+      raws = raws?.slice(0, scan.completed);
+      if (raws?.length === 0) return { content: '', calls: [], invalid: [{ raw: text, reason: 'the call was cut off (max_tokens)' }], repairs: 0 };
     }
     if (raws) {
       const checked = checkCalls(raws, catalog, ids, parsed.repaired && !truncated);

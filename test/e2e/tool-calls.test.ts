@@ -1,19 +1,22 @@
-// Tool calls end to end with the official openai client on the real runtimes of the test world:
-// SmolLM2-135M and Gemma 3 270M through Ollama (native API) and through llama-cpp-python (Aegis'
-// managed runner). Neither model's template has a tool section, so Ollama reports no `tools`
+// Tool calls end to end with the official openai clients (npm, and Python from the test world's
+// pinned venv) on the real runtimes of the test world: SmolLM2-135M and Gemma 3 270M through Ollama
+// (native API) and through llama-cpp-python (Aegis' managed runner). Neither model's template has a tool section, so Ollama reports no `tools`
 // capability for either and Aegis emulates; a copy of SmolLM2 given a Hermes tool template shows
 // that a model Ollama says supports tools goes native. Ollama's CPU build here decodes slowly
 // (more so under a grammar), so its tests keep answers short and have long timeouts.
-import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeFinished } from '../../src/core';
+import { reportOf, runClient } from '../helpers/agent-world';
 import { startGateway, testKey, type TestGateway } from '../helpers/gateway';
 import { world } from '../world/use-world';
 
-const [ollama, llamacpp, models] = await Promise.all([world('ollama'), world('llamacpp'), world('models')]);
+const [ollama, llamacpp, models, agentspy] = await Promise.all([world('ollama'), world('llamacpp'), world('models'), world('agentspy')]);
 const available = Boolean(ollama && llamacpp && models);
+const pythonClient = join(dirname(fileURLToPath(import.meta.url)), 'clients', 'openai_tool_calls.py');
 
 const tools: OpenAI.ChatCompletionFunctionTool[] = [
   {
@@ -81,35 +84,12 @@ async function collect(stream: AsyncIterable<OpenAI.ChatCompletionChunk>) {
 
 type Call = { id: string; type?: string; function: { name: string; arguments: string } };
 
-function pythonHasOpenai(python: string | undefined): boolean {
-  if (!python) return false;
-  try {
-    execFileSync(python, ['-c', 'import openai'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+/** What the Python client parsed (clients/openai_tool_calls.py); `followUp` is null when it made no call. */
+interface PythonReport {
+  whole: { finish: string; calls: Call[] };
+  stream: { finish: string; calls: Call[] };
+  followUp: { finish: string; text: string | null; calls: Call[] } | null;
 }
-
-const pythonClient = `
-import json, sys, openai
-c = openai.OpenAI(base_url=sys.argv[1], api_key=sys.argv[2], max_retries=0)
-args = dict(model=sys.argv[4], tools=json.loads(sys.argv[3]), tool_choice="required", temperature=0, max_tokens=80,
-            messages=[{"role": "user", "content": "What is the weather in Paris?"}])
-r = c.chat.completions.create(**args)
-whole = {"finish": r.choices[0].finish_reason, "calls": [{"id": t.id, "type": t.type, "function": {"name": t.function.name, "arguments": t.function.arguments}} for t in r.choices[0].message.tool_calls or []]}
-calls, finish = {}, None
-for chunk in c.chat.completions.create(stream=True, **args):
-    if not chunk.choices: continue
-    ch = chunk.choices[0]
-    finish = ch.finish_reason or finish
-    for d in ch.delta.tool_calls or []:
-        call = calls.setdefault(d.index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
-        if d.id: call["id"] = d.id
-        if d.function and d.function.name: call["function"]["name"] += d.function.name
-        if d.function and d.function.arguments: call["function"]["arguments"] += d.function.arguments
-print(json.dumps({"whole": whole, "stream": {"finish": finish, "calls": [calls[i] for i in sorted(calls)]}}))
-`;
 
 /** A copy of SmolLM2 with a tool template, named for this run. */
 const nativeModel = `aegis-smol-tools-${process.pid}`;
@@ -269,6 +249,38 @@ describe.skipIf(!available)('tool calls end to end (openai npm client)', () => {
         },
         timeout,
       );
+
+      it.skipIf(!agentspy)(
+        'serves the openai Python client: tool_calls whole and streamed, then the follow-up',
+        async () => {
+          const env = {
+            PATH: process.env.PATH,
+            BASE_URL: `${gw.url}/v1`,
+            API_KEY: testKey,
+            MODEL: model,
+            TOOLS: JSON.stringify(tools),
+            MAX_TOKENS: String(maxTokens),
+            ...(slow ? { PARALLEL_TOOL_CALLS: 'false' } : {}),
+          };
+          const run = await runClient(agentspy!.python, [pythonClient], { env, timeoutMs: timeout - 10_000 });
+          expect(run.code, run.stderr).toBe(0);
+          const got = reportOf(run) as PythonReport;
+          for (const r of [got.whole, got.stream]) {
+            expect(r.finish).toBe('tool_calls');
+            expect(r.calls.length).toBeGreaterThan(0);
+            for (const call of r.calls) expectWellFormed(call);
+          }
+          const followUp = got.followUp!;
+          expect(['stop', 'length', 'tool_calls']).toContain(followUp.finish);
+          if (followUp.finish === 'tool_calls') {
+            expect(followUp.calls.length).toBeGreaterThan(0);
+            for (const call of followUp.calls) expectWellFormed(call);
+          } else expect(typeof followUp.text).toBe('string');
+          const roles = ['user', 'assistant', ...got.whole.calls.map(() => 'tool')];
+          expect(lastExchange(model)!.messages!.map((m) => m.role)).toEqual(roles);
+        },
+        timeout,
+      );
     });
   }
 
@@ -291,22 +303,6 @@ describe.skipIf(!available)('tool calls end to end (openai npm client)', () => {
       for (const call of functionCalls(choice.message)) expectWellFormed(call);
     } else expect(typeof choice.message.content).toBe('string');
   }, 600_000);
-
-  // The openai Python client, where the test world's Python has it (the package is not among the
-  // llama-cpp-python venv's pins, so this is skipped there).
-  it.skipIf(!pythonHasOpenai(llamacpp?.python))(
-    'returns well-formed tool_calls to the openai Python client, whole and streamed',
-    () => {
-      const out = execFileSync(llamacpp!.python, ['-c', pythonClient, `${gw.url}/v1`, testKey, JSON.stringify(tools), 'smol-llamacpp'], { encoding: 'utf8' });
-      const got = JSON.parse(out) as { whole: { finish: string; calls: Call[] }; stream: { finish: string; calls: Call[] } };
-      for (const r of [got.whole, got.stream]) {
-        expect(r.finish).toBe('tool_calls');
-        expect(r.calls.length).toBeGreaterThan(0);
-        for (const call of r.calls) expectWellFormed(call);
-      }
-    },
-    120_000,
-  );
 
   it('counts the calls by mode in /metrics', async () => {
     const scrape = async () => {
