@@ -13,6 +13,8 @@ import { until } from '../helpers/wait';
 
 const [ollama, llamacpp, models] = await Promise.all([world('ollama'), world('llamacpp'), world('models')]);
 const available = Boolean(ollama && llamacpp && models);
+/** A copy of gemma3:270m for the TTL case, named for this run. */
+const ttlModel = `aegis-gemma-ttl-${process.pid}`;
 const MiB = 2 ** 20;
 
 function runnerCommand(python: string) {
@@ -46,6 +48,10 @@ describe.skipIf(!available)('scheduler end to end', () => {
   const loadsOf = async (id: string) => (await ps()).models.find((m) => m.id === id)?.loads ?? 0;
 
   beforeAll(async () => {
+    // The TTL case gets a copy of Gemma under a name of this run's own: other test files load
+    // gemma3:270m on the same Ollama at the same time, and their loads would hold it in /api/ps.
+    const created = await fetch(`${ollama!.url}/api/create`, { method: 'POST', body: JSON.stringify({ model: ttlModel, from: 'gemma3:270m', stream: false }) });
+    expect(created.status).toBe(200);
     fixture = await startLmStudioFixture({ port: 0, python: llamacpp!.python, models: [{ key: 'smollm2-135m', path: models!['smollm2-135m']!.path }] });
     gw = await startGateway(
       {
@@ -74,7 +80,14 @@ describe.skipIf(!available)('scheduler end to end', () => {
             contextLength: 512,
             footprint: { ramBytes: 300 * MiB },
           },
-          { name: 'gemma-ollama', upstream: 'ollama', upstreamModel: 'gemma3:270m', contextLength: 512, ttlSeconds: 2, footprint: { ramBytes: 100 * MiB } },
+          {
+            name: 'gemma-ollama',
+            upstream: 'ollama',
+            upstreamModel: `${ttlModel}:latest`,
+            contextLength: 512,
+            ttlSeconds: 2,
+            footprint: { ramBytes: 100 * MiB },
+          },
           { name: 'smol-lms', upstream: 'lms', upstreamModel: 'smollm2-135m', contextLength: 512, footprint: { ramBytes: 50 * MiB } },
           {
             name: 'smol-ttl',
@@ -95,6 +108,7 @@ describe.skipIf(!available)('scheduler end to end', () => {
   afterAll(async () => {
     await gw?.close();
     await fixture?.close();
+    await fetch(`${ollama?.url}/api/delete`, { method: 'DELETE', body: JSON.stringify({ model: ttlModel }) }).catch(() => {});
   });
 
   const ask = (model: string) => client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 });
@@ -135,11 +149,12 @@ describe.skipIf(!available)('scheduler end to end', () => {
   it('unloads an idle model when its TTL runs out: Ollama /api/ps no longer lists it', async () => {
     await ask('gemma-ollama');
     const listed = async () =>
-      ((await (await fetch(`${ollama!.url}/api/ps`)).json()) as { models: { name: string }[] }).models.some((m) => m.name === 'gemma3:270m');
+      ((await (await fetch(`${ollama!.url}/api/ps`)).json()) as { models: { name: string }[] }).models.some((m) => m.name === `${ttlModel}:latest`);
     expect(await listed()).toBe(true);
     await until(async () => !(await listed()), 15_000);
-    // The scheduler counts the memory free once the unload call returns (it confirms via /api/ps).
-    await until(async () => (await ps()).models.find((m) => m.id === 'ollama/gemma3:270m')!.state === 'unloaded', 5_000);
+    // The scheduler counts the memory free once the unload call returns (it confirms via /api/ps);
+    // on a shared Ollama busy with other files' generations that call can wait its turn.
+    await until(async () => (await ps()).models.find((m) => m.id === `ollama/${ttlModel}:latest`)!.state === 'unloaded', 30_000);
     expect(await listed()).toBe(false);
   });
 
