@@ -74,25 +74,42 @@ export async function fixedRatePhase(fleet: Fleet, o: BenchOptions, out: RunResu
   out.fixedRates = ratePoints(o, out);
   // Aegis full's other front doors are compared with chat at their own rate (doorRatePhase).
   const live = fleet.targets.filter((t) => !t.failure && processOf(t.id) === t.id);
-  const rounds = o.quick ? 1 : o.rounds;
-  for (const point of out.fixedRates) {
+  await measurePoints(out.fixedRates, live, o.quick ? 1 : o.rounds, { o, out, log, capped: true });
+}
+
+/** One target at a point's rate: a warm-up, then the measured run, logged; a failure is kept as a skip. */
+async function measureAt(t: Target, point: FixedRatePoint, round: number, o: BenchOptions, log: Log): Promise<void> {
+  try {
+    await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
+    const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
+    push(point.rounds, t.id, r);
+    log(
+      `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
+    );
+  } catch (err) {
+    push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
+  }
+}
+
+/**
+ * Every point, in interleaved rounds over `live`. `capped`: a gateway is skipped at a rate above
+ * 90 % of its own max RPS (it would measure queueing, not overhead).
+ */
+async function measurePoints(
+  points: readonly FixedRatePoint[],
+  live: Target[],
+  rounds: number,
+  { o, out, log, capped }: { o: BenchOptions; out: RunResults; log: Log; capped: boolean },
+): Promise<void> {
+  for (const point of points) {
     for (let round = 0; round < rounds; round++) {
       for (const t of rotate(live, round)) {
-        const capacity = maxRps(out, t.id).median;
+        const capacity = capped ? maxRps(out, t.id).median : Number.POSITIVE_INFINITY;
         if (t.id !== 'direct' && point.rate > 0.9 * capacity) {
           push(point.rounds, t.id, { skipped: `above this target's capacity (max ${fmt(capacity)} RPS)` });
           continue;
         }
-        try {
-          await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
-          const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
-          push(point.rounds, t.id, r);
-          log(
-            `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
-          );
-        } catch (err) {
-          push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
-        }
+        await measureAt(t, point, round, o, log);
       }
     }
   }
@@ -111,20 +128,7 @@ export async function doorRatePhase(fleet: Fleet, o: BenchOptions, out: RunResul
   const rate = Math.max(1, Math.round(o.doorRate * capacity));
   const point: FixedRatePoint = { spec: o.doorRate, rate, label: `${Math.round(o.doorRate * 100)} % of Aegis full's max (${rate} RPS)`, rounds: {} };
   out.doorRate = point;
-  for (let round = 0; round < doorRounds(o); round++) {
-    for (const t of rotate(live, round)) {
-      try {
-        await openLoop(t, { rate, seconds: Math.min(1, o.warmupSeconds) });
-        const r = await openLoop(t, { rate, seconds: o.rateSeconds });
-        push(point.rounds, t.id, r);
-        log(
-          `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
-        );
-      } catch (err) {
-        push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
-      }
-    }
-  }
+  await measurePoints([point], live, doorRounds(o), { o, out, log, capped: false });
 }
 
 /**
@@ -144,27 +148,7 @@ export async function ownRatePhase(fleet: Fleet, o: BenchOptions, out: RunResult
       const rate = Math.max(1, Math.round(spec * capacity));
       return { spec, rate, label: `${Math.round(spec * 100)} % of Aegis full's max (${rate} RPS)`, rounds: {} };
     });
-  for (const point of out.ownRates) {
-    for (let round = 0; round < doorRounds(o); round++) {
-      for (const t of rotate(live, round)) {
-        const own = maxRps(out, t.id).median;
-        if (t.id !== 'direct' && point.rate > 0.9 * own) {
-          push(point.rounds, t.id, { skipped: `above this target's capacity (max ${fmt(own)} RPS)` });
-          continue;
-        }
-        try {
-          await openLoop(t, { rate: point.rate, seconds: Math.min(1, o.warmupSeconds) });
-          const r = await openLoop(t, { rate: point.rate, seconds: o.rateSeconds });
-          push(point.rounds, t.id, r);
-          log(
-            `  ${point.label} r${round + 1} ${t.id.padEnd(15)} p50 ${fmt(r.latency.p50, 3)} ms p99 ${fmt(r.latency.p99, 3)} ms  achieved ${fmt(r.achievedRps)} rps  errors ${r.errors} dropped ${r.dropped}`,
-          );
-        } catch (err) {
-          push<RoundOf<OpenLoopResult>>(point.rounds, t.id, { skipped: `failed: ${(err as Error).message}` });
-        }
-      }
-    }
-  }
+  await measurePoints(out.ownRates, live, doorRounds(o), { o, out, log, capped: true });
 }
 
 export async function streamingPhase(fleet: Fleet, o: BenchOptions, out: RunResults, log: Log): Promise<void> {
