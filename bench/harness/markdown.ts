@@ -11,6 +11,11 @@ export function n(value: number | undefined, digits = 0): string {
   return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
+/** Two figures of one cell, e.g. p50 / p99: "0.213 / 1.870". */
+export function pair(a: number | undefined, b: number | undefined, digits = 0): string {
+  return `${n(a, digits)} / ${n(b, digits)}`;
+}
+
 /** A signed difference, e.g. "+0.213". */
 export function signed(value: number, digits = 3): string {
   if (!Number.isFinite(value)) return '–';

@@ -1,7 +1,7 @@
 // Renders one run as bench/results/<date>-<sha>.md: machine, what the full pipeline really had,
 // the issue-7 verdicts, the front doors against chat (issue 22), then every table (max RPS, added latency, streaming, open streams, policy,
 // ratios) and the profile's hot spots.
-import { n, ratio, short, signed, table } from './markdown';
+import { n, pair, ratio, short, signed, table } from './markdown';
 import { doorRounds } from './options';
 import { addedPerRound, maxRps, measured, medianOf, skippedWhy, type RoundOf, type RunResults } from './results';
 import { compareRuns, LATENCY_FLOOR_MS } from './compare';
@@ -111,13 +111,11 @@ function doorSection(r: RunResults): string {
       n(maxRps(r, id).median),
       id === 'aegis-full' ? '(baseline)' : ratio(maxRps(r, id).median, chatRps),
       n(perCore(id)),
-      `${n(
+      pair(
         medianOf(rate?.[id], (x) => x.latency.p50),
-        3,
-      )} / ${n(
         medianOf(rate?.[id], (x) => x.latency.p99),
         3,
-      )}`,
+      ),
       `${vsChat(rate, (x) => x.latency.p50)} / ${vsChat(rate, (x) => x.latency.p99)}`,
       n(
         medianOf(r.streaming[id], (x) => x.ttft.p50),
@@ -141,7 +139,10 @@ function saturationSection(r: RunResults): string {
       n(s.median),
       `${n(s.q1)}–${n(s.q3)}`,
       m.map((x) => n(x.rps)).join(', '),
-      `${n(medianOf(r.saturation[id], (x) => x.p50Ms))} / ${n(medianOf(r.saturation[id], (x) => x.p99Ms))}`,
+      pair(
+        medianOf(r.saturation[id], (x) => x.p50Ms),
+        medianOf(r.saturation[id], (x) => x.p99Ms),
+      ),
       String(m.reduce((a, x) => a + x.errors + x.non2xx + x.timeouts, 0)),
       n(
         medianOf(r.saturation[id], (x) => x.targetCores),
@@ -178,13 +179,11 @@ function fixedRateSection(r: RunResults): string {
         const added99 = id === 'direct' ? Number.NaN : addedPerRound(p.rounds[id], p.rounds.direct, (x) => x.latency.p99);
         return [
           label(id),
-          `${n(
+          pair(
             pick((x) => x.latency.p50),
-            3,
-          )} / ${n(
             pick((x) => x.latency.p99),
             3,
-          )}`,
+          ),
           id === 'direct' ? '(baseline)' : `${signed(added50)} / ${signed(added99)}`,
           n(pick((x) => x.achievedRps)),
           String(m.reduce((a, x) => a + x.errors + x.unfinished, 0)),
@@ -211,22 +210,18 @@ function streamingSection(r: RunResults): string {
       const add = (f: (x: (typeof m)[number]) => number) => (id === 'direct' ? '(baseline)' : signed(addedPerRound(r.streaming[id], r.streaming.direct, f)));
       return [
         label(id),
-        `${n(
+        pair(
           med((x) => x.ttft.p50),
-          2,
-        )} / ${n(
           med((x) => x.ttft.p99),
           2,
-        )}`,
+        ),
         `${add((x) => x.ttft.p50)} / ${add((x) => x.ttft.p99)}`,
         id === 'direct' || id === 'thin' ? '–' : signed(addedPerRound(r.streaming[id], r.streaming.thin, (x) => x.ttft.p50)),
-        `${n(
+        pair(
           med((x) => x.gap.p50),
-          3,
-        )} / ${n(
           med((x) => x.gap.p99),
           3,
-        )}`,
+        ),
         `${add((x) => x.gap.p50)} / ${add((x) => x.gap.p99)}`,
         String(m.reduce((a, x) => a + x.streams, 0)),
         String(m.reduce((a, x) => a + x.errors, 0)),
@@ -255,13 +250,11 @@ function issue28Section(r: RunResults): string {
             : `${signed(addedPerRound(p.rounds[id], p.rounds[base], (x) => x.latency.p50))} / ${signed(addedPerRound(p.rounds[id], p.rounds[base], (x) => x.latency.p99))}`;
         return [
           label(id),
-          `${n(
+          pair(
             pick((x) => x.latency.p50),
-            3,
-          )} / ${n(
             pick((x) => x.latency.p99),
             3,
-          )}`,
+          ),
           over('direct'),
           id === 'direct' ? '–' : over('thin'),
           n(pick((x) => x.achievedRps)),
@@ -356,15 +349,15 @@ function holdSection(r: RunResults): string {
     return [
       `${label(id)}${id === 'direct' ? ' (mock process)' : ''}`,
       `${h.seconds}`,
-      `${n(r.targets.find((t) => t.id === id)?.idleRssMiB)} / ${n(h.idleRssMiB)}`,
+      pair(r.targets.find((t) => t.id === id)?.idleRssMiB, h.idleRssMiB),
       n(h.rssAtCommonMiB),
       `${n(h.rssStartMiB)} → ${n(h.rssEndMiB)} (max ${n(h.rssMaxMiB)})`,
-      `${n(h.rssSlopeMiBPerMin, 2)} / ${n(h.rssSlopeWholeMiBPerMin, 2)}`,
+      pair(h.rssSlopeMiBPerMin, h.rssSlopeWholeMiBPerMin, 2),
       n(h.cores, 2),
       `${h.load.errors} / ${h.load.stalls}`,
-      `${n(h.load.ttft.p50, 1)} / ${n(h.load.gap.p99, 1)}`,
+      pair(h.load.ttft.p50, h.load.gap.p99, 1),
       `${h.minOpen} (${n(h.load.streamsPerSec, 1)}/s done)`,
-      `${n(100 * (h.coreBusy[0] ?? Number.NaN))} / ${n(100 * (h.coreBusy[1] ?? Number.NaN))}`,
+      pair(100 * (h.coreBusy[0] ?? Number.NaN), 100 * (h.coreBusy[1] ?? Number.NaN)),
     ];
   });
   const errs = ids(r).flatMap((id) => {

@@ -14,6 +14,11 @@ export interface Verdict {
   note: string;
 }
 
+/** Adds a remark after whatever the verdict already says. */
+function addNote(v: Verdict, text: string): void {
+  v.note = v.note ? `${v.note}; ${text}` : text;
+}
+
 const MB_IN_MIB = 1e6 / 2 ** 20;
 
 function judge(target: string, value: number, unit: string, op: '≤' | '≥', limit: number, thresholdText: string, digits = 2): Verdict {
@@ -33,7 +38,7 @@ export function verdicts(r: RunResults): Verdict[] {
   const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
   const withPerCore = (v: Verdict, other: TargetId) => {
     const q = perCore('aegis-full') / perCore(other);
-    if (Number.isFinite(q)) v.note = `${v.note ? `${v.note}; ` : ''}per CPU-second: ${q.toFixed(2)}×`;
+    if (Number.isFinite(q)) addNote(v, `per CPU-second: ${q.toFixed(2)}×`);
     return v;
   };
   out.push(withPerCore(judge('Max RPS, Aegis full / thin pass-through', full / thin, '×', '≥', 0.5, '≥ 0.50×'), 'thin'));
@@ -91,11 +96,11 @@ export function verdicts(r: RunResults): Verdict[] {
     2,
   );
   if (Number.isFinite(hold.rssSlopeWholeMiBPerMin))
-    growth.note = `${growth.note ? `${growth.note}; ` : ''}whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`;
+    addNote(growth, `whole window ${hold.rssSlopeWholeMiBPerMin.toFixed(1)} MiB/min, ${hold.rssStartMiB.toFixed(0)} → ${hold.rssEndMiB.toFixed(0)} MiB`);
   if (hold.seconds < 120) {
     growth.pass = undefined;
     growth.note = `not judged: a ${hold.seconds} s hold is too short to tell growth from warm-up (default 10 min)`;
-  } else if (hold.seconds < 600) growth.note = `${growth.note ? `${growth.note}; ` : ''}hold ${hold.seconds} s (target: 10 min, the last 5 judged)`;
+  } else if (hold.seconds < 600) addNote(growth, `hold ${hold.seconds} s (target: 10 min, the last 5 judged)`);
   out.push(growth);
   out.push(judge(`${hold.streams} open streams: all held open`, hold.minOpen, 'streams', '≥', hold.streams, `${hold.streams} open throughout`, 0));
   return out;
@@ -146,7 +151,7 @@ export function issue28Verdicts(r: RunResults): Verdict[] {
     ] as const) {
       const v = judge(`Added ${q} over thin at ${pct} of Aegis full's max (${p.rate} RPS)`, over('thin', q), 'ms', '≤', limit, `≤ ${limit} ms`, 3);
       const thinOverDirect = addedPerRound(p.rounds.thin, p.rounds.direct, (x) => x.latency[q]);
-      v.note = `${v.note ? `${v.note}; ` : ''}over direct ${over('direct', q).toFixed(3)} ms (thin over direct ${thinOverDirect.toFixed(3)} ms)`;
+      addNote(v, `over direct ${over('direct', q).toFixed(3)} ms (thin over direct ${thinOverDirect.toFixed(3)} ms)`);
       if (v.pass === undefined) v.note = skippedWhy(p.rounds['aegis-full']) ?? skippedWhy(p.rounds.thin) ?? 'thin or Aegis full not measured at this rate';
       out.push(v);
     }
@@ -164,7 +169,10 @@ export function issue28Verdicts(r: RunResults): Verdict[] {
     '≤ 0.3 ms',
     3,
   );
-  ttft.note = `${ttft.note ? `${ttft.note}; ` : ''}over direct ${stream('aegis-full', 'direct', (x) => x.ttft.p50).toFixed(3)} ms (thin over direct ${stream('thin', 'direct', (x) => x.ttft.p50).toFixed(3)} ms)`;
+  addNote(
+    ttft,
+    `over direct ${stream('aegis-full', 'direct', (x) => x.ttft.p50).toFixed(3)} ms (thin over direct ${stream('thin', 'direct', (x) => x.ttft.p50).toFixed(3)} ms)`,
+  );
   out.push(ttft);
   const gap = judge(
     'Streaming: inter-token overhead p50 (over direct)',
@@ -175,7 +183,7 @@ export function issue28Verdicts(r: RunResults): Verdict[] {
     '≤ 0.1 ms',
     3,
   );
-  gap.note = `${gap.note ? `${gap.note}; ` : ''}over thin ${stream('aegis-full', 'thin', (x) => x.gap.p50).toFixed(3)} ms`;
+  addNote(gap, `over thin ${stream('aegis-full', 'thin', (x) => x.gap.p50).toFixed(3)} ms`);
   out.push(gap);
 
   const thin = maxRps(r, 'thin').median;
@@ -183,7 +191,10 @@ export function issue28Verdicts(r: RunResults): Verdict[] {
   const perCore = (id: TargetId) => medianOf(r.saturation[id], (x) => x.rps / x.targetCores);
   const full = maxRps(r, 'aegis-full').median;
   const common = judge('Max RPS, common case (no tools, short context) / wave 1', full / WAVE1.rps, '×', '≥', 0.95, '≥ 0.95× (within 5 %)');
-  common.note = `${common.note ? `${common.note}; ` : ''}${Number.isFinite(full) ? full.toFixed(0) : '–'} vs ${WAVE1.rps} RPS (${WAVE1.run}); per CPU-second ${(perCore('aegis-full') / WAVE1.perCpuSecond).toFixed(2)}× wave 1's ${WAVE1.perCpuSecond}; / thin ${(full / thin).toFixed(2)}× (wave 1: ${WAVE1.overThin}×)`;
+  addNote(
+    common,
+    `${Number.isFinite(full) ? full.toFixed(0) : '–'} vs ${WAVE1.rps} RPS (${WAVE1.run}); per CPU-second ${(perCore('aegis-full') / WAVE1.perCpuSecond).toFixed(2)}× wave 1's ${WAVE1.perCpuSecond}; / thin ${(full / thin).toFixed(2)}× (wave 1: ${WAVE1.overThin}×)`,
+  );
   out.push(common);
   const shapes: [TargetId, string][] = [
     ['aegis-full', 'common case'],
@@ -194,12 +205,12 @@ export function issue28Verdicts(r: RunResults): Verdict[] {
     const why = skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure;
     const vThin = judge(`Max RPS, ${name} / thin`, rps / thin, '×', '≥', 0.5, '≥ 0.50×');
     const q = perCore(id) / perCore('thin');
-    if (Number.isFinite(q)) vThin.note = `${vThin.note ? `${vThin.note}; ` : ''}per CPU-second: ${q.toFixed(2)}×`;
+    if (Number.isFinite(q)) addNote(vThin, `per CPU-second: ${q.toFixed(2)}×`);
     if (vThin.pass === undefined) vThin.note = why ?? (Number.isFinite(thin) ? 'not measured' : 'thin not measured');
     out.push(vThin);
     const vPk = judge(`Max RPS, ${name} / Portkey`, rps / portkey, '×', '≥', 6, '≥ 6×', 1);
     const qp = perCore(id) / perCore('portkey');
-    if (Number.isFinite(qp)) vPk.note = `${vPk.note ? `${vPk.note}; ` : ''}per CPU-second: ${qp.toFixed(1)}×`;
+    if (Number.isFinite(qp)) addNote(vPk, `per CPU-second: ${qp.toFixed(1)}×`);
     if (vPk.pass === undefined) vPk.note = why ?? skippedWhy(r.saturation.portkey) ?? 'Portkey not measured';
     out.push(vPk);
   }
@@ -238,7 +249,7 @@ export function doorVerdicts(r: RunResults): Verdict[] {
     const name = DOOR_NAMES[id] ?? id;
     const rps = judge(`${name}: max RPS / chat`, maxRps(r, id).median / chat, '×', '≥', 0.9, '≥ 0.90×');
     const q = perCore(id) / perCore('aegis-full');
-    if (Number.isFinite(q)) rps.note = `${rps.note ? `${rps.note}; ` : ''}per CPU-second: ${q.toFixed(2)}×`;
+    if (Number.isFinite(q)) addNote(rps, `per CPU-second: ${q.toFixed(2)}×`);
     if (rps.pass === undefined) rps.note = skippedWhy(r.saturation[id]) ?? r.targets.find((t) => t.id === id)?.failure ?? rps.note;
     out.push(rps);
     const added = point ? addedPerRound(point.rounds[id], point.rounds['aegis-full'], (x) => x.latency.p50) : Number.NaN;

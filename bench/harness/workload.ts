@@ -17,16 +17,22 @@ const PROMPT = [
 ].join(' ');
 const MAX_TOKENS = 64;
 
-export function chatBody(stream: boolean): string {
+/** The short system-and-user request to `model`; `extra` fields (tools) go before max_tokens. */
+function promptBody(model: string, stream: boolean, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    model: BENCH_MODEL,
+    model,
     messages: [
       { role: 'system', content: SYSTEM },
       { role: 'user', content: PROMPT },
     ],
+    ...extra,
     max_tokens: MAX_TOKENS,
     stream,
   });
+}
+
+export function chatBody(stream: boolean): string {
+  return promptBody(BENCH_MODEL, stream);
 }
 
 /**
@@ -182,16 +188,7 @@ export const BENCH_TOOLS = [
 ];
 
 export function toolsBody(stream: boolean): string {
-  return JSON.stringify({
-    model: TOOLS_MODEL,
-    messages: [
-      { role: 'system', content: SYSTEM },
-      { role: 'user', content: PROMPT },
-    ],
-    tools: BENCH_TOOLS,
-    max_tokens: MAX_TOKENS,
-    stream,
-  });
+  return promptBody(TOOLS_MODEL, stream, { tools: BENCH_TOOLS });
 }
 
 /** A wave-2 stage shape: a chat request of another kind, read as chat. */
