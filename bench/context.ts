@@ -22,7 +22,7 @@ import { ensureInstalled } from '../test/world/install';
 import { accuracyStats, measureAccuracy, type CountSample } from './context/accuracy';
 import { growingPrompts } from './context/corpus';
 import { fitCosts, type FitCost } from './context/fit-cost';
-import { startLlamaCpp, startOllama, type Runtime } from './context/runtimes';
+import { cpuCount, startLlamaCpp, startOllama, threadLimitedCopies, type Runtime } from './context/runtimes';
 import { runWindow, summarizeMode, type ModeResult } from './context/window';
 import { machineInfo } from './harness/machine';
 import { repoRoot } from './harness/processes';
@@ -90,8 +90,7 @@ async function accuracy(rt: Runtime, models: string[]): Promise<AccuracyRun[]> {
   return out;
 }
 
-async function windows(rt: Runtime): Promise<ModeResult[]> {
-  const runtimeModel = rt.kind === 'ollama' ? 'smollm2:135m' : 'smollm2-135m';
+async function windows(rt: Runtime, runtimeModel: string): Promise<ModeResult[]> {
   const model = (name: string, over: Record<string, unknown> = {}) => ({
     name,
     upstream: rt.kind,
@@ -137,13 +136,16 @@ async function main(): Promise<void> {
     await Promise.all([ensureInstalled('models'), ...(options.runtimes.includes('ollama') ? [ensureInstalled('ollama')] : []), ensureInstalled('llamacpp')]);
   }
   const start = (kind: string, ctx: number) => (kind === 'ollama' ? startOllama(options.cpus) : startLlamaCpp(ctx, options.cpus));
+  // Ollama's models as copies with as many threads as the runtime has CPUs (threadLimitedCopies).
+  const ollamaModels = async (rt: Runtime, models: string[]) =>
+    options.cpus ? [...(await threadLimitedCopies(rt, models, cpuCount(options.cpus))).values()] : models;
   for (const kind of options.runtimes) {
     // Each phase gets a fresh runtime: llama-cpp-python's context is fixed at start, and neither
     // phase should start from the other's KV cache.
     if (options.phases.includes('accuracy')) {
       const rt = await start(kind, options.accuracyCtx);
       try {
-        accuracyRuns.push(...(await accuracy(rt, kind === 'ollama' ? options.ollamaModels : ['smollm2-135m'])));
+        accuracyRuns.push(...(await accuracy(rt, kind === 'ollama' ? await ollamaModels(rt, options.ollamaModels) : ['smollm2-135m'])));
       } finally {
         await rt.server.stop();
       }
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
     if (options.phases.includes('window')) {
       const rt = await start(kind, options.ctx);
       try {
-        windowRuns.push(...(await windows(rt)));
+        windowRuns.push(...(await windows(rt, kind === 'ollama' ? (await ollamaModels(rt, ['smollm2:135m']))[0]! : 'smollm2-135m')));
       } finally {
         await rt.server.stop();
       }

@@ -91,3 +91,31 @@ export async function startOllama(cpus?: string): Promise<Runtime> {
     },
   };
 }
+
+/** How many CPUs a taskset list such as "1", "0,2" or "0-3" names. */
+export function cpuCount(cpus: string): number {
+  return cpus.split(',').reduce((n, part) => {
+    const [a, b] = part.split('-').map(Number);
+    return n + (b === undefined ? 1 : b - a! + 1);
+  }, 0);
+}
+
+/**
+ * Ollama sizes its thread pool by the machine's physical cores, not by the CPUs it may run on:
+ * pinned to one core, two ggml threads wait on each other and a prompt takes several times longer.
+ * llama-cpp-python already runs one thread per two cores here, so the bench serves Ollama's models
+ * as copies whose `num_thread` is the number of pinned CPUs. Returns each model's copy.
+ */
+export async function threadLimitedCopies(rt: Runtime, models: readonly string[], threads: number): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const from of models) {
+    const model = `${from}${from.includes(':') ? '-' : ':'}t${threads}`;
+    const res = await fetch(`${rt.url}/api/create`, {
+      method: 'POST',
+      body: JSON.stringify({ model, from, parameters: { num_thread: threads }, stream: false }),
+    });
+    if (!res.ok) throw new Error(`creating ${model} from ${from}: ${res.status} ${await res.text()}`);
+    out.set(from, model);
+  }
+  return out;
+}

@@ -1,7 +1,7 @@
 // Installs the pinned test world into the cache (idempotent): opa, FerretDB, Ollama,
 // llama-cpp-python, the GGUF test models, the agent clients (npm and Python), the MCP reference
 // servers, and Prometheus and Chromium from Debian. `tsx test/world/install.ts [component...]`.
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { agentPins, ollamaHeaders, paths, pins, cacheDir } from './manifest';
@@ -17,6 +17,13 @@ const stampOf = (artifact: string) => join(dirname(artifact), '.installed');
 
 export function installed(artifact: string): boolean {
   return existsSync(artifact) && existsSync(stampOf(artifact));
+}
+
+/** Installed, and built the way `detail` says (a stamp from an older recipe means build again). */
+function installedAs(artifact: string, detail: Record<string, string>): boolean {
+  if (!installed(artifact)) return false;
+  const stamped = JSON.parse(readFileSync(stampOf(artifact), 'utf8')) as Record<string, unknown>;
+  return Object.entries(detail).every(([k, v]) => stamped[k] === v);
 }
 
 function stamp(artifact: string, started: number, detail: Record<string, unknown>): void {
@@ -91,17 +98,37 @@ async function ensureOllamaHeaders(): Promise<void> {
   await run(python3, ['-c', script, work, inc, member], { log: 'build-ollama.log', label: 'unpacking vendored headers' });
 }
 
+/**
+ * `go install` compiles ggml's CPU code once, through cgo, for the baseline x86-64 (SSE2) unless told
+ * otherwise; Ollama's releases ship per-CPU builds instead. Without these flags the test world's
+ * Ollama evaluates prompts tens of times slower than the one users run, and every bench and
+ * timeout calibrated on it says more about the build than about Aegis. x86-64-v3 (AVX2, FMA, F16C)
+ * only where this CPU has it, so the binary still runs on the machine that built it.
+ */
+function ollamaCFlags(): string {
+  if (process.arch !== 'x64') return '-O3';
+  let flags = '';
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+  } catch {
+    return '-O3';
+  }
+  const has = new Set(flags.trim().split(/\s+/));
+  return ['avx2', 'fma', 'f16c', 'bmi2', 'movbe'].every((f) => has.has(f)) ? '-O3 -march=x86-64-v3' : '-O3';
+}
+
 async function ensureOllama(): Promise<void> {
-  if (installed(paths.ollama)) return;
+  const { module, version } = pins.ollama;
+  const cflags = ollamaCFlags();
+  if (installedAs(paths.ollama, { version, cflags })) return;
   const started = Date.now();
   await ensureOllamaHeaders();
-  const { module, version } = pins.ollama;
   await run('go', ['install', `${module}@${version}`], {
     log: 'build-ollama.log',
-    label: `building Ollama ${version} (go install; compiles the ggml CPU backend, ~15 min on 2 cores)`,
-    env: { ...process.env, GOBIN: dirname(paths.ollama), CGO_CPPFLAGS: `-I${paths.ollamaInclude}` },
+    label: `building Ollama ${version} with ${cflags} (go install; compiles the ggml CPU backend, ~15 min on 2 cores)`,
+    env: { ...process.env, GOBIN: dirname(paths.ollama), CGO_CPPFLAGS: `-I${paths.ollamaInclude}`, CGO_CFLAGS: cflags, CGO_CXXFLAGS: cflags },
   });
-  stamp(paths.ollama, started, { module, version });
+  stamp(paths.ollama, started, { module, version, cflags });
 }
 
 async function ensureLlamaCpp(): Promise<void> {
