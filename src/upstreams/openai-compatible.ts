@@ -35,17 +35,32 @@ import type {
 /** A runtime found to have no tokenizer is asked again after this long (it may have been down). */
 const REPROBE_MS = 60_000;
 
-/** Turns an upstream SSE body into parsed chunks; a stream that stops before [DONE] is an error. */
-export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
+/** What sseChunks reads of a chunk: chat and completion chunks both end their answer with a finish_reason. */
+interface StreamedChunk {
+  choices?: readonly { finish_reason?: string | null }[];
+}
+
+/**
+ * Turns an upstream SSE body into parsed chunks. A stream that stops before [DONE] is an error, and
+ * so is one that reaches [DONE] without any finish_reason: llama-cpp-python ends a running answer
+ * that way when another request interrupts it, and passed on it would look like a short answer.
+ */
+export async function* sseChunks<T extends StreamedChunk>(upstream: string, body: UpstreamBody, signal: CancelSignal): AsyncGenerator<T> {
   let done = false;
+  let finished = false;
   const parser = new SseParser();
   const parse = (event: SseEvent): T => {
     const parsed = JSON.parse(event.data) as T & { error?: unknown };
-    if (parsed.error !== undefined && !(parsed as { choices?: unknown }).choices) {
+    if (parsed.error !== undefined && !parsed.choices) {
       const e = parsed.error as { message?: string } | string;
       throw new GatewayError('upstream_error', `Upstream "${upstream}" failed mid-stream: ${typeof e === 'string' ? e : (e.message ?? JSON.stringify(e))}`);
     }
+    if (!finished && parsed.choices) for (const c of parsed.choices) finished ||= c.finish_reason != null;
     return parsed;
+  };
+  const end = () => {
+    if (!finished)
+      throw new GatewayError('upstream_error', `Upstream "${upstream}" ended the stream without finishing the answer (no finish_reason): it was cut short.`);
   };
   try {
     // Events straight from the sync parser: another async generator in between would cost its
@@ -53,13 +68,13 @@ export async function* sseChunks<T>(upstream: string, body: UpstreamBody, signal
     for await (const chunk of body) {
       for (const event of parser.push(chunk)) {
         done = event.data === '[DONE]';
-        if (done) return;
+        if (done) return end();
         yield parse(event) as Awaited<T>;
       }
     }
     for (const event of parser.end()) {
       done = event.data === '[DONE]';
-      if (done) return;
+      if (done) return end();
       yield parse(event) as Awaited<T>;
     }
     if (!done && !signal.aborted) throw new GatewayError('upstream_error', `Upstream "${upstream}" closed the stream before it finished.`);
@@ -137,7 +152,7 @@ export class OpenAICompatibleUpstream implements Upstream {
   }
 
   /** POST a generation request; SSE chunks when it asks to stream, the whole JSON otherwise. */
-  private async generate<W, C>(path: string, request: { stream?: boolean | null }, ctx: CallContext): Promise<Whole<W> | Streamed<C>> {
+  private async generate<W, C extends StreamedChunk>(path: string, request: { stream?: boolean | null }, ctx: CallContext): Promise<Whole<W> | Streamed<C>> {
     const client = await this.clientFor(ctx);
     const body = { ...request, ...this.extraBody(ctx), model: ctx.model.upstreamModel };
     const res = await client.send(path, { body, signal: ctx.signal });

@@ -143,6 +143,11 @@ async function startLlamaCpp(): Promise<WorldInfo['llamacpp']> {
       '2048',
       '--embedding',
       'true',
+      // Test files share this runtime, each through its own gateway. By default a request from one
+      // ends another's running answer (docs/operations.md), which Aegis reports as a failed stream;
+      // queued instead, every file gets its answers. The interruption itself is tested on a fake.
+      '--interrupt_requests',
+      'false',
     ],
     healthy: () => httpOk(`http://127.0.0.1:${port}/v1/models`),
   });

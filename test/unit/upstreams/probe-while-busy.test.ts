@@ -5,7 +5,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { upstreamSchema } from '../../../src/config';
-import { Cancellation } from '../../../src/core';
+import { Cancellation, GatewayError } from '../../../src/core';
 import { OpenAICompatibleUpstream } from '../../../src/upstreams';
 import type { ChatChunk } from '../../../src/core';
 
@@ -109,4 +109,29 @@ describe('probing an upstream that interrupts a running completion', () => {
       expect(server.seen.at(-1)).toBe('GET /v1/models');
     });
   }
+
+  it('reports a completion another client interrupted as a failed stream, not as a short answer', async () => {
+    const server = await interruptingServer(true);
+    const upstream = new OpenAICompatibleUpstream(upstreamSchema.parse({ name: 'llama-cpp-python', type: 'openai', url: server.url }));
+    upstreams.push(upstream);
+    const result = await upstream.chat(
+      { model: 'm', messages: [{ role: 'user', content: 'hi' }], stream: true },
+      { model: { name: 'm', upstreamModel: 'm' }, signal: new Cancellation(), requestId: 'r1' },
+    );
+    if (result.kind !== 'stream') throw new Error('expected a stream');
+    const chunks: ChatChunk[] = [];
+    const failed = (async () => {
+      for await (const c of result.chunks) chunks.push(c);
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await server.started;
+    // Another client of the same runtime, not Aegis: the runtime ends the running answer with [DONE].
+    await fetch(`${server.url}/v1/models`).then((r) => r.text());
+    const failure = await failed;
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ code: 'upstream_error', message: expect.stringMatching(/without finishing the answer/) });
+    expect(chunks.map((c) => c.choices[0]?.delta.role)).toEqual(['assistant']);
+  });
 });
