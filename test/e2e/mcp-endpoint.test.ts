@@ -181,6 +181,9 @@ describe.skipIf(!llamacpp || !ferret)('agents delegate to a real local model ove
 
   it.skipIf(!agentspy)("answers the Python SDK's client (mcp from PyPI): chat, consult, key and policy", async () => {
     const script = join(import.meta.dirname, 'python', 'mcp_client.py');
+    // Whatever ran before (the TypeScript consult test answers the same consultation), earlier
+    // responses stay as they are and this one takes the next free name.
+    const before = new Map(readdirSync(consultations).map((f) => [f, readFileSync(join(consultations, f), 'utf8')]));
     const { stdout } = await promisify(execFile)(agentspy!.python, [script, `${gw.url}/mcp`, userKey, 'smol', 'smol-restricted', fixturePath], {
       timeout: 90_000,
     });
@@ -199,12 +202,12 @@ describe.skipIf(!llamacpp || !ferret)('agents delegate to a real local model ove
     expect(out.consult.is_error, out.consult.text).toBe(false);
     const front = parseYaml(/^---\n([\s\S]*?)\n---/.exec(out.consult.document)![1]!) as Record<string, unknown>;
     expect(front).toMatchObject({ type: 'consultation-response', parent: 'OPS-014-ANALYST', consultant: 'smol@1', status: 'answered' });
-    // The TypeScript consult test above already answered this consultation with the same model; the
-    // second response takes the next free name and leaves the first file alone.
-    const second = 'OPS-014-ANALYST.smol.response-2.md';
-    expect(readdirSync(consultations).sort()).toEqual([second, 'OPS-014-ANALYST.smol.response.md']);
-    expect(out.consult.file).toBe(join(consultations, second));
-    expect(readFileSync(join(consultations, second), 'utf8')).toBe(out.consult.document);
+    const added = readdirSync(consultations).filter((f) => !before.has(f));
+    const expected = before.size === 0 ? 'OPS-014-ANALYST.smol.response.md' : `OPS-014-ANALYST.smol.response-${before.size + 1}.md`;
+    expect(added).toEqual([expected]);
+    for (const [f, text] of before) expect(readFileSync(join(consultations, f), 'utf8')).toBe(text);
+    expect(out.consult.file).toBe(join(consultations, expected));
+    expect(readFileSync(join(consultations, expected), 'utf8')).toBe(out.consult.document);
 
     expect(out.denied.is_error).toBe(true);
     expect(out.denied.text).toContain('policy_denied');
