@@ -72,7 +72,9 @@ async function accuracy(rt: Runtime, models: string[]): Promise<AccuracyRun[]> {
   // Prompts stay under ~3.3 characters per token of the context (the densest text here), so no
   // runtime truncates or refuses one.
   const prompts = growingPrompts(options.prompts, Math.floor(options.accuracyCtx * 2.6));
-  const config = upstreamSchema.parse({ name: rt.kind, type: rt.kind === 'ollama' ? 'ollama' : 'openai', url: rt.url });
+  // Ollama renders a prompt for Aegis (`_debug_render_only`) only after tokenizing it to fit
+  // num_ctx, which takes seconds for Gemma's vocabulary: long enough here to count every prompt.
+  const config = upstreamSchema.parse({ name: rt.kind, type: rt.kind === 'ollama' ? 'ollama' : 'openai', url: rt.url, timeouts: { healthMs: 60_000 } });
   const upstream: Upstream = rt.kind === 'ollama' ? new OllamaUpstream(config) : new OpenAICompatibleUpstream(config);
   const out: AccuracyRun[] = [];
   for (const model of models) {

@@ -51,10 +51,18 @@ async function timed<T>(f: () => Promise<T>): Promise<[T, number]> {
 export async function measureAccuracy(o: AccuracyOptions): Promise<CountSample[]> {
   const loadLocal = ggufTokenizerLoader();
   const tokenizer = (counting: 'auto' | 'runtime' | 'local') => resolveTokenizer({ entry: o.entry, upstream: o.upstream, counting, loadLocal });
+  // The GGUF's own vocabulary and template alone: on Ollama, resolveTokenizer counts the prompt
+  // Ollama renders with its own template (`_debug_render_only`) instead.
+  // A GGUF without a chat template (the test world's Gemma) has no such count.
+  const ggufOnly = async (): Promise<Record<string, Tokenizer>> => {
+    const path = o.entry.path ?? (await o.upstream.modelFile?.(o.entry).catch(() => undefined));
+    const local = path ? await loadLocal(path, 'ollama') : undefined;
+    return local?.countPrompt ? { 'local (GGUF template)': local } : {};
+  };
   const methods: Record<string, Tokenizer> =
     o.runtime.kind === 'llamacpp'
       ? { exact: await tokenizer('runtime'), local: await tokenizer('local') }
-      : { 'local (runtime template)': await tokenizer('auto'), 'local (GGUF template)': await tokenizer('local') };
+      : { 'local (runtime template)': await tokenizer('auto'), ...(await ggufOnly()) };
   const local = await tokenizer('local');
   const parts = new PromptCounter(local);
   const estimate = new PromptCounter(estimateTokenizer);

@@ -17,5 +17,5 @@ export { contextLengthFromError, LearnedLimits } from './limits';
 export { fitCounted, fitQuick, fitRequest, overflowError, type FitRequestInput, type Fitted } from './fit-request';
 export { contextConfigSchema, modelContextSchema, type ContextConfig, type ModelContextConfig } from './config-schema';
 export { settingsFor, type ContextSettings } from './settings';
-export { createLocalTokenizer, type LocalTokenizer } from './local/local-tokenizer';
+export { createLocalTokenizer, type LocalTokenizer, type TokenizingRuntime } from './local/local-tokenizer';
 export { vocabFromMetadata, type GgufVocab } from './local/vocab';

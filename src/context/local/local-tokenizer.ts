@@ -21,26 +21,37 @@ interface TextCounter {
   count(text: string, first: boolean): number;
 }
 
-function textCounter(v: GgufVocab): TextCounter | undefined {
-  if (v.model === 'llama') return new SpmCounter(v);
+function textCounter(v: GgufVocab, ollamaEngine: boolean): TextCounter | undefined {
+  if (v.model === 'llama') return new SpmCounter(v, ollamaEngine);
   const bpe = BpeCounter.create(v);
   return bpe && { count: (text) => bpe.count(text) };
 }
 
+/** Whose tokenizer the count follows: the model's runtime (a GGUF is tokenized differently by each). */
+export type TokenizingRuntime = 'llama.cpp' | 'ollama';
+
+/**
+ * The architectures Ollama runs on its own engine rather than llama.cpp (its `OllamaEngineRequired`,
+ * 0.12), whose tokenizer orders special tokens differently (specials.ts).
+ */
+const OLLAMA_ENGINE_ARCHITECTURES = new Set(['gemma3', 'gemma3n', 'mistral3', 'qwen3', 'qwen3moe', 'llama4', 'mllama', 'qwen25vl', 'gptoss', 'gpt-oss']);
+
 /** The local tokenizer of a GGUF header's key/values; undefined for vocabularies Aegis cannot count. */
-export function createLocalTokenizer(metadata: Readonly<Record<string, unknown>>): LocalTokenizer | undefined {
+export function createLocalTokenizer(metadata: Readonly<Record<string, unknown>>, runtime: TokenizingRuntime = 'llama.cpp'): LocalTokenizer | undefined {
   const v = vocabFromMetadata(metadata);
-  const counter = v && textCounter(v);
+  const ollamaEngine = runtime === 'ollama' && OLLAMA_ENGINE_ARCHITECTURES.has(String(metadata['general.architecture']));
+  const counter = v && textCounter(v, ollamaEngine);
   if (!v || !counter) return undefined;
-  const specials = new SpecialTokens(v);
+  const specials = new SpecialTokens(v, ollamaEngine ? 'vocabulary' : 'longest');
   const count = (text: string, atStart: boolean): number => {
     let n = 0;
-    // SentencePiece prefixes a space at the start and after each special token (llama.cpp).
-    let first = atStart;
+    // SentencePiece prefixes a space at the start and after each special token (llama.cpp; Ollama's
+    // engine never does).
+    let first = atStart && !ollamaEngine;
     for (const piece of specials.split(text)) {
       if (piece.special) {
         n++;
-        first = true;
+        first = !ollamaEngine;
       } else {
         n += counter.count(piece.text, first);
         first = false;

@@ -3,22 +3,37 @@
 // (runtimes parse special tokens in chat prompts). llama.cpp tries the longest tokens first over
 // the whole text; here the longest match wins at the leftmost position, which differs only for
 // overlapping special tokens.
+//
+// Ollama's own engine (models it runs without llama.cpp, such as Gemma 3) splits on each special
+// token in vocabulary order instead, so where special tokens overlap (Gemma's "\n" and "\n\n", its
+// runs of spaces) the one with the lower id wins, and text splits into more, shorter tokens.
 import { TOKEN_TYPE, type GgufVocab } from './vocab';
 
 export type Piece = { special: true } | { special: false; text: string };
 
+/** Which special token wins where several match: llama.cpp's longest, or Ollama's engine's lowest id. */
+export type SpecialOrder = 'longest' | 'vocabulary';
+
 export class SpecialTokens {
   private readonly set = new Set<string>();
+  /** Each special token's rank for the `vocabulary` order: its first id. */
+  private readonly rank = new Map<string, number>();
   /** Candidate lengths (longest first) by first character. */
   private readonly lengths = new Map<string, number[]>();
   /** Second characters seen after each first character, to skip most positions at once. */
   private readonly seconds = new Map<string, Set<string>>();
 
-  constructor(vocab: GgufVocab) {
+  constructor(
+    vocab: GgufVocab,
+    private readonly order: SpecialOrder = 'longest',
+  ) {
     vocab.tokens.forEach((t, id) => {
       const type = vocab.types[id];
-      if (t === '' || (type !== TOKEN_TYPE.control && type !== TOKEN_TYPE.userDefined && type !== TOKEN_TYPE.unknown)) return;
+      // Ollama's engine cuts out control and user-defined tokens only; llama.cpp the unknown token too.
+      const special = type === TOKEN_TYPE.control || type === TOKEN_TYPE.userDefined || (order === 'longest' && type === TOKEN_TYPE.unknown);
+      if (t === '' || !special) return;
       this.set.add(t);
+      if (!this.rank.has(t)) this.rank.set(t, id);
       const first = t[0]!;
       const lens = this.lengths.get(first) ?? [];
       if (!lens.includes(t.length)) lens.push(t.length);
@@ -32,6 +47,55 @@ export class SpecialTokens {
 
   /** The text as plain pieces and special tokens, in order. */
   split(text: string): Piece[] {
+    return this.order === 'longest' ? this.splitLongest(text) : this.splitByRank(text);
+  }
+
+  /** Every special token that occurs in the text, as [start, end, rank]. */
+  private occurrences(text: string): [number, number, number][] {
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < text.length; i++) {
+      const lens = this.lengths.get(text[i]!);
+      if (!lens) continue;
+      const seconds = this.seconds.get(text[i]!)!;
+      if (!seconds.has(text[i + 1] ?? '') && !seconds.has('')) continue;
+      for (const len of lens) {
+        const rank = i + len <= text.length ? this.rank.get(text.slice(i, i + len)) : undefined;
+        if (rank !== undefined) out.push([i, i + len, rank]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Ollama's engine: token by token in vocabulary order, each occurrence (leftmost first) that lies
+   * in text no earlier token took becomes that token.
+   */
+  private splitByRank(text: string): Piece[] {
+    const found = this.occurrences(text);
+    if (found.length === 0) return text === '' ? [] : [{ special: false, text }];
+    found.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
+    const taken = new Uint8Array(text.length);
+    const kept: [number, number][] = [];
+    for (const [start, end] of found) {
+      let free = true;
+      for (let k = start; k < end && free; k++) free = taken[k] === 0;
+      if (!free) continue;
+      taken.fill(1, start, end);
+      kept.push([start, end]);
+    }
+    kept.sort((a, b) => a[0] - b[0]);
+    const out: Piece[] = [];
+    let at = 0;
+    for (const [start, end] of kept) {
+      if (start > at) out.push({ special: false, text: text.slice(at, start) });
+      out.push({ special: true });
+      at = end;
+    }
+    if (at < text.length) out.push({ special: false, text: text.slice(at) });
+    return out;
+  }
+
+  private splitLongest(text: string): Piece[] {
     const out: Piece[] = [];
     let start = 0;
     for (let i = 0; i < text.length; i++) {

@@ -63,7 +63,14 @@ const encoder = new TextEncoder();
 export class SpmCounter {
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly v: GgufVocab) {
+  /**
+   * `wholeFirst`: a text that is one token as a whole counts 1 before any merging (Ollama's engine),
+   * even where pairwise merges could not reach it.
+   */
+  constructor(
+    private readonly v: GgufVocab,
+    private readonly wholeFirst = false,
+  ) {
     v.tokens.forEach((t, id) => {
       if (!this.ids.has(t)) this.ids.set(t, id);
     });
@@ -72,6 +79,7 @@ export class SpmCounter {
   /** Tokens of a text without special tokens; `first` says whether it opens the prompt (space prefix). */
   count(raw: string, first: boolean): number {
     const text = ((this.v.addSpacePrefix && first ? ' ' : '') + raw).replaceAll(' ', '\u2581');
+    if (this.wholeFirst && this.ids.has(text)) return 1;
     const syms: Sym[] = [];
     let i = 0;
     for (const ch of text) {

@@ -1,12 +1,15 @@
 // Which tokenizer counts a model's prompts: the runtime's own (exact), the model's GGUF vocabulary
 // and chat template (local), or the calibrated estimate, by the model's `context.counting`.
-import { estimateTokenizer, type ContextSettings, type LocalTokenizer, type Tokenizer } from '../../context';
+import { estimateTokenizer, type ContextSettings, type LocalTokenizer, type Tokenizer, type TokenizingRuntime } from '../../context';
 import type { ChatMessage } from '../../core';
 import type { ModelEntry } from '../../registry';
 import type { RuntimeTokenizer, Upstream } from '../../upstreams';
 
-/** Builds a local tokenizer from a GGUF file (the composition root reads it with src/registry). */
-export type LocalTokenizerLoader = (path: string) => Promise<LocalTokenizer | undefined>;
+/**
+ * Builds a local tokenizer from a GGUF file (the composition root reads it with src/registry), as
+ * the runtime serving it tokenizes (Ollama's own engine differs from llama.cpp).
+ */
+export type LocalTokenizerLoader = (path: string, runtime?: TokenizingRuntime) => Promise<LocalTokenizer | undefined>;
 
 /**
  * The runtime's count as a Tokenizer. The whole prompt is rendered by the runtime (llama.cpp's
@@ -43,7 +46,7 @@ export async function resolveTokenizer({ entry, upstream, counting, loadLocal }:
   const runtime = counting === 'local' ? undefined : await upstream.tokenizer?.(entry).catch(() => undefined);
   const wantLocal = counting !== 'runtime' || (runtime !== undefined && runtime.applyTemplate === undefined);
   const path = wantLocal ? (entry.path ?? (await upstream.modelFile?.(entry).catch(() => undefined))) : undefined;
-  const local = path && loadLocal ? await loadLocal(path).catch(() => undefined) : undefined;
+  const local = path && loadLocal ? await loadLocal(path, upstream.kind === 'ollama' ? 'ollama' : 'llama.cpp').catch(() => undefined) : undefined;
   if (runtime && (counting === 'runtime' || !runtime.blocking || !local)) return runtimeTokenizer(runtime, local);
   if (local && upstream.renderPrompt) return renderedByRuntime(local, upstream, entry);
   return local ?? estimateTokenizer;

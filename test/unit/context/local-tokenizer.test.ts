@@ -72,6 +72,42 @@ describe('local tokenizer', () => {
     expect(t.countPrompt).toBeUndefined();
   });
 
+  it("counts as Ollama's own engine does for the models it runs itself (Gemma 3): specials by id, whole pieces first", async () => {
+    // Gemma's vocabulary holds "\n" before "\n\n" and runs of spaces as user-defined tokens.
+    const pieces: [string, number, number][] = [
+      ['<bos>', 0, 3],
+      ['\n', 0, 4],
+      ['\n\n', 0, 4],
+      ['  ', 0, 4],
+      ['    ', 0, 4],
+      ['a', -10, 1],
+      ['b', -10, 1],
+      ['c', -10, 1],
+      ['x', -10, 1],
+      ['y', -10, 1],
+      ['z', -10, 1],
+      ['xyz', -1, 1],
+    ];
+    const gemma = (architecture: string) => ({
+      'general.architecture': architecture,
+      'tokenizer.ggml.model': 'llama',
+      'tokenizer.ggml.tokens': pieces.map((p) => p[0]),
+      'tokenizer.ggml.scores': pieces.map((p) => p[1]),
+      'tokenizer.ggml.token_type': pieces.map((p) => p[2]),
+      'tokenizer.ggml.bos_token_id': 0,
+      'tokenizer.ggml.add_bos_token': true,
+      'tokenizer.ggml.add_space_prefix': false,
+    });
+    const text = 'a\n\nb    c';
+    // llama.cpp: the longest special wins (a, \n\n, b, 4 spaces, c); no merge reaches xyz.
+    expect(await createLocalTokenizer(gemma('gemma3'))!.countTexts([text, 'xyz'])).toEqual([5, 3]);
+    // Ollama's engine: "\n" and "  " have the lower ids, so they split first; a piece that is a token counts 1.
+    expect(await createLocalTokenizer(gemma('gemma3'), 'ollama')!.countTexts([text, 'xyz'])).toEqual([7, 1]);
+    expect(createLocalTokenizer(gemma('gemma3'), 'ollama')!.countRendered(text)).toBe(8);
+    // Architectures Ollama hands to llama.cpp count as llama.cpp does there too.
+    expect(await createLocalTokenizer(gemma('llama'), 'ollama')!.countTexts([text, 'xyz'])).toEqual([5, 3]);
+  });
+
   it('declines vocabularies it cannot count exactly', () => {
     expect(createLocalTokenizer({ 'tokenizer.ggml.model': 'bert', 'tokenizer.ggml.tokens': ['a'] })).toBeUndefined();
     expect(createLocalTokenizer(bpeVocab({ 'tokenizer.ggml.pre': 'some-new-pre' }))).toBeUndefined();

@@ -50,4 +50,16 @@ describe('resolveTokenizer', () => {
     expect(await resolve(upstream(runtime(false, true)), 'estimate', '/m.gguf')).toBe(estimateTokenizer);
     expect(await resolve(upstream(undefined), 'auto')).toBe(estimateTokenizer);
   });
+
+  it("asks for the vocabulary as the serving runtime tokenizes it (Ollama's engine differs from llama.cpp)", async () => {
+    const asked: (string | undefined)[] = [];
+    const loadLocal = async (_path: string, runtime?: string) => {
+      asked.push(runtime);
+      return local;
+    };
+    const ollama = Object.assign(scriptedUpstream(), { kind: 'ollama' as const, tokenizer: async () => undefined });
+    await resolveTokenizer({ entry: modelEntry({ path: '/m.gguf' }), upstream: ollama, counting: 'local', loadLocal });
+    await resolveTokenizer({ entry: modelEntry({ path: '/m.gguf' }), upstream: upstream(undefined), counting: 'local', loadLocal });
+    expect(asked).toEqual(['ollama', 'llama.cpp']);
+  });
 });
