@@ -1,6 +1,7 @@
 // The bench's own runtimes, started fresh so that their logs say what each request reused of the
 // KV cache: llama-cpp-python (verbose: "N prefix-match hit, remaining M prompt tokens to eval") and
-// Ollama (OLLAMA_DEBUG: "loading cache slot ... used=N remaining=M"), one slot each.
+// Ollama (OLLAMA_DEBUG: "loading cache slot ... used=N remaining=M"), one slot each. Each log is
+// named by the runtime's port: two benches at once must not read each other's lines.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { paths } from '../../test/world/manifest';
 import { freePort, httpOk, startServer, type ServerProcess } from '../../test/world/process';
@@ -40,7 +41,7 @@ export async function startLlamaCpp(ctx: number, cpus?: string): Promise<Runtime
   args.push('--host', '127.0.0.1', '--port', String(port), '--n_ctx', String(ctx), '--verbose', 'true');
   const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, paths.python, ...args]] : [paths.python, args];
   const url = `http://127.0.0.1:${port}`;
-  const server = await startServer({ name: 'bench-llamacpp', cmd, args: argv, healthy: () => httpOk(`${url}/v1/models`), timeoutMs: 120_000 });
+  const server = await startServer({ name: `bench-llamacpp-${port}`, cmd, args: argv, healthy: () => httpOk(`${url}/v1/models`), timeoutMs: 120_000 });
   const read = follower(server.logFile);
   read();
   return {
@@ -74,7 +75,7 @@ export async function startOllama(cpus?: string): Promise<Runtime> {
     OLLAMA_MAX_LOADED_MODELS: '1',
   };
   const [cmd, argv] = cpus ? ['taskset', ['-c', cpus, paths.ollama, 'serve']] : [paths.ollama, ['serve']];
-  const server = await startServer({ name: 'bench-ollama', cmd, args: argv, env, healthy: () => httpOk(`${url}/api/version`) });
+  const server = await startServer({ name: `bench-ollama-${port}`, cmd, args: argv, env, healthy: () => httpOk(`${url}/api/version`) });
   const read = follower(server.logFile);
   read();
   return {
