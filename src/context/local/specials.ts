@@ -50,20 +50,27 @@ export class SpecialTokens {
     return this.order === 'longest' ? this.splitLongest(text) : this.splitByRank(text);
   }
 
-  /** Every special token that occurs in the text, as [start, end, rank]. */
-  private occurrences(text: string): [number, number, number][] {
-    const out: [number, number, number][] = [];
+  /** The lengths a special token starting at `i` may have, longest first; none for most positions. */
+  private candidates(text: string, i: number): readonly number[] {
+    const lens = this.lengths.get(text[i]!);
+    if (!lens) return NONE;
+    const seconds = this.seconds.get(text[i]!)!;
+    return seconds.has(text[i + 1] ?? '') || seconds.has('') ? lens : NONE;
+  }
+
+  /** llama.cpp: at each position the longest special token that matches there. */
+  private splitLongest(text: string): Piece[] {
+    const spans: [number, number][] = [];
     for (let i = 0; i < text.length; i++) {
-      const lens = this.lengths.get(text[i]!);
-      if (!lens) continue;
-      const seconds = this.seconds.get(text[i]!)!;
-      if (!seconds.has(text[i + 1] ?? '') && !seconds.has('')) continue;
-      for (const len of lens) {
-        const rank = i + len <= text.length ? this.rank.get(text.slice(i, i + len)) : undefined;
-        if (rank !== undefined) out.push([i, i + len, rank]);
+      for (const len of this.candidates(text, i)) {
+        if (i + len <= text.length && this.set.has(text.slice(i, i + len))) {
+          spans.push([i, i + len]);
+          i += len - 1;
+          break;
+        }
       }
     }
-    return out;
+    return pieces(text, spans);
   }
 
   /**
@@ -71,49 +78,41 @@ export class SpecialTokens {
    * in text no earlier token took becomes that token.
    */
   private splitByRank(text: string): Piece[] {
-    const found = this.occurrences(text);
-    if (found.length === 0) return text === '' ? [] : [{ special: false, text }];
+    const found: [number, number, number][] = [];
+    for (let i = 0; i < text.length; i++) {
+      for (const len of this.candidates(text, i)) {
+        const rank = i + len <= text.length ? this.rank.get(text.slice(i, i + len)) : undefined;
+        if (rank !== undefined) found.push([i, i + len, rank]);
+      }
+    }
     found.sort((a, b) => a[2] - b[2] || a[0] - b[0]);
     const taken = new Uint8Array(text.length);
-    const kept: [number, number][] = [];
+    const spans: [number, number][] = [];
     for (const [start, end] of found) {
       let free = true;
       for (let k = start; k < end && free; k++) free = taken[k] === 0;
       if (!free) continue;
       taken.fill(1, start, end);
-      kept.push([start, end]);
+      spans.push([start, end]);
     }
-    kept.sort((a, b) => a[0] - b[0]);
-    const out: Piece[] = [];
-    let at = 0;
-    for (const [start, end] of kept) {
-      if (start > at) out.push({ special: false, text: text.slice(at, start) });
-      out.push({ special: true });
-      at = end;
-    }
-    if (at < text.length) out.push({ special: false, text: text.slice(at) });
-    return out;
+    return pieces(
+      text,
+      spans.sort((a, b) => a[0] - b[0]),
+    );
   }
+}
 
-  private splitLongest(text: string): Piece[] {
-    const out: Piece[] = [];
-    let start = 0;
-    for (let i = 0; i < text.length; i++) {
-      const lens = this.lengths.get(text[i]!);
-      if (!lens) continue;
-      const seconds = this.seconds.get(text[i]!)!;
-      if (!seconds.has(text[i + 1] ?? '') && !seconds.has('')) continue;
-      for (const len of lens) {
-        if (i + len <= text.length && this.set.has(text.slice(i, i + len))) {
-          if (i > start) out.push({ special: false, text: text.slice(start, i) });
-          out.push({ special: true });
-          start = i + len;
-          i = start - 1;
-          break;
-        }
-      }
-    }
-    if (start < text.length) out.push({ special: false, text: text.slice(start) });
-    return out;
+const NONE: readonly number[] = [];
+
+/** The text cut at the special tokens' spans (in order, not overlapping). */
+function pieces(text: string, spans: readonly [number, number][]): Piece[] {
+  const out: Piece[] = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start > at) out.push({ special: false, text: text.slice(at, start) });
+    out.push({ special: true });
+    at = end;
   }
+  if (at < text.length) out.push({ special: false, text: text.slice(at) });
+  return out;
 }
