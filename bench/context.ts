@@ -171,7 +171,9 @@ async function main(): Promise<void> {
   };
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const name = `context-${machine.date.slice(0, 10)}-${machine.gitSha}${quick ? '-quick' : ''}`;
+  // A partial run says which part it ran, so two on one commit do not overwrite each other.
+  const partial = [...(options.phases.length < 3 ? [options.phases.join('+')] : []), ...(options.runtimes.length < 2 ? [options.runtimes.join('+')] : [])];
+  const name = `context-${machine.date.slice(0, 10)}-${machine.gitSha}${quick ? '-quick' : ''}${partial.map((p) => `-${p}`).join('')}`;
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(result, null, 2));
   const md = renderContextReport(result);
   writeFileSync(join(dir, `${name}.md`), md);
