@@ -2,11 +2,9 @@
 // checked against the shipped defaults it merges over, so a mistyped role field fails the config
 // (with its path) instead of silently meaning "no limit" in Rego.
 import { z } from 'zod';
-import { defaultPolicyData, mergePolicyData, type PolicyData } from './data';
+import { defaultPolicyData, isPlainObject, mergePolicyData, type PolicyData } from './data';
 import type { SelfCheckCase } from './self-check';
 import { validatePolicyData } from './validate-data';
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const policyDataSchema = z.custom<Partial<PolicyData>>(isPlainObject, 'expected an object').superRefine((data, ctx) => {
   for (const problem of validatePolicyData(mergePolicyData(defaultPolicyData, data))) ctx.addIssue({ code: 'custom', message: problem });

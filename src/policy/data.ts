@@ -129,7 +129,8 @@ export const defaultPolicyData: PolicyData = {
   blocked_keys: [],
 };
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null): what merges field by field and what the checks walk into. */
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * `patch` over `base`: objects merge recursively, a null deletes the key (also inside an object that

@@ -1,6 +1,6 @@
 // Decision-table cases: an input, optional data, and the decision expected. The same format drives
 // the vitest suite, `aegis policy test` and the engine's self-check of a new bundle or data.
-import { mergeDeep, type PolicyData } from './data';
+import { isPlainObject, mergeDeep, type PolicyData } from './data';
 import type { Decision, PolicyInput } from './types';
 
 export interface DecisionExpectation {
@@ -28,15 +28,13 @@ export interface DecisionTable {
   cases: DecisionCase[];
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function caseInput(table: Pick<DecisionTable, 'base_input'>, c: Pick<DecisionCase, 'input'>): PolicyInput {
   return mergeDeep(table.base_input ?? {}, c.input) as unknown as PolicyInput;
 }
 
 function subsetProblems(path: string, expected: unknown, actual: unknown, out: string[]): void {
-  if (isObject(expected)) {
-    if (!isObject(actual)) {
+  if (isPlainObject(expected)) {
+    if (!isPlainObject(actual)) {
       out.push(`${path}: expected an object, got ${JSON.stringify(actual)}`);
       return;
     }
