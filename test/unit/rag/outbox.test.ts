@@ -251,11 +251,15 @@ describe('Outbox', () => {
     // Lets the pump run as far as it can without the clock moving.
     const settle = () => new Promise<void>((r) => setImmediate(r));
     const inserted = (store: MemoryExchangeStore) => store.of('exchange').map((i) => i.id);
-
-    it('sends the first records together once the first has waited lingerMs', async () => {
+    /** An outbox on a manual clock in front of a memory store. */
+    async function lingering(options: Partial<OutboxOptions>) {
       const clock = new ManualClock();
       const store = new MemoryExchangeStore({ clock });
-      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 20 });
+      return { clock, store, outbox: await outboxIn(tmp(), { store, clock, ...options }) };
+    }
+
+    it('sends the first records together once the first has waited lingerMs', async () => {
+      const { clock, store, outbox } = await lingering({ lingerMs: 20 });
       outbox.push(item(0));
       clock.advance(5);
       outbox.push(item(1));
@@ -270,9 +274,7 @@ describe('Outbox', () => {
     });
 
     it('sends a full batch at once', async () => {
-      const clock = new ManualClock();
-      const store = new MemoryExchangeStore({ clock });
-      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 1_000, batchSize: 4 });
+      const { clock, store, outbox } = await lingering({ lingerMs: 1_000, batchSize: 4 });
       for (let i = 0; i < 6; i++) outbox.push(item(i));
       await until(() => store.calls === 1);
       expect(inserted(store)).toEqual(['req-0', 'req-1', 'req-2', 'req-3']);
@@ -285,10 +287,8 @@ describe('Outbox', () => {
     });
 
     it('sends what arrived during an insert right after it, without a new wait', async () => {
-      const clock = new ManualClock();
-      const store = new MemoryExchangeStore({ clock });
+      const { clock, store, outbox } = await lingering({ lingerMs: 20 });
       store.delayMs = 10;
-      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 20 });
       outbox.push(item(0));
       clock.advance(20);
       await until(() => store.calls === 1);
@@ -302,9 +302,7 @@ describe('Outbox', () => {
     });
 
     it('does not keep a lingering batch from close', async () => {
-      const clock = new ManualClock();
-      const store = new MemoryExchangeStore({ clock });
-      const outbox = await outboxIn(tmp(), { store, clock, lingerMs: 60_000 });
+      const { store, outbox } = await lingering({ lingerMs: 60_000 });
       outbox.push(item(0));
       await settle();
       await outbox.close({ timeoutMs: 1_000 });
