@@ -1,5 +1,6 @@
 // The embedded RecordStore: one SQLite file (`.aegis/aegis.db`) holding exchanges, audit events,
-// RAG documents and stored responses; one writer (the outbox's pump) in the gateway process.
+// RAG documents and stored responses. The outbox's pump is its one record writer, whose inserts and
+// retention sweeps run on a thread of their own (write-thread.ts); reads stay here.
 import { systemClock, silentLogger, type Clock, type Logger } from '../../core';
 import type { FieldMapping } from '../mongo-mapping';
 import { noneExpired, type AuditQuery, type ExchangeQuery, type RecordStore, type StoreHealth, type SweepReport } from '../record-store';
@@ -8,10 +9,11 @@ import type { AuditEvent, Embedder, ExchangeRecord, InsertOutcome, OutboxItem } 
 import { isDiskFull, openDatabase, type SqliteDatabase } from './database';
 import { SqliteRecordReader } from './reader';
 import { SqliteResponseStore } from './responses';
-import { SqliteRetention } from './retention';
+import { storedBytes } from './retention';
 import { SqliteRagSearch } from './search';
 import { VectorIndex } from './vector-index';
-import { SqliteRecordWriter, type SqliteRecordWriterOptions } from './writer';
+import { WriteThread } from './write-thread';
+import { embedRecords, type SqliteRecordWriterOptions } from './writer';
 
 export const defaultEmbeddedMaxBytes = 1 << 30;
 
@@ -41,44 +43,43 @@ export class SqliteRecordStore implements RecordStore {
   /** The connection; the registry store keeps its tables in the same file through it. */
   readonly db: SqliteDatabase;
   readonly responses: SqliteResponseStore;
-  private readonly writer: SqliteRecordWriter;
+  private readonly writer: WriteThread;
   private readonly reader: SqliteRecordReader;
   private readonly searcher: SqliteRagSearch;
-  private readonly retention: SqliteRetention;
+  private readonly vectors: VectorIndex;
+  private readonly embedder?: Embedder;
+  private readonly textMode?: FieldMapping['textMode'];
+  private readonly maxBytes: number;
+  private readonly clock: Clock;
   private readonly logger: Logger;
+  /** Bytes the writer added since the last sweep measured the store. */
+  private addedBytes = 0;
   private readonly expired = noneExpired();
   private measuredBytes: number;
   private diskFull = false;
   private sweeping?: Promise<SweepReport>;
 
   private constructor(options: SqliteRecordStoreOptions, db: SqliteDatabase) {
-    const clock: Clock = options.clock ?? systemClock;
+    this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.location = options.path;
     this.db = db;
-    const vectors = new VectorIndex({ db, maxBytes: options.vectorMemoryBytes });
-    this.writer = new SqliteRecordWriter({
-      db,
-      embedder: options.embedder,
+    this.embedder = options.embedder;
+    this.textMode = options.textMode;
+    this.maxBytes = options.maxBytes ?? defaultEmbeddedMaxBytes;
+    this.vectors = new VectorIndex({ db, maxBytes: options.vectorMemoryBytes });
+    this.writer = new WriteThread({
+      path: options.path,
       textMode: options.textMode,
-      logger: this.logger,
-      onVectors: (stored) => {
-        for (const [seq, dims, blob] of stored) vectors.add(seq, dims, blob);
-      },
+      maxBytes: this.maxBytes,
+      retentionDays: options.retentionDays,
+      auditRetentionDays: options.auditRetentionDays,
       ...options.transactions,
     });
     this.reader = new SqliteRecordReader(db);
-    this.searcher = new SqliteRagSearch({ db, embedder: options.embedder, index: vectors, logger: this.logger });
+    this.searcher = new SqliteRagSearch({ db, embedder: options.embedder, index: this.vectors, logger: this.logger });
     this.responses = new SqliteResponseStore(db);
-    this.retention = new SqliteRetention({
-      db,
-      maxBytes: options.maxBytes ?? defaultEmbeddedMaxBytes,
-      retentionDays: options.retentionDays,
-      auditRetentionDays: options.auditRetentionDays,
-      onDropVectors: (seqs) => vectors.remove(seqs),
-      clock,
-    });
-    this.measuredBytes = this.retention.bytes();
+    this.measuredBytes = storedBytes(db);
   }
 
   static open(options: SqliteRecordStoreOptions): SqliteRecordStore {
@@ -88,7 +89,10 @@ export class SqliteRecordStore implements RecordStore {
   /** Throws while the disk is full (or the database is locked): the outbox spools and retries. */
   async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
     try {
-      const outcome = await this.writer.insert(items);
+      const vectors = await embedRecords(this.embedder, items, { textMode: this.textMode, logger: this.logger });
+      const { outcome, bytes, vectors: stored } = await this.writer.insert(items, vectors);
+      this.addedBytes += bytes;
+      for (const [seq, dims, blob] of stored) this.vectors.add(seq, dims, blob);
       if (this.diskFull) {
         this.diskFull = false;
         this.logger.info({ path: this.location }, 'the embedded record store accepts writes again');
@@ -132,11 +136,12 @@ export class SqliteRecordStore implements RecordStore {
 
   private async sweepOnce(): Promise<SweepReport> {
     // The sweep measures the store at once (before its first await): what was added until then is in it.
-    const added = [this.writer.addedBytes, this.responses.addedBytes] as const;
-    const report = await this.retention.sweep();
-    this.writer.addedBytes -= added[0];
+    const added = [this.addedBytes, this.responses.addedBytes] as const;
+    const { report, droppedVectors } = await this.writer.sweep(this.clock.now());
+    this.vectors.remove(droppedVectors);
+    this.addedBytes -= added[0];
     this.responses.addedBytes -= added[1];
-    this.measuredBytes = report.bytesAfter ?? this.retention.bytes();
+    this.measuredBytes = report.bytesAfter ?? storedBytes(this.db);
     let deleted = 0;
     for (const kind of ['exchange', 'audit', 'response'] as const) {
       const n = report.byAge[kind] + report.byBytes[kind];
@@ -148,11 +153,11 @@ export class SqliteRecordStore implements RecordStore {
       byBytes: report.byBytes,
       bytesBefore: report.bytesBefore,
       bytesAfter: report.bytesAfter,
-      maxBytes: this.retention.maxBytes,
+      maxBytes: this.maxBytes,
     };
     if (deleted > 0) this.logger.info(fields, 'retention deleted the oldest records');
     else this.logger.debug(fields, 'retention sweep: nothing to delete');
-    if (this.measuredBytes > this.retention.maxBytes)
+    if (this.measuredBytes > this.maxBytes)
       this.logger.warn(fields, 'the record store is over its byte cap with only audit events left; set rag.auditRetentionDays or raise rag.embedded.maxBytes');
     return report;
   }
@@ -160,15 +165,21 @@ export class SqliteRecordStore implements RecordStore {
   health(): StoreHealth {
     return {
       backend: 'sqlite',
-      bytes: this.measuredBytes + this.writer.addedBytes + this.responses.addedBytes,
-      maxBytes: this.retention.maxBytes,
+      bytes: this.measuredBytes + this.addedBytes + this.responses.addedBytes,
+      maxBytes: this.maxBytes,
       diskFull: this.diskFull,
       expired: { ...this.expired },
     };
   }
 
+  /** Runs a pragma on the writer thread's connection (`max_page_count` to fill the disk in a test). */
+  writerPragma(pragma: string): Promise<unknown> {
+    return this.writer.pragma(pragma);
+  }
+
   async close(): Promise<void> {
     await this.sweeping?.catch(() => {});
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -34,6 +34,14 @@ interface Candidate {
 
 const DAY_MS = 86_400_000;
 
+const storedBytesSql = `SELECT (SELECT coalesce(sum(bytes), 0) FROM exchanges) + (SELECT coalesce(sum(bytes), 0) FROM rag_documents)
+  + (SELECT coalesce(sum(bytes), 0) FROM audit) + (SELECT coalesce(sum(bytes), 0) FROM responses) AS bytes`;
+
+/** Bytes the records of `db` take now (what a sweep measures), for a connection that does not sweep. */
+export function storedBytes(db: SqliteDatabase): number {
+  return Number(db.prepare<[], { bytes: number }>(storedBytesSql).get()?.bytes ?? 0);
+}
+
 type StatementName =
   | 'bytes'
   | 'oldExchanges'
@@ -62,10 +70,7 @@ export class SqliteRetention {
     const older = (table: string, extra = '') =>
       prepare(`DELETE FROM ${table} WHERE seq IN (SELECT seq FROM ${table} WHERE time < ? ORDER BY time LIMIT ?) RETURNING bytes${extra}`);
     this.sql = {
-      bytes: prepare(
-        `SELECT (SELECT coalesce(sum(bytes), 0) FROM exchanges) + (SELECT coalesce(sum(bytes), 0) FROM rag_documents)
-              + (SELECT coalesce(sum(bytes), 0) FROM audit) + (SELECT coalesce(sum(bytes), 0) FROM responses) AS bytes`,
-      ),
+      bytes: prepare(storedBytesSql),
       oldExchanges: older('exchanges', ', id'),
       oldAudit: older('audit'),
       oldResponses: prepare('DELETE FROM responses WHERE id IN (SELECT id FROM responses WHERE time < ? ORDER BY time LIMIT ?) RETURNING bytes'),
@@ -88,20 +93,22 @@ export class SqliteRetention {
     return Number(this.sql.bytes.get()?.bytes ?? 0);
   }
 
-  /** Measures once, then counts what it deletes: summing every row is the costly part of a quiet sweep. */
-  async sweep(): Promise<SweepReport> {
+  /**
+   * Measures once, then counts what it deletes: summing every row is the costly part of a quiet sweep.
+   * `now` decides what is old (the writer thread is told its owner's clock).
+   */
+  async sweep(now: number = this.clock.now()): Promise<SweepReport> {
     const bytesBefore = this.bytes();
-    const age = await this.expireByAge();
+    const age = await this.expireByAge(now);
     const afterAge = bytesBefore - age.freed;
     const low = Math.floor(this.options.maxBytes * (this.options.lowWater ?? 0.9));
     const cap = afterAge > this.options.maxBytes ? await this.evict(afterAge - low) : { counts: noneExpired(), freed: 0 };
     return { byAge: age.counts, byBytes: cap.counts, bytesBefore, bytesAfter: afterAge - cap.freed };
   }
 
-  private async expireByAge(): Promise<Deleted> {
+  private async expireByAge(now: number): Promise<Deleted> {
     const counts = noneExpired();
     let freed = 0;
-    const now = this.clock.now();
     const { retentionDays, auditRetentionDays, db } = this.options;
     const chunk = db.transaction((stmt: Statement<unknown[], Record<string, number | string>>, cutoff: number, kind: keyof ExpiredCounts) => {
       this.dropped = [];

@@ -14,9 +14,6 @@ import { auditRow, carriedDecisionRow, exchangeRow, InvalidRecordError, ragRow, 
 
 export interface SqliteRecordWriterOptions {
   db: SqliteDatabase;
-  /** When set, RAG documents are embedded here; otherwise they stay `pending` and search is by text. */
-  embedder?: Embedder;
-  embedTimeoutMs?: number;
   textMode?: FieldMapping['textMode'];
   /** Told of each vector once its transaction committed (the in-memory vector index). */
   onVectors?: (vectors: readonly StoredVector[]) => void;
@@ -24,7 +21,6 @@ export interface SqliteRecordWriterOptions {
   maxRowsPerTransaction?: number;
   /** … and about this many bytes of JSON, so no single write holds the event loop for long. */
   maxBytesPerTransaction?: number;
-  logger?: Logger;
 }
 
 // Refusals that say something about the record itself; anything else (a full disk, a lock, an
@@ -56,7 +52,8 @@ interface ChunkResult {
   vectors: StoredVector[];
 }
 
-type Vectors = ReadonlyMap<string, number[]>;
+/** Embeddings by record id, made before the write (`embedRecords`). */
+export type Vectors = ReadonlyMap<string, number[]>;
 
 export class SqliteRecordWriter {
   /** Bytes of the rows this writer added (duplicates excluded), for the byte cap between sweeps. */
@@ -67,26 +64,13 @@ export class SqliteRecordWriter {
   private readonly carefulChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
   /** Inside a chunk's transaction this runs as a savepoint, so one bad record undoes only itself. */
   private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => void;
-  private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'embedder' | 'logger' | 'onVectors'>>;
+  private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'onVectors'>>;
   private readonly onVectors?: (vectors: readonly StoredVector[]) => void;
-  private readonly embedder?: Embedder;
-  private readonly logger: Logger;
 
-  constructor({
-    db,
-    embedder,
-    embedTimeoutMs = 5_000,
-    textMode = 'last-turn',
-    maxRowsPerTransaction = 250,
-    maxBytesPerTransaction = 1 << 20,
-    logger = silentLogger,
-    onVectors,
-  }: SqliteRecordWriterOptions) {
+  constructor({ db, textMode = 'last-turn', maxRowsPerTransaction = 250, maxBytesPerTransaction = 1 << 20, onVectors }: SqliteRecordWriterOptions) {
     this.db = db;
     this.onVectors = onVectors;
-    this.embedder = embedder;
-    this.logger = logger;
-    this.options = { embedTimeoutMs, textMode, maxRowsPerTransaction, maxBytesPerTransaction };
+    this.options = { textMode, maxRowsPerTransaction, maxBytesPerTransaction };
     this.sql = {
       exchange: db.prepare<ExchangeRow>(
         `INSERT INTO exchanges (id, request_id, time, principal_id, model, status, decision_id, bytes, record)
@@ -123,8 +107,8 @@ export class SqliteRecordWriter {
     });
   }
 
-  async insert(items: readonly OutboxItem[]): Promise<InsertOutcome> {
-    const vectors = await this.embed(items);
+  /** `vectors` holds the embeddings of the records that have one; the others' documents stay `pending`. */
+  async insert(items: readonly OutboxItem[], vectors: Vectors = new Map()): Promise<InsertOutcome> {
     const outcome: InsertOutcome = { duplicates: [], rejected: [] };
     let start = 0;
     while (start < items.length) {
@@ -183,28 +167,35 @@ export class SqliteRecordWriter {
     const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
     result.bytes += row.bytes + (stored.changes > 0 ? rag.row.bytes : 0) + decisionBytes;
   }
+}
 
-  /** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */
-  private async embed(items: readonly OutboxItem[]): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>();
-    if (!this.embedder) return out;
-    const records = items.filter((i): i is Extract<OutboxItem, { kind: 'exchange' }> => i.kind === 'exchange').map((i) => i.data);
-    if (records.length === 0) return out;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('embedding timed out')), this.options.embedTimeoutMs);
-      });
-      const texts = records.map((r: ExchangeRecord) => exchangeText(r, this.options.textMode));
-      const vectors = await Promise.race([this.embedder.embed(texts), timeout]);
-      if (vectors.length === records.length) for (const [i, r] of records.entries()) out.set(r.id, vectors[i]!);
-    } catch (err) {
-      this.logger.warn({ err, count: records.length }, 'embedding failed; RAG documents stay pending');
-    } finally {
-      clearTimeout(timer);
-    }
-    return out;
+export interface EmbedOptions {
+  textMode?: FieldMapping['textMode'];
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+/** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */
+export async function embedRecords(embedder: Embedder | undefined, items: readonly OutboxItem[], options: EmbedOptions = {}): Promise<Map<string, number[]>> {
+  const { textMode = 'last-turn', timeoutMs = 5_000, logger = silentLogger } = options;
+  const out = new Map<string, number[]>();
+  if (!embedder) return out;
+  const records = items.filter((i): i is Extract<OutboxItem, { kind: 'exchange' }> => i.kind === 'exchange').map((i) => i.data);
+  if (records.length === 0) return out;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('embedding timed out')), timeoutMs);
+    });
+    const texts = records.map((r: ExchangeRecord) => exchangeText(r, textMode));
+    const vectors = await Promise.race([embedder.embed(texts), timeout]);
+    if (vectors.length === records.length) for (const [i, r] of records.entries()) out.set(r.id, vectors[i]!);
+  } catch (err) {
+    logger.warn({ err, count: records.length }, 'embedding failed; RAG documents stay pending');
+  } finally {
+    clearTimeout(timer);
   }
+  return out;
 }
 
 /** Roughly the JSON size of a record, without serialising it twice. */

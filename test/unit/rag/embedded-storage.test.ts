@@ -54,14 +54,14 @@ describe('embedded recording', () => {
     const logger = new MemoryLogger();
     const store = SqliteRecordStore.open({ path: join(dir, 'aegis.db'), logger });
     stores.push(store);
-    store.db.pragma(`max_page_count = ${Number(store.db.pragma('page_count', { simple: true }))}`);
+    await store.writerPragma(`max_page_count = ${Number(store.db.pragma('page_count', { simple: true }))}`);
     const s = await storage({ store, spool: { dir: join(dir, 'spool') }, clock, logger });
     for (let i = 0; i < 30; i++) s.recorder.record(makeRecord(i, { answer: 'q'.repeat(3_000) }));
     clock.advance(defaultLingerMs);
     await until(() => s.stats().exchange.spooled === 30, 5_000, 'records spooled');
     expect(s.health().diskFull).toBe(true);
     expect(s.stats()).toMatchObject({ storeUp: false, exchange: { dropped: 0 } });
-    store.db.pragma('max_page_count = 1073741823');
+    await store.writerPragma('max_page_count = 1073741823');
     clock.advance(1_000);
     await until(() => s.idle(), 5_000, 'the spool replayed');
     expect(s.health().diskFull).toBe(false);

@@ -1,7 +1,7 @@
 // The embedded record store on its own: idempotent inserts, lookups, filters, rag_search by FTS5
 // and by exact cosine, stored responses, retention by age and by the byte cap, a full disk, and
-// large batches written in small transactions with the event loop free in between.
-import { mkdtempSync } from 'node:fs';
+// writes on the writer thread with the event loop free meanwhile.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,20 +205,21 @@ describe('SqliteRecordStore', () => {
     await store.insert([exchange(0)]);
     // SQLite's own size limit fails writes exactly as a full disk does (SQLITE_FULL).
     const pages = Number(store.db.pragma('page_count', { simple: true }));
-    store.db.pragma(`max_page_count = ${pages}`);
+    await store.writerPragma(`max_page_count = ${pages}`);
     await expect(store.insert(Array.from({ length: 50 }, (_, i) => exchange(i + 1, { answer: 'y'.repeat(4_000) })))).rejects.toMatchObject({
       code: 'SQLITE_FULL',
     });
     expect(store.health().diskFull).toBe(true);
     expect(logger.lines.filter((l) => l.level === 'error' && String(l.msg).startsWith('disk full'))).toHaveLength(1);
-    store.db.pragma('max_page_count = 1073741823');
+    await store.writerPragma('max_page_count = 1073741823');
     await store.insert([exchange(1)]);
     expect(store.health().diskFull).toBe(false);
     expect((await store.exchanges()).map((r) => r.id)).toEqual(['req-000001', 'req-000000']);
   });
 
-  it('writes a large batch as several small transactions, letting other work run in between', async () => {
-    const store = storeAt({ transactions: { maxRowsPerTransaction: 10 } });
+  it('writes on its own thread: the event loop runs throughout a batch written in one transaction', async () => {
+    const store = storeAt({ transactions: { maxRowsPerTransaction: 5_000, maxBytesPerTransaction: 1 << 30 } });
+    await store.insert([exchange(0)]);
     let turns = 0;
     let ticking = true;
     const tick = () => {
@@ -226,10 +227,25 @@ describe('SqliteRecordStore', () => {
       if (ticking) setImmediate(tick);
     };
     setImmediate(tick);
-    await store.insert(Array.from({ length: 100 }, (_, i) => exchange(i)));
+    const before = turns;
+    await store.insert(Array.from({ length: 2_000 }, (_, i) => exchange(i + 1)));
     ticking = false;
-    // Ten transactions, and the event loop ran between each of them.
-    expect(turns).toBeGreaterThanOrEqual(9);
-    expect(await store.exchanges({ limit: 1_000 })).toHaveLength(100);
+    // One transaction of 2,000 records: written on this thread, the loop could not have turned during it.
+    expect(turns - before).toBeGreaterThan(20);
+    expect(store.db.prepare('SELECT count(*) AS n FROM exchanges').get()).toEqual({ n: 2_001 });
+  });
+
+  it('fails a write whose thread cannot open the database, and starts a new thread for the next one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aegis-sqlite-'));
+    const store = storeAt({ path: join(dir, 'aegis.db') });
+    // The thread opens its own connection: take the file away so that it cannot.
+    store.db.close();
+    rmSync(dir, { recursive: true });
+    writeFileSync(dir, 'not a directory');
+    await expect(store.insert([exchange(1)])).rejects.toThrow(/EEXIST|ENOTDIR/);
+    await expect(store.insert([exchange(2)])).rejects.toThrow(/EEXIST|ENOTDIR/);
+    rmSync(dir);
+    mkdirSync(dir);
+    await expect(store.insert([exchange(3)])).resolves.toEqual({ duplicates: [], rejected: [] });
   });
 });

@@ -1,0 +1,75 @@
+// Inside the writer thread: one connection, the record writer and retention. A sweep may interleave
+// with an insert between their transactions (each is a series of short ones, as on the gateway's
+// thread before).
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from './database';
+import { SqliteRetention } from './retention';
+import { threadError, type InsertResult, type SweepResult, type WriteReply, type WriteRequest, type WriteThreadOptions } from './write-thread';
+import { SqliteRecordWriter, type StoredVector } from './writer';
+
+const { options } = workerData as { options: WriteThreadOptions };
+const port = parentPort!;
+// Waiting for another writer (the gateway's own connection storing a response, a CLI) blocks
+// only this thread, so it may wait long rather than fail the batch.
+const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
+
+let added: StoredVector[] = [];
+const writer = new SqliteRecordWriter({
+  db,
+  textMode: options.textMode,
+  maxRowsPerTransaction: options.maxRowsPerTransaction,
+  maxBytesPerTransaction: options.maxBytesPerTransaction,
+  onVectors: (vectors) => added.push(...vectors),
+});
+let dropped: number[] = [];
+const retention = new SqliteRetention({
+  db,
+  maxBytes: options.maxBytes,
+  retentionDays: options.retentionDays,
+  auditRetentionDays: options.auditRetentionDays,
+  onDropVectors: (seqs) => dropped.push(...seqs),
+});
+
+async function handle(request: WriteRequest): Promise<unknown> {
+  switch (request.op) {
+    case 'insert': {
+      added = [];
+      const before = writer.addedBytes;
+      const outcome = await writer.insert(request.items, new Map(request.vectors));
+      const result: InsertResult = { outcome, bytes: writer.addedBytes - before, vectors: added };
+      return result;
+    }
+    case 'sweep': {
+      dropped = [];
+      const report = await retention.sweep(request.now);
+      const result: SweepResult = { report, droppedVectors: dropped };
+      return result;
+    }
+    case 'pragma':
+      return db.pragma(request.pragma);
+    case 'close':
+      if (db.open) db.close();
+      return undefined;
+  }
+}
+
+// Inserts run one after another, sweeps too (each collects what it reports in the arrays above);
+// closing waits for both.
+const queues = { insert: Promise.resolve(), sweep: Promise.resolve() };
+function scheduled(request: WriteRequest): Promise<unknown> {
+  if (request.op === 'pragma') return handle(request);
+  if (request.op === 'close') return Promise.all([queues.insert, queues.sweep]).then(() => handle(request));
+  const run = queues[request.op].then(() => handle(request));
+  queues[request.op] = run.then(
+    () => {},
+    () => {},
+  );
+  return run;
+}
+
+port.on('message', ({ id, request }: { id: number; request: WriteRequest }) => {
+  scheduled(request).then(
+    (result) => port.postMessage({ id, ok: true, result } satisfies WriteReply),
+    (err: unknown) => port.postMessage({ id, ok: false, error: threadError(err) } satisfies WriteReply),
+  );
+});

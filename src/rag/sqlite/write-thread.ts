@@ -1,0 +1,144 @@
+// The embedded store's writes (inserts and retention sweeps) on a worker thread with its own
+// connection. better-sqlite3 is synchronous: on the gateway's thread every commit, and every WAL
+// checkpoint with its fsync, would hold the event loop and with it every stream in flight. Here
+// the gateway only hands records over; on a machine with a spare core recording costs the request
+// path next to nothing. Reads (lookups, search, stored responses) stay on the gateway's connection:
+// WAL lets them run beside the writer.
+import { Worker } from 'node:worker_threads';
+import type { FieldMapping } from '../mongo-mapping';
+import type { SweepReport } from '../record-store';
+import type { InsertOutcome, OutboxItem } from '../types';
+import type { StoredVector, Vectors } from './writer';
+
+/** What the thread needs to open its connection and build its writer and retention. */
+export interface WriteThreadOptions {
+  path: string;
+  textMode?: FieldMapping['textMode'];
+  maxRowsPerTransaction?: number;
+  maxBytesPerTransaction?: number;
+  maxBytes: number;
+  retentionDays?: number;
+  auditRetentionDays?: number;
+}
+
+export type WriteRequest =
+  | { op: 'insert'; items: readonly OutboxItem[]; vectors: [string, number[]][] }
+  | { op: 'sweep'; now: number }
+  | { op: 'pragma'; pragma: string }
+  | { op: 'close' };
+
+export interface InsertResult {
+  outcome: InsertOutcome;
+  /** Bytes the new rows are counted for (duplicates excluded). */
+  bytes: number;
+  vectors: StoredVector[];
+}
+
+export interface SweepResult {
+  report: SweepReport;
+  /** Documents whose vectors went. */
+  droppedVectors: number[];
+}
+
+/** An error as it crosses the thread boundary: what callers test (`code`: SQLITE_FULL, …) survives. */
+export interface ThreadError {
+  name: string;
+  message: string;
+  code?: string;
+}
+
+export type WriteReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ThreadError };
+
+export function threadError(err: unknown): ThreadError {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const code = (err as { code?: unknown }).code;
+  return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+function rebuilt(e: ThreadError): Error {
+  const err = new Error(e.message);
+  err.name = e.name;
+  if (e.code !== undefined) Object.assign(err, { code: e.code });
+  return err;
+}
+
+/** The thread's entry: a plain module that registers tsx there, then loads `write-thread-entry.ts`. */
+const entry = new URL('./write-thread-boot.mjs', import.meta.url);
+
+export class WriteThreadClosedError extends Error {}
+
+/** Started on the first write; a thread that dies fails what it held (the outbox spools it) and the next write starts another. */
+export class WriteThread {
+  private worker?: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private closed = false;
+
+  constructor(private readonly options: WriteThreadOptions) {}
+
+  async insert(items: readonly OutboxItem[], vectors: Vectors): Promise<InsertResult> {
+    const result = await this.call({ op: 'insert', items, vectors: [...vectors] });
+    const r = result as InsertResult;
+    // A Buffer arrives as a Uint8Array; the vector index keeps Buffers.
+    return { ...r, vectors: r.vectors.map(([seq, dims, blob]) => [seq, dims, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)]) };
+  }
+
+  async sweep(now: number): Promise<SweepResult> {
+    return (await this.call({ op: 'sweep', now })) as SweepResult;
+  }
+
+  /** Runs a pragma on the writer's connection (its `max_page_count`, say): for tests and diagnostics. */
+  pragma(pragma: string): Promise<unknown> {
+    return this.call({ op: 'pragma', pragma });
+  }
+
+  /** Lets what the thread holds finish, then closes its connection and ends it. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const worker = this.worker;
+    if (worker) {
+      await this.call({ op: 'close' }).catch(() => {});
+      await worker.terminate();
+    }
+    this.closed = true;
+  }
+
+  private call(request: WriteRequest): Promise<unknown> {
+    if (this.closed) return Promise.reject(new WriteThreadClosedError('the embedded store is closed'));
+    const worker = this.started();
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.pending.size === 1) worker.ref();
+      worker.postMessage({ id, request });
+    });
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(entry, { workerData: { options: this.options } });
+    worker.unref();
+    worker.on('message', (reply: WriteReply) => this.settle(reply));
+    const fail = (err: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(err);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`the embedded store's writer thread exited (code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private settle(reply: WriteReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    if (this.pending.size === 0) this.worker?.unref();
+    if (reply.ok) p.resolve(reply.result);
+    else p.reject(rebuilt(reply.error));
+  }
+}
