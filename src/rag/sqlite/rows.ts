@@ -80,8 +80,8 @@ export function blobFloats(blob: Buffer): Float32Array {
   return new Float32Array(Uint8Array.from(blob).buffer);
 }
 
-/** The RAG document of a record, and its embedding's blob when there is one (stored in `rag_vectors`). */
-export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], vector?: readonly number[]): { row: RagRow; vector?: Buffer } {
+/** The RAG document of a record; `blob` is its embedding as `unitVectorBlob` made it (stored in `rag_vectors`). */
+export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], blob?: Buffer): RagRow {
   const text = exchangeText(record, textMode);
   const metadata = JSON.stringify({
     source: 'aegis',
@@ -96,18 +96,16 @@ export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'
     decisionId: record.decisionId,
     labels: record.labels,
   });
-  const blob = vector && vector.length > 0 ? unitVectorBlob(vector) : undefined;
-  const row: RagRow = {
+  return {
     id: record.id,
     time: millis(record.time, 'time'),
     text,
     metadata,
     status: blob ? 'embedded' : 'pending',
-    dims: blob ? vector!.length : null,
+    dims: blob ? blob.byteLength / 4 : null,
     // The text twice: once in the table, about once more in the full-text index.
     bytes: 2 * Buffer.byteLength(text) + Buffer.byteLength(metadata) + (blob?.byteLength ?? 0) + rowOverheadBytes,
   };
-  return { row, vector: blob };
 }
 
 export function auditRow(event: AuditEvent): AuditRow {

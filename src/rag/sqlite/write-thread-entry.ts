@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './database';
 import { SqliteRetention } from './retention';
-import { threadError, type InsertResult, type SweepResult, type WriteReply, type WriteRequest, type WriteThreadOptions } from './write-thread';
+import { asBuffer, threadError, type InsertResult, type SweepResult, type WriteReply, type WriteRequest, type WriteThreadOptions } from './write-thread';
 import { SqliteRecordWriter, type StoredVector } from './writer';
 
 const { options } = workerData as { options: WriteThreadOptions };
@@ -35,7 +35,7 @@ async function handle(request: WriteRequest): Promise<unknown> {
     case 'insert': {
       added = [];
       const before = writer.addedBytes;
-      const outcome = await writer.insert(request.items, new Map(request.vectors));
+      const outcome = await writer.insert(request.items, new Map(request.vectors.map(([id, blob]) => [id, asBuffer(blob)])));
       const result: InsertResult = { outcome, bytes: writer.addedBytes - before, vectors: added };
       return result;
     }

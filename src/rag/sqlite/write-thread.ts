@@ -22,7 +22,7 @@ export interface WriteThreadOptions {
 }
 
 export type WriteRequest =
-  | { op: 'insert'; items: readonly OutboxItem[]; vectors: [string, number[]][] }
+  | { op: 'insert'; items: readonly OutboxItem[]; vectors: [string, Uint8Array][] }
   | { op: 'sweep'; now: number }
   | { op: 'pragma'; pragma: string }
   | { op: 'close' };
@@ -65,6 +65,9 @@ function rebuilt(e: ThreadError): Error {
 /** The thread's entry: a plain module that registers tsx there, then loads `write-thread-entry.ts`. */
 const entry = new URL('./write-thread-boot.mjs', import.meta.url);
 
+/** A Buffer crosses the thread boundary as a plain Uint8Array: the same bytes, viewed as a Buffer again. */
+export const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 export class WriteThreadClosedError extends Error {}
 
 /** Started on the first write; a thread that dies fails what it held (the outbox spools it) and the next write starts another. */
@@ -77,10 +80,8 @@ export class WriteThread {
   constructor(private readonly options: WriteThreadOptions) {}
 
   async insert(items: readonly OutboxItem[], vectors: Vectors): Promise<InsertResult> {
-    const result = await this.call({ op: 'insert', items, vectors: [...vectors] });
-    const r = result as InsertResult;
-    // A Buffer arrives as a Uint8Array; the vector index keeps Buffers.
-    return { ...r, vectors: r.vectors.map(([seq, dims, blob]) => [seq, dims, Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength)]) };
+    const r = (await this.call({ op: 'insert', items, vectors: [...vectors] })) as InsertResult;
+    return { ...r, vectors: r.vectors.map(([seq, dims, blob]) => [seq, dims, asBuffer(blob)]) };
   }
 
   async sweep(now: number): Promise<SweepResult> {

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../core';
 import { exchangeText, type FieldMapping } from '../mongo-mapping';
 import type { Embedder, ExchangeRecord, InsertOutcome, OutboxItem } from '../types';
 import { sqliteCode, type SqliteDatabase } from './database';
-import { auditRow, carriedDecisionRow, exchangeRow, InvalidRecordError, ragRow, type AuditRow, type ExchangeRow, type RagRow } from './rows';
+import { auditRow, carriedDecisionRow, exchangeRow, InvalidRecordError, ragRow, unitVectorBlob, type AuditRow, type ExchangeRow, type RagRow } from './rows';
 
 export interface SqliteRecordWriterOptions {
   db: SqliteDatabase;
@@ -52,8 +52,8 @@ interface ChunkResult {
   vectors: StoredVector[];
 }
 
-/** Embeddings by record id, made before the write (`embedRecords`). */
-export type Vectors = ReadonlyMap<string, number[]>;
+/** Embeddings by record id as unit-length float32 blobs, made before the write (`embedRecords`). */
+export type Vectors = ReadonlyMap<string, Buffer>;
 
 export class SqliteRecordWriter {
   /** Bytes of the rows this writer added (duplicates excluded), for the byte cap between sweeps. */
@@ -63,7 +63,7 @@ export class SqliteRecordWriter {
   private readonly fastChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
   private readonly carefulChunk: (chunk: readonly OutboxItem[], vectors: Vectors) => ChunkResult;
   /** Inside a chunk's transaction this runs as a savepoint, so one bad record undoes only itself. */
-  private readonly writeRecord: (item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => void;
+  private readonly writeRecord: (item: OutboxItem, vector: Buffer | undefined, result: ChunkResult) => void;
   private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'onVectors'>>;
   private readonly onVectors?: (vectors: readonly StoredVector[]) => void;
 
@@ -87,7 +87,7 @@ export class SqliteRecordWriter {
          VALUES (@id, @time, @type, @actor, @outcome, @request_id, @decision_id, @bytes, @event) ON CONFLICT (id) DO NOTHING`,
       ),
     };
-    this.writeRecord = db.transaction((item: OutboxItem, vector: number[] | undefined, result: ChunkResult) => this.writeRows(item, vector, result));
+    this.writeRecord = db.transaction((item: OutboxItem, vector: Buffer | undefined, result: ChunkResult) => this.writeRows(item, vector, result));
     this.fastChunk = db.transaction((chunk: readonly OutboxItem[], vectors: Vectors) => {
       const result: ChunkResult = { duplicates: [], rejected: [], bytes: 0, vectors: [] };
       for (const item of chunk) this.writeRows(item, vectors.get(item.id), result);
@@ -142,7 +142,7 @@ export class SqliteRecordWriter {
   }
 
   /** One record: its row, its RAG document (and full-text entry), the decision it carries. */
-  private writeRows(item: OutboxItem, vector: number[] | undefined, result: ChunkResult): void {
+  private writeRows(item: OutboxItem, vector: Buffer | undefined, result: ChunkResult): void {
     if (item.kind === 'audit') {
       const row = auditRow(item.data);
       if (this.sql.audit.run(row).changes === 0) result.duplicates.push(item.id);
@@ -156,16 +156,16 @@ export class SqliteRecordWriter {
     }
     const rag = ragRow(item.data, this.options.textMode, vector);
     const decision = carriedDecisionRow(item.data);
-    const stored = this.sql.rag.run(rag.row);
+    const stored = this.sql.rag.run(rag);
     if (stored.changes > 0) {
-      this.sql.fts.run(stored.lastInsertRowid, rag.row.text);
-      if (rag.vector) {
-        this.sql.vector.run(stored.lastInsertRowid, rag.row.dims!, rag.vector);
-        result.vectors.push([Number(stored.lastInsertRowid), rag.row.dims!, rag.vector]);
+      this.sql.fts.run(stored.lastInsertRowid, rag.text);
+      if (vector && rag.dims) {
+        this.sql.vector.run(stored.lastInsertRowid, rag.dims, vector);
+        result.vectors.push([Number(stored.lastInsertRowid), rag.dims, vector]);
       }
     }
     const decisionBytes = decision && this.sql.audit.run(decision).changes > 0 ? decision.bytes : 0;
-    result.bytes += row.bytes + (stored.changes > 0 ? rag.row.bytes : 0) + decisionBytes;
+    result.bytes += row.bytes + (stored.changes > 0 ? rag.bytes : 0) + decisionBytes;
   }
 }
 
@@ -176,9 +176,9 @@ export interface EmbedOptions {
 }
 
 /** Best effort, like the MongoDB store: a slow or failing embedder leaves documents pending. */
-export async function embedRecords(embedder: Embedder | undefined, items: readonly OutboxItem[], options: EmbedOptions = {}): Promise<Map<string, number[]>> {
+export async function embedRecords(embedder: Embedder | undefined, items: readonly OutboxItem[], options: EmbedOptions = {}): Promise<Map<string, Buffer>> {
   const { textMode = 'last-turn', timeoutMs = 5_000, logger = silentLogger } = options;
-  const out = new Map<string, number[]>();
+  const out = new Map<string, Buffer>();
   if (!embedder) return out;
   const records = items.filter((i): i is Extract<OutboxItem, { kind: 'exchange' }> => i.kind === 'exchange').map((i) => i.data);
   if (records.length === 0) return out;
@@ -189,7 +189,12 @@ export async function embedRecords(embedder: Embedder | undefined, items: readon
     });
     const texts = records.map((r: ExchangeRecord) => exchangeText(r, textMode));
     const vectors = await Promise.race([embedder.embed(texts), timeout]);
-    if (vectors.length === records.length) for (const [i, r] of records.entries()) out.set(r.id, vectors[i]!);
+    if (vectors.length !== records.length) return out;
+    // As blobs already: they cross to the writer thread as bytes rather than arrays of numbers.
+    for (const [i, r] of records.entries()) {
+      const blob = vectors[i]!.length > 0 ? unitVectorBlob(vectors[i]!) : undefined;
+      if (blob) out.set(r.id, blob);
+    }
   } catch (err) {
     logger.warn({ err, count: records.length }, 'embedding failed; RAG documents stay pending');
   } finally {
