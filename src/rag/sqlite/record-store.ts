@@ -6,6 +6,7 @@ import type { FieldMapping } from '../mongo-mapping';
 import { noneExpired, type AuditQuery, type ExchangeQuery, type RecordStore, type StoreHealth, type SweepReport } from '../record-store';
 import type { RagSearchResponse } from '../search';
 import type { AuditEvent, Embedder, ExchangeRecord, InsertOutcome, OutboxItem } from '../types';
+import { backstopCheckpointPages } from './checkpointer';
 import { isDiskFull, openDatabase, type SqliteDatabase } from './database';
 import { SqliteRecordReader } from './reader';
 import { SqliteResponseStore } from './responses';
@@ -83,7 +84,11 @@ export class SqliteRecordStore implements RecordStore {
   }
 
   static open(options: SqliteRecordStoreOptions): SqliteRecordStore {
-    return new SqliteRecordStore(options, openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly }));
+    const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly });
+    // The writer thread's checkpointer keeps the log short: a stored response committed here must
+    // not copy it into the file on the event loop (SQLite's default past 1,000 pages).
+    if (!options.readonly) db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+    return new SqliteRecordStore(options, db);
   }
 
   /** Throws while the disk is full (or the database is locked): the outbox spools and retries. */

@@ -2,6 +2,7 @@
 // with an insert between their transactions (each is a series of short ones, as on the gateway's
 // thread before).
 import { parentPort, workerData } from 'node:worker_threads';
+import { backstopCheckpointPages, Checkpointer } from './checkpointer';
 import { openDatabase } from './database';
 import { SqliteRetention } from './retention';
 import { asBuffer, threadError, type InsertResult, type SweepResult, type WriteReply, type WriteRequest, type WriteThreadOptions } from './write-thread';
@@ -12,6 +13,10 @@ const port = parentPort!;
 // Waiting for another writer (the gateway's own connection storing a response, a CLI) blocks
 // only this thread, so it may wait long rather than fail the batch.
 const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
+// The checkpointer copies the log into the file beside this thread's commits; this connection
+// checkpoints itself only should the log grow far past what the checkpointer leaves.
+const checkpointer = new Checkpointer({ path: options.path });
+db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
 
 let added: StoredVector[] = [];
 const writer = new SqliteRecordWriter({
@@ -48,6 +53,7 @@ async function handle(request: WriteRequest): Promise<unknown> {
     case 'pragma':
       return db.pragma(request.pragma);
     case 'close':
+      await checkpointer.stop();
       if (db.open) db.close();
       return undefined;
   }

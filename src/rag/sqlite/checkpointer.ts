@@ -1,0 +1,61 @@
+// Moves the write-ahead log into the database file from a thread of its own. A checkpoint copies
+// every page the log holds and fsyncs the file; run by the connection that commits (SQLite's
+// default, after each commit past 1,000 pages) it stalls that writer for the copy and the fsync.
+// Passive checkpoints from here run beside the writer instead, and each page is copied once per
+// checkpoint however often the transactions in between rewrote it. The thread is plain JavaScript
+// (a loop around one pragma, better-sqlite3 its only import): it needs no TypeScript loader.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointerOptions {
+  path: string;
+  /** How often the log is copied (and how much it may grow in between, at the write rate). */
+  intervalMs?: number;
+}
+
+/** The pages a connection lets the log grow to before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
+export const backstopCheckpointPages = 16_000;
+
+const source = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path, { timeout: 5000 });
+db.pragma('wal_autocheckpoint = 0');
+const checkpoint = () => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    parentPort.postMessage({ error: String(err && err.message) });
+  }
+};
+const timer = setInterval(checkpoint, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  checkpoint();
+  db.close();
+  parentPort.close();
+});
+`;
+
+export class Checkpointer {
+  private readonly worker: Worker;
+  private readonly exited: Promise<void>;
+  /** The last checkpoint that failed (a lock held past the timeout, say); the next one tries again. */
+  lastError?: string;
+
+  constructor({ path, intervalMs = 100 }: CheckpointerOptions) {
+    const module = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(source, { eval: true, workerData: { module, path, intervalMs } });
+    this.worker.unref();
+    this.worker.on('message', (m: { error?: string }) => {
+      this.lastError = m.error;
+    });
+    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+  }
+
+  /** One last checkpoint, then the thread ends. */
+  async stop(): Promise<void> {
+    this.worker.postMessage('stop');
+    await this.exited;
+  }
+}
