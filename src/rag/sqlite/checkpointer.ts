@@ -16,21 +16,27 @@ export interface CheckpointerOptions {
 /** The pages a connection lets the log grow to before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
 export const backstopCheckpointPages = 16_000;
 
+// Told of each commit, it checkpoints at most once per interval, and not at all while nothing is written.
 const source = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
 const db = new Database(workerData.path, { timeout: 5000 });
 db.pragma('wal_autocheckpoint = 0');
+let timer;
 const checkpoint = () => {
+  timer = undefined;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (err) {
     parentPort.postMessage({ error: String(err && err.message) });
   }
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
+parentPort.on('message', (m) => {
+  if (m === 'written') {
+    timer ??= setTimeout(checkpoint, workerData.intervalMs);
+    return;
+  }
+  clearTimeout(timer);
   checkpoint();
   db.close();
   parentPort.close();
@@ -51,6 +57,11 @@ export class Checkpointer {
       this.lastError = m.error;
     });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
+  }
+
+  /** Something was committed: the log is copied within the interval. */
+  written(): void {
+    this.worker.postMessage('written');
   }
 
   /** One last checkpoint, then the thread ends. */

@@ -42,12 +42,14 @@ async function handle(request: WriteRequest): Promise<unknown> {
       const before = writer.addedBytes;
       const outcome = await writer.insert(request.items, new Map(request.vectors.map(([id, blob]) => [id, asBuffer(blob)])));
       const result: InsertResult = { outcome, bytes: writer.addedBytes - before, vectors: added };
+      checkpointer.written();
       return result;
     }
     case 'sweep': {
       dropped = [];
       const report = await retention.sweep(request.now);
       const result: SweepResult = { report, droppedVectors: dropped };
+      checkpointer.written();
       return result;
     }
     case 'pragma':

@@ -9,7 +9,7 @@ import { openDatabase } from '../../../src/rag/sqlite/database';
 import { until } from '../../helpers/wait';
 
 describe('Checkpointer', () => {
-  it('moves what a writer that never checkpoints committed into the database file', async () => {
+  it('moves what a writer that never checkpoints committed into the database file once told', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'aegis-checkpoint-')), 'aegis.db');
     const db = openDatabase(path);
     db.pragma('wal_autocheckpoint = 0');
@@ -20,6 +20,7 @@ describe('Checkpointer', () => {
     const before = statSync(path).size;
     expect(statSync(`${path}-wal`).size).toBeGreaterThan(2_000_000);
     const checkpointer = new Checkpointer({ path, intervalMs: 10 });
+    checkpointer.written();
     await until(() => statSync(path).size > before + 2_000_000, 10_000, 'the log copied into the file');
     await checkpointer.stop();
     expect(checkpointer.lastError).toBeUndefined();
