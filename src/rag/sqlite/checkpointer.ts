@@ -14,7 +14,7 @@ export interface CheckpointerOptions {
 }
 
 /** The pages a connection lets the log grow to before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
-export const backstopCheckpointPages = 16_000;
+export const backstopCheckpointPages = 4_000;
 
 // Told of each commit, it checkpoints at most once per interval, and not at all while nothing is written.
 const source = `
