@@ -56,6 +56,10 @@ export class Checkpointer {
     this.worker.on('message', (m: { error?: string }) => {
       this.lastError = m.error;
     });
+    // A checkpointer that cannot even open the file leaves the writer's backstop to do the work.
+    this.worker.on('error', (err) => {
+      this.lastError = err.message;
+    });
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
   }
 

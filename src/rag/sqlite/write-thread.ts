@@ -93,12 +93,17 @@ export class WriteThread {
     return this.call({ op: 'pragma', pragma });
   }
 
-  /** Lets what the thread holds finish, then closes its connection and ends it. */
-  async close(): Promise<void> {
+  /** Lets what the thread holds finish, then closes its connection and ends it; a thread that does not answer within `timeoutMs` is ended anyway. */
+  async close(timeoutMs = 10_000): Promise<void> {
     if (this.closed) return;
     const worker = this.worker;
     if (worker) {
-      await this.call({ op: 'close' }).catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      });
+      await Promise.race([this.call({ op: 'close' }).catch(() => {}), late]);
+      clearTimeout(timer);
       await worker.terminate();
     }
     this.closed = true;
