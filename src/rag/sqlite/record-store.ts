@@ -13,7 +13,7 @@ import { SqliteResponseStore } from './responses';
 import { storedBytes } from './retention';
 import { SqliteRagSearch } from './search';
 import { VectorIndex } from './vector-index';
-import { WriteThread } from './write-thread';
+import { WriteFailedError, WriteThread } from './write-thread';
 import { embedRecords, type SqliteRecordWriterOptions } from './writer';
 
 export const defaultEmbeddedMaxBytes = 1 << 30;
@@ -104,6 +104,10 @@ export class SqliteRecordStore implements RecordStore {
       }
       return outcome;
     } catch (err) {
+      if (err instanceof WriteFailedError) {
+        this.addedBytes += err.committed.bytes;
+        for (const [seq, dims, blob] of err.committed.vectors) this.vectors.add(seq, dims, blob);
+      }
       if (isDiskFull(err) && !this.diskFull) {
         this.diskFull = true;
         this.logger.error(

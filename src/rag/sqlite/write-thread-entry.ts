@@ -5,7 +5,16 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { backstopCheckpointPages, Checkpointer } from './checkpointer';
 import { openDatabase } from './database';
 import { SqliteRetention } from './retention';
-import { asBuffer, threadError, type InsertResult, type SweepResult, type WriteReply, type WriteRequest, type WriteThreadOptions } from './write-thread';
+import {
+  asBuffer,
+  threadError,
+  type InsertResult,
+  type SweepResult,
+  type ThreadError,
+  type WriteReply,
+  type WriteRequest,
+  type WriteThreadOptions,
+} from './write-thread';
 import { SqliteRecordWriter, type StoredVector } from './writer';
 
 const { options } = workerData as { options: WriteThreadOptions };
@@ -17,6 +26,16 @@ const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
 // checkpoints itself only should the log grow far past what the checkpointer leaves.
 const checkpointer = new Checkpointer({ path: options.path });
 db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+
+/** An insert's failure, with what its earlier transactions committed. */
+class CommittedBeforeFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly committed: NonNullable<ThreadError['committed']>,
+  ) {
+    super('insert failed');
+  }
+}
 
 let added: StoredVector[] = [];
 const writer = new SqliteRecordWriter({
@@ -40,10 +59,16 @@ async function handle(request: WriteRequest): Promise<unknown> {
     case 'insert': {
       added = [];
       const before = writer.addedBytes;
-      const outcome = await writer.insert(request.items, new Map(request.vectors.map(([id, blob]) => [id, asBuffer(blob)])));
-      const result: InsertResult = { outcome, bytes: writer.addedBytes - before, vectors: added };
-      checkpointer.written();
-      return result;
+      try {
+        const outcome = await writer.insert(request.items, new Map(request.vectors.map(([id, blob]) => [id, asBuffer(blob)])));
+        const result: InsertResult = { outcome, bytes: writer.addedBytes - before, vectors: added };
+        return result;
+      } catch (err) {
+        // Its earlier transactions committed: the gateway counts their bytes and vectors all the same.
+        throw new CommittedBeforeFailure(err, { bytes: writer.addedBytes - before, vectors: added });
+      } finally {
+        checkpointer.written();
+      }
     }
     case 'sweep': {
       dropped = [];
@@ -78,6 +103,9 @@ function scheduled(request: WriteRequest): Promise<unknown> {
 port.on('message', ({ id, request }: { id: number; request: WriteRequest }) => {
   scheduled(request).then(
     (result) => port.postMessage({ id, ok: true, result } satisfies WriteReply),
-    (err: unknown) => port.postMessage({ id, ok: false, error: threadError(err) } satisfies WriteReply),
+    (err: unknown) => {
+      const error = err instanceof CommittedBeforeFailure ? threadError(err.cause, err.committed) : threadError(err);
+      port.postMessage({ id, ok: false, error } satisfies WriteReply);
+    },
   );
 });

@@ -45,21 +45,29 @@ export interface ThreadError {
   name: string;
   message: string;
   code?: string;
+  /** What an insert that failed part-way had committed before it failed (its earlier transactions). */
+  committed?: Omit<InsertResult, 'outcome'>;
 }
 
 export type WriteReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: ThreadError };
 
-export function threadError(err: unknown): ThreadError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
-  const code = (err as { code?: unknown }).code;
-  return { name: err.name, message: err.message, ...(typeof code === 'string' ? { code } : {}) };
+export function threadError(err: unknown, committed?: ThreadError['committed']): ThreadError {
+  const base = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return { ...base, ...(typeof code === 'string' ? { code } : {}), ...(committed ? { committed } : {}) };
 }
 
-function rebuilt(e: ThreadError): Error {
-  const err = new Error(e.message);
-  err.name = e.name;
-  if (e.code !== undefined) Object.assign(err, { code: e.code });
-  return err;
+/** A write the thread refused; `committed` is what it had stored before the failure, to be counted all the same. */
+export class WriteFailedError extends Error {
+  readonly code?: string;
+  readonly committed: Omit<InsertResult, 'outcome'>;
+
+  constructor(e: ThreadError) {
+    super(e.message);
+    this.name = e.name;
+    this.code = e.code;
+    this.committed = { bytes: e.committed?.bytes ?? 0, vectors: (e.committed?.vectors ?? []).map(([seq, dims, blob]) => [seq, dims, asBuffer(blob)]) };
+  }
 }
 
 /** The thread's entry: a plain module that registers tsx there, then loads `write-thread-entry.ts`. */
@@ -145,6 +153,6 @@ export class WriteThread {
     this.pending.delete(reply.id);
     if (this.pending.size === 0) this.worker?.unref();
     if (reply.ok) p.resolve(reply.result);
-    else p.reject(rebuilt(reply.error));
+    else p.reject(new WriteFailedError(reply.error));
   }
 }

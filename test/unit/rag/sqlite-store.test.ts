@@ -217,6 +217,22 @@ describe('SqliteRecordStore', () => {
     expect((await store.exchanges()).map((r) => r.id)).toEqual(['req-000001', 'req-000000']);
   });
 
+  it('counts what an insert committed before the disk filled, as a sweep then measures it', async () => {
+    const store = storeAt({ transactions: { maxRowsPerTransaction: 5 } });
+    await store.insert([exchange(0)]);
+    const pages = Number(store.db.pragma('page_count', { simple: true }));
+    // Room for a few transactions of five records, not for fifty records.
+    await store.writerPragma(`max_page_count = ${pages + 60}`);
+    const batch = Array.from({ length: 50 }, (_, i) => exchange(i + 1, { answer: 'y'.repeat(4_000) }));
+    await expect(store.insert(batch)).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+    const stored = store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM exchanges').get()!.n;
+    expect(stored).toBeGreaterThan(1);
+    expect(stored).toBeLessThan(51);
+    const counted = store.health().bytes;
+    await store.writerPragma('max_page_count = 1073741823');
+    expect((await store.sweep()).bytesBefore).toBe(counted);
+  });
+
   it('writes on its own thread: the event loop runs throughout a batch written in one transaction', async () => {
     const store = storeAt({ transactions: { maxRowsPerTransaction: 5_000, maxBytesPerTransaction: 1 << 30 } });
     await store.insert([exchange(0)]);
