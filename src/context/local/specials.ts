@@ -15,8 +15,7 @@ export type Piece = { special: true } | { special: false; text: string };
 export type SpecialOrder = 'longest' | 'vocabulary';
 
 export class SpecialTokens {
-  private readonly set = new Set<string>();
-  /** Each special token's rank for the `vocabulary` order: its first id. */
+  /** Each special token, with its rank for the `vocabulary` order: its first id. */
   private readonly rank = new Map<string, number>();
   /** Candidate lengths (longest first) by first character. */
   private readonly lengths = new Map<string, number[]>();
@@ -32,7 +31,6 @@ export class SpecialTokens {
       // Ollama's engine cuts out control and user-defined tokens only; llama.cpp the unknown token too.
       const special = type === TOKEN_TYPE.control || type === TOKEN_TYPE.userDefined || (order === 'longest' && type === TOKEN_TYPE.unknown);
       if (t === '' || !special) return;
-      this.set.add(t);
       if (!this.rank.has(t)) this.rank.set(t, id);
       const first = t[0]!;
       const lens = this.lengths.get(first) ?? [];
@@ -63,7 +61,7 @@ export class SpecialTokens {
     const spans: [number, number][] = [];
     for (let i = 0; i < text.length; i++) {
       for (const len of this.candidates(text, i)) {
-        if (i + len <= text.length && this.set.has(text.slice(i, i + len))) {
+        if (i + len <= text.length && this.rank.has(text.slice(i, i + len))) {
           spans.push([i, i + len]);
           i += len - 1;
           break;

@@ -14,7 +14,7 @@ export interface SqliteRetentionOptions {
   maxBytes: number;
   /** After a cap sweep the records take at most this share of `maxBytes`, so the next few inserts do not trigger another. */
   lowWater?: number;
-  /** Rows deleted per transaction (each also forgets its full-text entry: keep the event loop's hold short). */
+  /** Rows deleted per transaction (each also forgets its full-text entry: keep the write lock's hold short). */
   chunkRows?: number;
   /** Told of the documents whose vectors went, once the deletion committed (the in-memory vector index). */
   onDropVectors?: (seqs: readonly number[]) => void;

@@ -57,6 +57,12 @@ export function threadError(err: unknown, committed?: ThreadError['committed']):
   return { ...base, ...(typeof code === 'string' ? { code } : {}), ...(committed ? { committed } : {}) };
 }
 
+/** A Buffer crosses the thread boundary as a plain Uint8Array: the same bytes, viewed as a Buffer again. */
+export const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Stored vectors as they arrive from the thread, their blobs Buffers again (the vector index keeps Buffers). */
+const buffered = (vectors: readonly StoredVector[]): StoredVector[] => vectors.map(([seq, dims, blob]) => [seq, dims, asBuffer(blob)]);
+
 /** A write the thread refused; `committed` is what it had stored before the failure, to be counted all the same. */
 export class WriteFailedError extends Error {
   readonly code?: string;
@@ -66,15 +72,12 @@ export class WriteFailedError extends Error {
     super(e.message);
     this.name = e.name;
     this.code = e.code;
-    this.committed = { bytes: e.committed?.bytes ?? 0, vectors: (e.committed?.vectors ?? []).map(([seq, dims, blob]) => [seq, dims, asBuffer(blob)]) };
+    this.committed = { bytes: e.committed?.bytes ?? 0, vectors: buffered(e.committed?.vectors ?? []) };
   }
 }
 
 /** The thread's entry: a plain module that registers tsx there, then loads `write-thread-entry.ts`. */
 const entry = new URL('./write-thread-boot.mjs', import.meta.url);
-
-/** A Buffer crosses the thread boundary as a plain Uint8Array: the same bytes, viewed as a Buffer again. */
-export const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export class WriteThreadClosedError extends Error {}
 
@@ -89,7 +92,7 @@ export class WriteThread {
 
   async insert(items: readonly OutboxItem[], vectors: Vectors): Promise<InsertResult> {
     const r = (await this.call({ op: 'insert', items, vectors: [...vectors] })) as InsertResult;
-    return { ...r, vectors: r.vectors.map(([seq, dims, blob]) => [seq, dims, asBuffer(blob)]) };
+    return { ...r, vectors: buffered(r.vectors) };
   }
 
   async sweep(now: number): Promise<SweepResult> {

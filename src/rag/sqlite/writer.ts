@@ -1,6 +1,6 @@
-// The embedded ExchangeStore: idempotent inserts (record id unique, a conflict is a duplicate) in
-// bounded transactions. better-sqlite3 is synchronous, so a large batch is written as several
-// small transactions with the event loop free in between: requests never wait behind a batch.
+// The embedded store's record writer, run on the writer thread (write-thread-entry.ts): idempotent
+// inserts (record id unique, a conflict is a duplicate) in bounded transactions, so another writer
+// (a stored response, a CLI) never waits long for the lock, and a sweep can run between them.
 // No savepoint per record on the common path: each one makes SQLite write a statement journal and
 // FTS5 flush its pending terms, which cost several times the inserts themselves. A record the
 // store refuses sends its chunk down the careful path, one savepoint per record.
@@ -19,7 +19,7 @@ export interface SqliteRecordWriterOptions {
   onVectors?: (vectors: readonly StoredVector[]) => void;
   /** One transaction holds at most this many records … */
   maxRowsPerTransaction?: number;
-  /** … and about this many bytes of JSON, so no single write holds the event loop for long. */
+  /** … and about this many bytes of JSON, so no single transaction holds the write lock for long. */
   maxBytesPerTransaction?: number;
 }
 
