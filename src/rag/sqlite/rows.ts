@@ -80,8 +80,11 @@ export function blobFloats(blob: Buffer): Float32Array {
   return new Float32Array(Uint8Array.from(blob).buffer);
 }
 
-/** The RAG document of a record; `blob` is its embedding as `unitVectorBlob` made it (stored in `rag_vectors`). */
-export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], blob?: Buffer): RagRow {
+/**
+ * The RAG document of a record; `blob` is its embedding as `unitVectorBlob` made it (stored in
+ * `rag_vectors`); `time` is the record's time as its exchange row parsed it.
+ */
+export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'], blob?: Buffer, time = millis(record.time, 'time')): RagRow {
   const text = exchangeText(record, textMode);
   const metadata = JSON.stringify({
     source: 'aegis',
@@ -98,7 +101,7 @@ export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'
   });
   return {
     id: record.id,
-    time: millis(record.time, 'time'),
+    time,
     text,
     metadata,
     status: blob ? 'embedded' : 'pending',
@@ -108,11 +111,11 @@ export function ragRow(record: ExchangeRecord, textMode: FieldMapping['textMode'
   };
 }
 
-export function auditRow(event: AuditEvent): AuditRow {
+export function auditRow(event: AuditEvent, time = millis(event.time, 'time')): AuditRow {
   const json = JSON.stringify(event);
   return {
     id: event.id,
-    time: millis(event.time, 'time'),
+    time,
     type: event.type,
     actor: event.actor,
     outcome: event.outcome,
@@ -123,8 +126,8 @@ export function auditRow(event: AuditEvent): AuditRow {
   };
 }
 
-/** The audit row of the allow decision an exchange carries (see decision-audit.ts). */
-export function carriedDecisionRow(record: ExchangeRecord): AuditRow | undefined {
+/** The audit row of the allow decision an exchange carries (see decision-audit.ts); its time is the record's. */
+export function carriedDecisionRow(record: ExchangeRecord, time = millis(record.time, 'time')): AuditRow | undefined {
   const event = decisionAudit(record);
-  return event && auditRow(event);
+  return event && auditRow(event, time);
 }
