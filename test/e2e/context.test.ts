@@ -1,12 +1,14 @@
 // Context fitting end to end on the real runtimes with the official openai client: a conversation
 // three times a 2K model's context is answered, with the x-aegis-context header saying what was
 // dropped; with x-aegis-truncate: error it is a 400 context_length_exceeded; the system prompt
-// survives (the model is told its name and says it). llama-cpp-python is given no context length:
-// Aegis learns it from the runtime's first refusal and retries once.
+// survives: the runtime receives it first in the fitted conversation (read at a pass-through in
+// front of it), and SmolLM2 on Ollama, told its name there, says it. llama-cpp-python is given no
+// context length: Aegis learns it from the runtime's first refusal and retries once.
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { longConversation, type Message } from '../helpers/conversation';
+import { longConversation, MARKER_SYSTEM, type Message } from '../helpers/conversation';
 import { startGateway, testKey, type TestGateway } from '../helpers/gateway';
+import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy';
 import { world } from '../world/use-world';
 
 const [ollama, llamacpp, models] = await Promise.all([world('ollama'), world('llamacpp'), world('models')]);
@@ -21,25 +23,31 @@ function header(value: string | null): Record<string, string> {
 
 // `template`: Aegis can render the model's chat template before the first call (the GGUF's, or
 // Ollama's own once the model is resident), so its count should match the runtime's closely.
+// `marker`: the model is asked the name its system prompt gave it. SmolLM2-135M answers it on
+// Ollama; on llama-cpp-python whether it does after 30 turns differs between CPUs (greedy decoding
+// follows the SIMD kernels' sums), so there the received request is the evidence.
 const runtimes = [
-  { model: 'smol-lcp', label: 'llama-cpp-python (context learned from its refusal)', marker: true, template: true },
-  { model: 'smol-ollama', label: 'Ollama, SmolLM2', marker: true, template: true },
+  { model: 'smol-lcp', upstream: 'lcp', label: 'llama-cpp-python (context learned from its refusal)', marker: false, template: true },
+  { model: 'smol-ollama', upstream: 'ollama', label: 'Ollama, SmolLM2', marker: true, template: true },
   // Ollama renders Gemma 3 with `{{ .Prompt }}` (its GGUF has no chat template), which leaves out
   // system messages: the marker cannot reach this model through Ollama at all, and before the
   // model is loaded Aegis counts its messages with a generic template's framing (an overcount).
-  { model: 'gemma-ollama', label: 'Ollama, Gemma 3', marker: false, template: false },
-];
+  { model: 'gemma-ollama', upstream: 'ollama', label: 'Ollama, Gemma 3', marker: false, template: false },
+] as const;
 
 // A fitted prompt is ~1,000–1,900 tokens: minutes of prompt evaluation on two busy cores.
 describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 900_000 }, () => {
   let gw: TestGateway;
   let client: OpenAI;
+  const received: Partial<Record<'ollama' | 'lcp', RecordingProxy>> = {};
 
   beforeAll(async () => {
+    received.ollama = await startRecordingProxy(ollama!.url);
+    received.lcp = await startRecordingProxy(llamacpp!.url);
     gw = await startGateway({
       upstreams: [
-        { name: 'ollama', type: 'ollama', url: ollama!.url, discover: false },
-        { name: 'lcp', type: 'openai', url: llamacpp!.url, discover: false },
+        { name: 'ollama', type: 'ollama', url: received.ollama.url, discover: false },
+        { name: 'lcp', type: 'openai', url: received.lcp.url, discover: false },
       ],
       models: [
         { name: 'smol-ollama', upstream: 'ollama', upstreamModel: 'smollm2:135m', contextLength: 2048 },
@@ -52,9 +60,10 @@ describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 9
 
   afterAll(async () => {
     await gw?.close();
+    await Promise.all(Object.values(received).map((p) => p.close()));
   });
 
-  for (const { model, label, marker, template } of runtimes) {
+  for (const { model, upstream, label, marker, template } of runtimes) {
     describe(label, () => {
       it('answers a conversation three times its context and says what it dropped', async () => {
         const messages = longConversation(30);
@@ -94,10 +103,15 @@ describe.skipIf(!available)('context fitting on the real runtimes', { timeout: 9
         expect(usage?.aegis_context?.dropped_messages).toBeGreaterThan(20);
       });
 
-      it.runIf(marker)('keeps the system prompt: the model still knows the name it was given', async () => {
+      it('keeps the system prompt: the runtime receives it first, and the model still knows the name it was given', async () => {
         const ask = async (messages: Message[]) =>
           (await client.chat.completions.create({ model, messages, max_tokens: 24, temperature: 0, seed: 1 })).choices[0]!.message.content ?? '';
         const withSystem = await ask(longConversation(30));
+        const sent = received[upstream]!.generations().at(-1)!.messages as Message[];
+        expect(sent[0]).toEqual({ role: 'system', content: MARKER_SYSTEM });
+        expect(sent.length).toBeLessThan(longConversation(30).length - 20);
+        expect(sent.at(-1)).toEqual({ role: 'user', content: 'What is your name?' });
+        if (!marker) return;
         // Without the system prompt the model has no reason to use that name: the control.
         const without = await ask(longConversation(30).slice(1));
         expect(withSystem).toMatch(/zorb/i);

@@ -59,7 +59,7 @@ describe.skipIf(!llamacpp || !agentspy).each(['emulated', 'native'] as const)('o
 
   it('makes the forced tool call and answers from the tool result', () => {
     expect(report.call).toMatchObject({ id: expect.any(String), name: 'get_weather', finish: 'tool_calls' });
-    expect(typeof report.call.arguments.city).toBe('string');
+    expect(['Paris', 'London', 'Tokyo']).toContain(report.call.arguments.city);
     expect(report.followUp.calls).toBeNull();
     expect(report.followUp.finish).toMatch(/^(stop|length)$/);
     expect(report.followUp.text?.length).toBeGreaterThan(0);

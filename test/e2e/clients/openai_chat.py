@@ -26,9 +26,12 @@ for chunk in client.chat.completions.create(model=model, messages=hello, stream=
 
 # tool_choice names the function: llama-cpp-python then decodes under the tool's JSON schema, so a
 # 135M model writes a valid call every time (the plumbing is tested, not the model's judgement).
+# The city is an enum: llama-cpp-python's grammar lets a free string run on past newlines, and on
+# some CPUs this model never closes it before max_tokens.
 tools = [{"type": "function", "function": {
     "name": "get_weather", "description": "Get the current weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+    "parameters": {"type": "object", "properties": {"city": {"type": "string", "enum": ["Paris", "London", "Tokyo"]}},
+                   "required": ["city"]}}}]
 ask = [{"role": "user", "content": "What is the weather in Paris?"}]
 first = client.chat.completions.create(model=model, messages=ask, tools=tools, max_tokens=48, temperature=0,
                                        tool_choice={"type": "function", "function": {"name": "get_weather"}})
