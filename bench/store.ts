@@ -17,7 +17,7 @@ const FULL = Boolean(flags.full);
 const RECORDS = Number(flags.records ?? 100_000);
 const DIMS = Number(flags.dims ?? 384);
 const QUERIES = FULL ? 200 : 40;
-// The outbox's batch for the embedded store; the writer splits it into transactions of ≤ 250.
+// The outbox's batch for the embedded store: one transaction of the writer (≤ 500 records, 2 MiB).
 const BATCH = 500;
 const TARGET_RPS = 20_000;
 const TARGET_SEARCH_MS = 50;

@@ -87,6 +87,10 @@ export const recordSchema: readonly string[] = [
   -- so the event every exchange carries costs one index entry less.
   DROP INDEX audit_decision;
   CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL AND decision_id <> id;
+  -- Each commit adds a segment to the full-text index; FTS5 merges a level once 16 have gathered
+  -- there instead of 4, so a document's postings are rewritten half as often. A query reads more
+  -- segments, which did not show in rag_search at 100,000 records (bench/README.md).
+  INSERT INTO rag_fts (rag_fts, rank) VALUES ('automerge', 16);
   `,
 ];
 

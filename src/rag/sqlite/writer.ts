@@ -17,7 +17,7 @@ export interface SqliteRecordWriterOptions {
   textMode?: FieldMapping['textMode'];
   /** Told of each vector once its transaction committed (the in-memory vector index). */
   onVectors?: (vectors: readonly StoredVector[]) => void;
-  /** One transaction holds at most this many records … */
+  /** One transaction holds at most this many records (an outbox batch) … */
   maxRowsPerTransaction?: number;
   /** … and about this many bytes of JSON, so no single transaction holds the write lock for long. */
   maxBytesPerTransaction?: number;
@@ -85,7 +85,7 @@ export class SqliteRecordWriter {
   private readonly options: Required<Omit<SqliteRecordWriterOptions, 'db' | 'onVectors'>>;
   private readonly onVectors?: (vectors: readonly StoredVector[]) => void;
 
-  constructor({ db, textMode = 'last-turn', maxRowsPerTransaction = 250, maxBytesPerTransaction = 1 << 20, onVectors }: SqliteRecordWriterOptions) {
+  constructor({ db, textMode = 'last-turn', maxRowsPerTransaction = 500, maxBytesPerTransaction = 2 << 20, onVectors }: SqliteRecordWriterOptions) {
     this.db = db;
     this.onVectors = onVectors;
     this.options = { textMode, maxRowsPerTransaction, maxBytesPerTransaction };

@@ -33,6 +33,8 @@ describe('embedded database schema', () => {
       expect(db.prepare('SELECT id FROM audit ORDER BY seq').pluck().all()).toEqual(['dec-1', 'evt-2']);
       const index = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'audit_decision'").pluck().get();
       expect(index).toContain('decision_id <> id');
+      // The full-text index merges a level at 16 segments (fewer rewrites of each document's postings).
+      expect(db.prepare("SELECT v FROM rag_fts_config WHERE k = 'automerge'").pluck().get()).toBe(16);
       // Both kinds of event are still found by their decision id, through one index or the other.
       const byDecision = db.prepare('SELECT id FROM audit WHERE id = @d OR (decision_id = @d AND decision_id <> id)');
       expect(byDecision.pluck().all({ d: 'dec-1' })).toEqual(['dec-1']);
