@@ -34,7 +34,7 @@ function isPermanent(err: unknown): boolean {
 }
 
 // Parameters are bound by position: better-sqlite3 looks each named one up on the row object,
-// which costs more than the insert of a small index entry.
+// which costs about as much as inserting an index entry.
 type Columns<Row> = Row[keyof Row][];
 
 interface Statements {
