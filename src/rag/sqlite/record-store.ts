@@ -1,6 +1,7 @@
 // The embedded RecordStore: one SQLite file (`.aegis/aegis.db`) holding exchanges, audit events,
 // RAG documents and stored responses. The outbox's pump is its one record writer, whose inserts and
-// retention sweeps run on a thread of their own (write-thread.ts); reads stay here.
+// retention sweeps run on a thread of their own (write-thread.ts), as do the stored responses'
+// writes; reads stay here.
 import { systemClock, silentLogger, type Clock, type Logger } from '../../core';
 import type { FieldMapping } from '../mongo-mapping';
 import { noneExpired, type AuditQuery, type ExchangeQuery, type RecordStore, type StoreHealth, type SweepReport } from '../record-store';
@@ -79,13 +80,13 @@ export class SqliteRecordStore implements RecordStore {
     });
     this.reader = new SqliteRecordReader(db);
     this.searcher = new SqliteRagSearch({ db, embedder: options.embedder, index: this.vectors, logger: this.logger });
-    this.responses = new SqliteResponseStore(db);
+    this.responses = new SqliteResponseStore(db, this.writer);
     this.measuredBytes = storedBytes(db);
   }
 
   static open(options: SqliteRecordStoreOptions): SqliteRecordStore {
     const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly });
-    // The writer thread's checkpointer keeps the log short: a stored response committed here must
+    // The writer thread's checkpointer keeps the log short: a registry write committed here must
     // not copy it into the file on the event loop (SQLite's default past 1,000 pages).
     if (!options.readonly) db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
     return new SqliteRecordStore(options, db);

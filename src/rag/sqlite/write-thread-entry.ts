@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { backstopCheckpointPages, Checkpointer } from './checkpointer';
 import { openDatabase } from './database';
+import { responseWriter } from './responses';
 import { SqliteRetention } from './retention';
 import {
   asBuffer,
@@ -45,6 +46,7 @@ const writer = new SqliteRecordWriter({
   maxBytesPerTransaction: options.maxBytesPerTransaction,
   onVectors: (vectors) => added.push(...vectors),
 });
+const responses = responseWriter(db);
 let dropped: number[] = [];
 const retention = new SqliteRetention({
   db,
@@ -77,6 +79,10 @@ async function handle(request: WriteRequest): Promise<unknown> {
       checkpointer.written();
       return result;
     }
+    case 'putResponse':
+      return responses.put(request.row);
+    case 'deleteResponse':
+      return responses.delete(request.id, request.principalId);
     case 'pragma':
       return db.pragma(request.pragma);
     case 'close':
@@ -87,10 +93,11 @@ async function handle(request: WriteRequest): Promise<unknown> {
 }
 
 // Inserts run one after another, sweeps too (each collects what it reports in the arrays above);
-// closing waits for both.
+// closing waits for both. A stored response, a single statement, runs as soon as the thread is
+// free: between an insert's transactions, never inside one.
 const queues = { insert: Promise.resolve(), sweep: Promise.resolve() };
 function scheduled(request: WriteRequest): Promise<unknown> {
-  if (request.op === 'pragma') return handle(request);
+  if (request.op === 'pragma' || request.op === 'putResponse' || request.op === 'deleteResponse') return handle(request);
   if (request.op === 'close') return Promise.all([queues.insert, queues.sweep]).then(() => handle(request));
   const run = queues[request.op].then(() => handle(request));
   queues[request.op] = run.then(

@@ -1,5 +1,5 @@
-// The embedded store's writes (inserts and retention sweeps) on a worker thread with its own
-// connection. better-sqlite3 is synchronous: on the gateway's thread every commit, and every WAL
+// The embedded store's writes (inserts, retention sweeps, stored responses) on a worker thread
+// with its own connection. better-sqlite3 is synchronous: on the gateway's thread every commit, and every WAL
 // checkpoint with its fsync, would hold the event loop and with it every stream in flight. Here
 // the gateway only hands records over; on a machine with a spare core recording costs the request
 // path next to nothing. Reads (lookups, search, stored responses) stay on the gateway's connection:
@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { FieldMapping } from '../mongo-mapping';
 import type { SweepReport } from '../record-store';
 import type { InsertOutcome, OutboxItem } from '../types';
+import type { ResponseRow, ResponseWrites } from './responses';
 import type { StoredVector, Vectors } from './writer';
 
 /** What the thread needs to open its connection and build its writer and retention. */
@@ -24,6 +25,8 @@ export interface WriteThreadOptions {
 export type WriteRequest =
   | { op: 'insert'; items: readonly OutboxItem[]; vectors: [string, Uint8Array][] }
   | { op: 'sweep'; now: number }
+  | { op: 'putResponse'; row: ResponseRow }
+  | { op: 'deleteResponse'; id: string; principalId: string }
   | { op: 'pragma'; pragma: string }
   | { op: 'close' };
 
@@ -82,7 +85,7 @@ const entry = new URL('./write-thread-boot.mjs', import.meta.url);
 export class WriteThreadClosedError extends Error {}
 
 /** Started on the first write; a thread that dies fails what it held (the outbox spools it) and the next write starts another. */
-export class WriteThread {
+export class WriteThread implements ResponseWrites {
   private worker?: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -97,6 +100,14 @@ export class WriteThread {
 
   async sweep(now: number): Promise<SweepResult> {
     return (await this.call({ op: 'sweep', now })) as SweepResult;
+  }
+
+  async putResponse(row: ResponseRow): Promise<number> {
+    return (await this.call({ op: 'putResponse', row })) as number;
+  }
+
+  async deleteResponse(id: string, principalId: string): Promise<number> {
+    return (await this.call({ op: 'deleteResponse', id, principalId })) as number;
   }
 
   /** Runs a pragma on the writer's connection (its `max_page_count`, say): for tests and diagnostics. */

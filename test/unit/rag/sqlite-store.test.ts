@@ -4,6 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, MemoryLogger } from '../../../src/core';
 import { HashEmbedder, SqliteRecordStore, type OutboxItem, type SqliteRecordStoreOptions } from '../../../src/rag';
@@ -150,6 +151,27 @@ describe('SqliteRecordStore', () => {
     expect(await responses.delete('resp_1', 'bob')).toBe(false);
     expect(await responses.delete('resp_1', 'alice')).toBe(true);
     expect(await responses.get('resp_1', 'alice')).toBeUndefined();
+  });
+
+  it('stores a response on the writer thread, which waits out another writer while the event loop runs on', async () => {
+    // The gateway's connection gives up on a lock at once: a put that ran there would fail.
+    const path = dbPath();
+    const store = SqliteRecordStore.open({ path, busyTimeoutMs: 0 });
+    open.push(store);
+    await store.insert([exchange(1)]);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    const doc = { response: { id: 'resp_1' }, inputItems: [], createdAt: 1_000 };
+    let settled = false;
+    const put = store.responses.put('resp_1', 'alice', doc).finally(() => {
+      settled = true;
+    });
+    for (let turn = 0; turn < 20; turn++) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    other.exec('COMMIT');
+    other.close();
+    await put;
+    expect(await store.responses.get('resp_1', 'alice')).toEqual(doc);
   });
 
   it('expires exchanges, responses and audit events by their own retention', async () => {
