@@ -80,9 +80,11 @@ async function handle(request: WriteRequest): Promise<unknown> {
       return result;
     }
     case 'putResponse':
-      return responses.put(request.row);
-    case 'deleteResponse':
-      return responses.delete(request.id, request.principalId);
+    case 'deleteResponse': {
+      const changes = request.op === 'putResponse' ? responses.put(request.row) : responses.delete(request.id, request.principalId);
+      checkpointer.written();
+      return changes;
+    }
     case 'pragma':
       return db.pragma(request.pragma);
     case 'close':

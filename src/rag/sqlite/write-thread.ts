@@ -1,9 +1,9 @@
 // The embedded store's writes (inserts, retention sweeps, stored responses) on a worker thread
-// with its own connection. better-sqlite3 is synchronous: on the gateway's thread every commit, and every WAL
-// checkpoint with its fsync, would hold the event loop and with it every stream in flight. Here
-// the gateway only hands records over; on a machine with a spare core recording costs the request
-// path next to nothing. Reads (lookups, search, stored responses) stay on the gateway's connection:
-// WAL lets them run beside the writer.
+// with its own connection. better-sqlite3 is synchronous: on the gateway's thread every commit,
+// and every WAL checkpoint with its fsync, would hold the event loop and with it every stream in
+// flight. Here the gateway only hands records over; on a machine with a spare core recording costs
+// the request path next to nothing. Reads (lookups, search, stored responses) stay on the
+// gateway's connection: WAL lets them run beside the writer.
 import { Worker } from 'node:worker_threads';
 import type { FieldMapping } from '../mongo-mapping';
 import type { SweepReport } from '../record-store';
