@@ -83,8 +83,8 @@ export const recordSchema: readonly string[] = [
   `,
   `
   -- A policy.decision event's id is its decision id, which the unique id index already finds: this
-  -- one keeps only the events that name another decision (look one up by "id = ? OR (decision_id = ? AND decision_id <> id)"),
-  -- so the event every exchange carries costs one index entry less.
+  -- one keeps only the events that name another decision, so the event every exchange carries
+  -- costs one index entry less. Look one up by "id = ? OR (decision_id = ? AND decision_id <> id)".
   DROP INDEX audit_decision;
   CREATE INDEX audit_decision ON audit (decision_id) WHERE decision_id IS NOT NULL AND decision_id <> id;
   -- Each commit adds a segment to the full-text index; FTS5 merges a level once 16 have gathered

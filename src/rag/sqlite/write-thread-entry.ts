@@ -20,7 +20,7 @@ import { SqliteRecordWriter, type StoredVector } from './writer';
 
 const { options } = workerData as { options: WriteThreadOptions };
 const port = parentPort!;
-// Waiting for another writer (the gateway's own connection storing a response, a CLI) blocks
+// Waiting for another writer (the gateway's own connection writing the registry, a CLI) blocks
 // only this thread, so it may wait long rather than fail the batch.
 const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
 // The checkpointer copies the log into the file beside this thread's commits; this connection
