@@ -53,6 +53,8 @@ export class SqliteRegistryStore implements RegistryStore {
     if (!forWrite && !existsSync(path)) return undefined;
     mkdirSync(dirname(path), { recursive: true });
     const db = new Database(path, { timeout: busyTimeoutMs });
+    // The record store's page size (src/rag/sqlite/database.ts), should this connection create the file.
+    db.pragma('page_size = 16384');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.exec(schema);

@@ -13,8 +13,11 @@ export interface CheckpointerOptions {
   intervalMs?: number;
 }
 
-/** The pages a connection lets the log grow to before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
-export const backstopCheckpointPages = 4_000;
+/** How far a connection lets the log grow before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
+const backstopCheckpointBytes = 16 * 2 ** 20;
+
+/** That backstop in pages of a database with `pageSize`-byte pages (`wal_autocheckpoint` counts pages). */
+export const backstopCheckpointPages = (pageSize: number): number => Math.ceil(backstopCheckpointBytes / pageSize);
 
 // Told of each commit, it checkpoints at most once per interval, and not at all while nothing is written.
 const source = `

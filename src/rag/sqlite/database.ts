@@ -23,6 +23,9 @@ export class MissingDatabaseError extends Error {
   readonly code = 'missing_database';
 }
 
+/** The page size of a database this module creates (src/registry's connection sets the same, whichever creates the file). */
+export const pageSizeBytes = 16_384;
+
 export function openDatabase(path: string, { readonly = false, busyTimeoutMs = 100 }: OpenDatabaseOptions = {}): SqliteDatabase {
   if (readonly && !existsSync(path)) throw new MissingDatabaseError(`no database at ${path}`);
   if (!readonly) mkdirSync(dirname(path), { recursive: true });
@@ -32,6 +35,10 @@ export function openDatabase(path: string, { readonly = false, busyTimeoutMs = 1
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     return db;
   }
+  // A new file gets 16 KiB pages: each commit rewrites the last page of every index and of the
+  // full-text segments it touched, and larger pages mean fewer of them per record (bench/README.md).
+  // An existing file keeps the size it was made with (only VACUUM changes it).
+  db.pragma(`page_size = ${pageSizeBytes}`);
   // WAL: readers (the CLI, rag_search) never block the writer. NORMAL syncs at checkpoints, not at
   // every commit: a killed process loses nothing committed, a power cut at most the last commits,
   // and no fsync blocks the event loop on each batch.

@@ -88,7 +88,7 @@ export class SqliteRecordStore implements RecordStore {
     const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly });
     // The writer thread's checkpointer keeps the log short: a registry write committed here must
     // not copy it into the file on the event loop (SQLite's default past 1,000 pages).
-    if (!options.readonly) db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+    if (!options.readonly) db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages(Number(db.pragma('page_size', { simple: true })))}`);
     return new SqliteRecordStore(options, db);
   }
 

@@ -26,7 +26,7 @@ const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
 // The checkpointer copies the log into the file beside this thread's commits; this connection
 // checkpoints itself only should the log grow far past what the checkpointer leaves.
 const checkpointer = new Checkpointer({ path: options.path });
-db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages}`);
+db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages(Number(db.pragma('page_size', { simple: true })))}`);
 
 /** An insert's failure, with what its earlier transactions committed. */
 class CommittedBeforeFailure extends Error {

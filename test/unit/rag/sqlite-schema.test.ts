@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/rag/sqlite/database';
+import { openDatabase, pageSizeBytes } from '../../../src/rag/sqlite/database';
 import { recordSchema, schemaVersion } from '../../../src/rag/sqlite/schema';
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'aegis-schema-')), 'aegis.db');
@@ -48,6 +48,26 @@ describe('embedded database schema', () => {
       ).toMatch(/audit_decision/);
     } finally {
       db.close();
+    }
+  });
+
+  it('creates a new file with 16 KiB pages and keeps the page size of an existing one', () => {
+    const fresh = openDatabase(dbPath());
+    try {
+      expect(fresh.pragma('page_size', { simple: true })).toBe(pageSizeBytes);
+      expect(fresh.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      fresh.close();
+    }
+    // versionOne's file was made with SQLite's default page size, before this setting existed.
+    const path = dbPath();
+    versionOne(path);
+    const old = openDatabase(path);
+    try {
+      expect(old.pragma('page_size', { simple: true })).toBe(4096);
+      expect(old.prepare('SELECT count(*) FROM audit').pluck().get()).toBe(2);
+    } finally {
+      old.close();
     }
   });
 

@@ -243,8 +243,9 @@ describe('SqliteRecordStore', () => {
     const store = storeAt({ transactions: { maxRowsPerTransaction: 5 } });
     await store.insert([exchange(0)]);
     const pages = Number(store.db.pragma('page_count', { simple: true }));
-    // Room for a few transactions of five records, not for fifty records.
-    await store.writerPragma(`max_page_count = ${pages + 60}`);
+    const pageSize = Number(store.db.pragma('page_size', { simple: true }));
+    // Room for a few transactions of five records (about 240 KB), not for fifty records.
+    await store.writerPragma(`max_page_count = ${pages + Math.ceil(240_000 / pageSize)}`);
     const batch = Array.from({ length: 50 }, (_, i) => exchange(i + 1, { answer: 'y'.repeat(4_000) }));
     await expect(store.insert(batch)).rejects.toMatchObject({ code: 'SQLITE_FULL' });
     const stored = store.db.prepare<[], { n: number }>('SELECT count(*) AS n FROM exchanges').get()!.n;
