@@ -1,7 +1,7 @@
 // CPU time and memory of a child process read from /proc (Linux only, no dependency), and a
 // once-a-second sampler for the stream-hold phase.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -44,6 +44,27 @@ export function readProc(pid: number): ProcSnapshot | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU seconds of each thread of a process so far, by thread id (the process' own id is its main thread). */
+export function readThreadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / clockTicks());
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** CPU used between two readings, in cores (1.0 = one core fully busy). */
