@@ -6,6 +6,7 @@
 // (a loop around one pragma, better-sqlite3 its only import): it needs no TypeScript loader.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { SqliteDatabase } from './database';
 
 export interface CheckpointerOptions {
   path: string;
@@ -16,8 +17,11 @@ export interface CheckpointerOptions {
 /** How far a connection lets the log grow before it checkpoints itself: the backstop should the checkpointer fall behind or stop. */
 const backstopCheckpointBytes = 16 * 2 ** 20;
 
-/** That backstop in pages of a database with `pageSize`-byte pages (`wal_autocheckpoint` counts pages). */
-export const backstopCheckpointPages = (pageSize: number): number => Math.ceil(backstopCheckpointBytes / pageSize);
+/** Sets that backstop on a connection, in pages of its file (`wal_autocheckpoint` counts pages). */
+export function setCheckpointBackstop(db: SqliteDatabase): void {
+  const pageSize = Number(db.pragma('page_size', { simple: true }));
+  db.pragma(`wal_autocheckpoint = ${Math.ceil(backstopCheckpointBytes / pageSize)}`);
+}
 
 // Told of each commit, it checkpoints at most once per interval, and not at all while nothing is written.
 const source = `

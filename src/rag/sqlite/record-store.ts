@@ -7,7 +7,7 @@ import type { FieldMapping } from '../mongo-mapping';
 import { noneExpired, type AuditQuery, type ExchangeQuery, type RecordStore, type StoreHealth, type SweepReport } from '../record-store';
 import type { RagSearchResponse } from '../search';
 import type { AuditEvent, Embedder, ExchangeRecord, InsertOutcome, OutboxItem } from '../types';
-import { backstopCheckpointPages } from './checkpointer';
+import { setCheckpointBackstop } from './checkpointer';
 import { isDiskFull, openDatabase, type SqliteDatabase } from './database';
 import { SqliteRecordReader } from './reader';
 import { SqliteResponseStore } from './responses';
@@ -88,7 +88,7 @@ export class SqliteRecordStore implements RecordStore {
     const db = openDatabase(options.path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readonly });
     // The writer thread's checkpointer keeps the log short: a registry write committed here must
     // not copy it into the file on the event loop (SQLite's default past 1,000 pages).
-    if (!options.readonly) db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages(Number(db.pragma('page_size', { simple: true })))}`);
+    if (!options.readonly) setCheckpointBackstop(db);
     return new SqliteRecordStore(options, db);
   }
 

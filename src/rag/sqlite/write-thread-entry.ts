@@ -2,7 +2,7 @@
 // with an insert between their transactions (each is a series of short ones, as on the gateway's
 // thread before).
 import { parentPort, workerData } from 'node:worker_threads';
-import { backstopCheckpointPages, Checkpointer } from './checkpointer';
+import { setCheckpointBackstop, Checkpointer } from './checkpointer';
 import { openDatabase } from './database';
 import { responseWriter } from './responses';
 import { SqliteRetention } from './retention';
@@ -26,7 +26,7 @@ const db = openDatabase(options.path, { busyTimeoutMs: 5_000 });
 // The checkpointer copies the log into the file beside this thread's commits; this connection
 // checkpoints itself only should the log grow far past what the checkpointer leaves.
 const checkpointer = new Checkpointer({ path: options.path });
-db.pragma(`wal_autocheckpoint = ${backstopCheckpointPages(Number(db.pragma('page_size', { simple: true })))}`);
+setCheckpointBackstop(db);
 
 /** An insert's failure, with what its earlier transactions committed. */
 class CommittedBeforeFailure extends Error {

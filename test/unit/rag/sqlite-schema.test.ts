@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { setCheckpointBackstop } from '../../../src/rag/sqlite/checkpointer';
 import { openDatabase, pageSizeBytes } from '../../../src/rag/sqlite/database';
 import { recordSchema, schemaVersion } from '../../../src/rag/sqlite/schema';
 
@@ -56,6 +57,9 @@ describe('embedded database schema', () => {
     try {
       expect(fresh.pragma('page_size', { simple: true })).toBe(pageSizeBytes);
       expect(fresh.pragma('journal_mode', { simple: true })).toBe('wal');
+      // The checkpoint backstop is a size: 16 MiB of log is 1,024 pages of 16 KiB.
+      setCheckpointBackstop(fresh);
+      expect(fresh.pragma('wal_autocheckpoint', { simple: true })).toBe(1024);
     } finally {
       fresh.close();
     }
@@ -65,6 +69,8 @@ describe('embedded database schema', () => {
     const old = openDatabase(path);
     try {
       expect(old.pragma('page_size', { simple: true })).toBe(4096);
+      setCheckpointBackstop(old);
+      expect(old.pragma('wal_autocheckpoint', { simple: true })).toBe(4096);
       expect(old.prepare('SELECT count(*) FROM audit').pluck().get()).toBe(2);
     } finally {
       old.close();
