@@ -11,13 +11,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { GATEWAY_CPUS, makeTarget, setMock, startAegis, startMock } from './harness/fleet';
+import { GATEWAY_CPUS, makeTarget, setMock, startAegis, startMock, startProcessTarget } from './harness/fleet';
 import { machineInfo } from './harness/machine';
 import { readThreadCpu } from './harness/proc-stats';
-import { freePort, installTeardown, repoRoot, startChild, stopAll, waitReady } from './harness/processes';
+import { installTeardown, repoRoot, stopAll } from './harness/processes';
 import { saturate, warmUp } from './harness/saturation';
 import { median } from './harness/stats';
-import { fullPipelineConfig, type Target } from './harness/targets';
+import { fullPipelineConfig, minimalConfig, type Target } from './harness/targets';
 
 /** What each variant is: the thin pass-through, or Aegis full's config with parts switched off. */
 const VARIANTS = {
@@ -58,25 +58,17 @@ interface Round {
 }
 
 function configOf(variant: Exclude<Variant, 'thin'>, mockUrl: string, dir: string): Record<string, unknown> {
+  if (variant === 'min') return minimalConfig(mockUrl, dir);
   const config = fullPipelineConfig(mockUrl, dir);
-  if (variant === 'no-policy' || variant === 'min') config.policy = { enabled: false };
-  if (variant === 'no-record' || variant === 'min') config.rag = { enabled: false };
+  if (variant === 'no-policy') config.policy = { enabled: false };
+  if (variant === 'no-record') config.rag = { enabled: false };
   if (variant === 'mongodb') config.mongodb = { uri: flags.mongodb, database: `aegis_variants_${Date.now()}` };
   return config;
 }
 
 async function start(variant: Variant, mockUrl: string, workDir: string): Promise<Target> {
   if (variant === 'thin') {
-    const port = await freePort();
-    const child = startChild({
-      name: 'thin',
-      tsx: true,
-      args: ['bench/thin-proxy.ts', '--port', String(port), '--upstream', mockUrl],
-      cpus: GATEWAY_CPUS,
-      logDir: workDir,
-    });
-    const url = `http://127.0.0.1:${port}`;
-    await waitReady(child, `${url}/healthz`);
+    const { child, url } = await startProcessTarget('thin', mockUrl, workDir, true);
     return makeTarget('thin', url, child.pid, mockUrl);
   }
   const dir = join(workDir, variant);

@@ -76,7 +76,8 @@ export async function startAegis({ name, config, workDir, pin, nodeFlags }: Aegi
   return { child, url };
 }
 
-async function startOne(
+/** One process target (not direct): Aegis with its bench config, thin or Portkey, pinned when `pin`. */
+export async function startProcessTarget(
   id: ProcessTargetId,
   mockUrl: string,
   workDir: string,
@@ -164,7 +165,7 @@ export async function startFleet(ids: TargetId[], workDir: string, pin: boolean,
   const configs = new Map<ProcessTargetId, Record<string, unknown>>();
   // One process per process target, whatever its doors; the door targets share Aegis full's.
   const processes = [...new Set(ids.map(processOf))].filter((id) => id !== 'direct');
-  const started = await Promise.allSettled(processes.map((id) => startOne(id, mock.url, workDir, pin)));
+  const started = await Promise.allSettled(processes.map((id) => startProcessTarget(id, mock.url, workDir, pin)));
   const running = new Map<ProcessTargetId, { url: string; pid: number } | { failure: string }>();
   processes.forEach((id, i) => {
     const s = started[i]!;

@@ -25,18 +25,21 @@ export interface ProcSnapshot {
   threads: number;
 }
 
+/** user + system CPU seconds from a `stat` file of /proc (a process' or one of its threads'). */
+function statCpuSeconds(stat: string): number {
+  // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
 /** One reading, or undefined when the process is gone. */
 export function readProc(pid: number): ProcSnapshot | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are fixed.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
+    const cpuSeconds = statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
     return {
-      cpuSeconds: (utime + stime) / clockTicks(),
+      cpuSeconds,
       rssMiB: kib('VmRSS') / 1024,
       hwmMiB: kib('VmHWM') / 1024,
       threads: Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN),
@@ -57,9 +60,7 @@ export function readThreadCpu(pid: number): Map<number, number> {
   }
   for (const tid of tids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) / clockTicks());
+      out.set(Number(tid), statCpuSeconds(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')));
     } catch {
       // the thread ended meanwhile
     }
